@@ -1,0 +1,103 @@
+/*
+ * alloc.c - where the core gets memory and randomness.
+ *
+ * Every allocation the core makes goes through hmap__alloc or
+ * hmap__alloc_zeroed_aligned, so that the tests can fail the N-th one
+ * (hmap_testing.h) and prove that running out of memory never loses an
+ * entry.  Randomness (map seeds, iteration start points) comes from a
+ * per-thread splitmix64 stream seeded from the kernel, so that reads, which
+ * must not write shared memory, can still start an iteration at a random
+ * place.
+ */
+#include "hmap_internal.h"
+#include "hmap_testing.h"
+#include "hash.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
+
+static long alloc_count;      /* attempts so far (relaxed atomic) */
+static long alloc_fail_at;    /* the attempt number that fails; 0: none */
+
+void hmap_testing_fail_nth_alloc(long n)
+{
+    long now = __atomic_load_n(&alloc_count, __ATOMIC_RELAXED);
+    __atomic_store_n(&alloc_fail_at, n > 0 ? now + n : 0, __ATOMIC_RELAXED);
+}
+
+long hmap_testing_alloc_count(void)
+{
+    return __atomic_load_n(&alloc_count, __ATOMIC_RELAXED);
+}
+
+static bool injected_failure(void)
+{
+    long n = __atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED);
+    long at = __atomic_load_n(&alloc_fail_at, __ATOMIC_RELAXED);
+    return HMAP_UNLIKELY(at != 0 && n == at);
+}
+
+void *hmap__alloc(size_t bytes)
+{
+    if (injected_failure()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return malloc(bytes);
+}
+
+/* calloc hands back fresh pages from the kernel for large sizes without
+ * touching them, so allocating a huge array costs no time proportional to
+ * its size: the first write to each page pays instead.  This is what keeps
+ * the start of a growth cheap. */
+void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align)
+{
+    if (injected_failure()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (align <= _Alignof(max_align_t))
+        return calloc(1, bytes);
+    void *p = NULL;
+    if (posix_memalign(&p, align, bytes) != 0) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return memset(p, 0, bytes);
+}
+
+void hmap__free(void *p)
+{
+    free(p);
+}
+
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += HASH_K0);
+    z = (z ^ (z >> 30)) * HASH_K1;
+    z = (z ^ (z >> 27)) * HASH_K2;
+    return z ^ (z >> 31);
+}
+
+static uint64_t fresh_entropy(void)
+{
+    uint64_t v;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) == (ssize_t)sizeof v)
+        return v;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)(uintptr_t)&v;
+}
+
+uint64_t hmap__random64(void)
+{
+    static _Thread_local uint64_t state;
+    static _Thread_local bool seeded;
+    if (HMAP_UNLIKELY(!seeded)) {
+        state = fresh_entropy();
+        seeded = true;
+    }
+    return splitmix64(&state);
+}

@@ -1,0 +1,48 @@
+/*
+ * hash.h - the mixing primitive and the fixed-size fast paths of hash.c,
+ * inline so that the core's specialised lookups hash a 4- or 8-byte key
+ * without a call.
+ */
+#ifndef HMAP_HASH_H
+#define HMAP_HASH_H
+
+#include "hmap.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Odd constants with balanced bits: the golden ratio and the finalisers of
+ * splitmix64. */
+#define HASH_K0 0x9e3779b97f4a7c15ull
+#define HASH_K1 0xbf58476d1ce4e5b9ull
+#define HASH_K2 0x94d049bb133111ebull
+
+static inline uint64_t hmap__fold_mul(uint64_t a, uint64_t b)
+{
+    unsigned __int128 r = (unsigned __int128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline uint64_t hmap__load64(const void *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint32_t hmap__load32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Two rounds: the first spreads the key over 64 bits, the second makes the
+ * top byte (the slot tag) and the low bits (the bucket) independent. */
+static inline uint64_t hmap__hash_u64(uint64_t x, uint64_t seed)
+{
+    uint64_t h = hmap__fold_mul(x ^ seed ^ HASH_K0, HASH_K1);
+    return hmap__fold_mul(h ^ seed, HASH_K2);
+}
+
+#endif

@@ -1,0 +1,685 @@
+/*
+ * hmap.c - the map: creation, lookup, insertion, deletion and incremental
+ * growth.  The data structure and its invariants are described at the top
+ * of hmap_internal.h; iteration lives in iter.c and the self-check in
+ * verify.c.
+ *
+ * The hot paths (lookup, insert) are written once as always-inline
+ * functions taking the key kind as a parameter, and instantiated for each
+ * kind by a switch in the public function, so that 8-byte, 4-byte and
+ * C-string keys are hashed and compared without an indirect call.
+ */
+#include "hmap_internal.h"
+#include "hash.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+/* ---- type descriptor and layout ------------------------------------- */
+
+static bool is_pow2(size_t x)
+{
+    return x != 0 && (x & (x - 1)) == 0;
+}
+
+static size_t align_up(size_t x, size_t a)
+{
+    return (x + a - 1) & ~(a - 1);
+}
+
+static size_t natural_align(size_t size)
+{
+    size_t a = size & -size;
+    return a > _Alignof(max_align_t) ? _Alignof(max_align_t) : a;
+}
+
+/* Keys and values above this size are refused: it keeps every offset of a
+ * bucket well inside 32 bits. */
+#define MAX_ITEM_SIZE ((size_t)1 << 24)
+
+static bool resolve_align(size_t size, size_t *align)
+{
+    if (*align == 0)
+        *align = size ? natural_align(size) : 1;
+    return is_pow2(*align) && *align <= MAX_ALIGN;
+}
+
+static bool compute_layout(hmap_type *t, struct hmap_layout *l)
+{
+    if (t->key_size == 0 || t->key_size > MAX_ITEM_SIZE || t->val_size > MAX_ITEM_SIZE)
+        return false;
+    if (!resolve_align(t->key_size, &t->key_align) || !resolve_align(t->val_size, &t->val_align))
+        return false;
+
+    size_t key_stride = align_up(t->key_size, t->key_align);
+    size_t key_off = align_up(BUCKET_SLOTS, t->key_align);
+    size_t keys_end = key_off + BUCKET_SLOTS * key_stride;
+    size_t val_off, val_stride, vals_end;
+    if (t->val_size == 0) {
+        /* A set: the "value slot" handed out is the key itself. */
+        val_off = key_off;
+        val_stride = key_stride;
+        vals_end = keys_end;
+    } else {
+        val_stride = align_up(t->val_size, t->val_align);
+        val_off = align_up(keys_end, t->val_align);
+        vals_end = val_off + BUCKET_SLOTS * val_stride;
+    }
+    size_t ovf_off = align_up(vals_end, _Alignof(void *));
+    size_t align = t->key_align > t->val_align ? t->key_align : t->val_align;
+    if (align < _Alignof(void *))
+        align = _Alignof(void *);
+
+    l->bucket_align = (uint32_t)align;
+    l->bucket_size = (uint32_t)align_up(ovf_off + sizeof(void *), align);
+    l->key_off = (uint32_t)key_off;
+    l->key_stride = (uint32_t)key_stride;
+    l->val_off = (uint32_t)val_off;
+    l->val_stride = (uint32_t)val_stride;
+    l->ovf_off = (uint32_t)ovf_off;
+    return true;
+}
+
+static enum key_kind choose_kind(const hmap_type *t)
+{
+    if (t->hash == hmap_hash_cstr && t->equal == hmap_equal_cstr && t->key_size == sizeof(char *))
+        return KIND_CSTR;
+    if (t->hash == NULL && t->equal == NULL) {
+        if (t->key_size == 8)
+            return KIND_U64;
+        if (t->key_size == 4)
+            return KIND_U32;
+    }
+    return KIND_GENERIC;
+}
+
+/* ---- hashing and comparing keys ------------------------------------- */
+
+HMAP_INLINE uint64_t key_hash(const struct hmap *m, const void *key, enum key_kind kind)
+{
+    switch (kind) {
+    case KIND_U64:
+        return hmap__hash_u64(hmap__load64(key), m->hash0);
+    case KIND_U32:
+        return hmap__hash_u64(hmap__load32(key), m->hash0);
+    case KIND_CSTR:
+        return hmap_hash_cstr(key, m->hash0);
+    case KIND_GENERIC:
+        break;
+    }
+    if (m->type.hash)
+        return m->type.hash(key, m->hash0);
+    return hmap_hash_bytes(key, m->type.key_size, m->hash0);
+}
+
+HMAP_INLINE bool key_equal(const struct hmap *m, const void *stored, const void *key,
+                           enum key_kind kind)
+{
+    switch (kind) {
+    case KIND_U64:
+        return hmap__load64(stored) == hmap__load64(key);
+    case KIND_U32:
+        return hmap__load32(stored) == hmap__load32(key);
+    case KIND_CSTR:
+        return hmap_equal_cstr(key, stored);
+    case KIND_GENERIC:
+        break;
+    }
+    if (m->type.equal)
+        return m->type.equal(key, stored);
+    return memcmp(stored, key, m->type.key_size) == 0;
+}
+
+uint64_t hmap__key_hash(const struct hmap *m, const void *key)
+{
+    return key_hash(m, key, (enum key_kind)m->kind);
+}
+
+bool hmap__key_equal(const struct hmap *m, const void *a, const void *b)
+{
+    return key_equal(m, a, b, (enum key_kind)m->kind);
+}
+
+/* ---- bucket arrays -------------------------------------------------- */
+
+static size_t array_header_size(const struct hmap *m)
+{
+    return align_up(sizeof(struct hmap_array), m->layout.bucket_align);
+}
+
+/* Go preallocates 1/16 of the bucket count as overflow buckets once the
+ * array has 16 buckets or more; so do we. */
+static size_t preallocated_overflow(unsigned B)
+{
+    return B >= 4 ? ((size_t)1 << B) >> 4 : 0;
+}
+
+/* The size of an array of 2^B buckets, or 0 if it cannot exist. */
+static size_t array_bytes(const struct hmap *m, unsigned B)
+{
+    if (B > MAX_B)
+        return 0;
+    size_t n = ((size_t)1 << B) + preallocated_overflow(B);
+    size_t bs = m->layout.bucket_size;
+    if (n > (PTRDIFF_MAX - array_header_size(m)) / bs)
+        return 0;
+    return array_header_size(m) + n * bs;
+}
+
+static void *alloc_zeroed(const struct hmap *m, size_t bytes)
+{
+    if (m->hooks)
+        return m->hooks->array_alloc(m, bytes, m->layout.bucket_align);
+    return hmap__alloc_zeroed_aligned(bytes, m->layout.bucket_align);
+}
+
+static void free_allocation(const struct hmap *m, void *p, size_t bytes)
+{
+    if (m->hooks)
+        m->hooks->array_free(m, p, bytes);
+    else
+        hmap__free(p);
+}
+
+static struct hmap_array *array_new(struct hmap *m, unsigned B)
+{
+    size_t bytes = array_bytes(m, B);
+    if (bytes == 0)
+        return NULL;
+    char *mem = alloc_zeroed(m, bytes);
+    if (!mem)
+        return NULL;
+    struct hmap_array *a = (struct hmap_array *)(void *)mem;
+    a->magic = HMAP_ARRAY_MAGIC;
+    a->generation = ++m->generation;
+    a->owner = m;
+    a->nbuckets = (size_t)1 << B;
+    a->bytes = bytes;
+    a->first = mem + array_header_size(m);
+    a->pool_next = a->first + a->nbuckets * m->layout.bucket_size;
+    a->pool_end = mem + bytes;
+    return a;
+}
+
+/* Frees an array and its overflow chunks at once.  The checked runtime's
+ * array_retire calls this when it evicts an array from its quarantine. */
+void hmap__array_free(const struct hmap *m, struct hmap_array *a)
+{
+    struct hmap_ovf_chunk *c = a->chunks;
+    while (c) {
+        struct hmap_ovf_chunk *next = c->next;
+        free_allocation(m, c, c->bytes);
+        c = next;
+    }
+    free_allocation(m, a, a->bytes);
+}
+
+static void array_retire(struct hmap *m, struct hmap_array *a)
+{
+    if (!a)
+        return;
+    if (m->hooks)
+        m->hooks->array_retire(m, a);
+    else
+        hmap__array_free(m, a);
+}
+
+/* Makes sure `a` can hand out n overflow buckets without allocating. */
+static bool reserve_overflow(struct hmap *m, struct hmap_array *a, size_t n)
+{
+    size_t bs = m->layout.bucket_size;
+    if ((size_t)(a->pool_end - a->pool_next) >= n * bs)
+        return true;
+    size_t want = a->nbuckets >> 4;
+    if (want < 8)
+        want = 8;
+    if (want < n)
+        want = n;
+    size_t hdr = align_up(sizeof(struct hmap_ovf_chunk), m->layout.bucket_align);
+    if (want > (PTRDIFF_MAX - hdr) / bs)
+        return false;
+    size_t bytes = hdr + want * bs;
+    struct hmap_ovf_chunk *c = alloc_zeroed(m, bytes);
+    if (!c)
+        return false;
+    c->bytes = bytes;
+    c->next = a->chunks;
+    a->chunks = c;
+    a->pool_next = (char *)c + hdr;
+    a->pool_end = a->pool_next + want * bs;
+    return true;
+}
+
+static char *take_overflow(struct hmap *m, struct hmap_array *a)
+{
+    char *b = a->pool_next;
+    a->pool_next += m->layout.bucket_size;
+    a->noverflow++;
+    return b;
+}
+
+/* ---- growth --------------------------------------------------------- */
+
+static bool over_load_factor(size_t count, unsigned B)
+{
+    return count > BUCKET_SLOTS && count > LOAD_NUM * (((size_t)1 << B) / LOAD_DEN);
+}
+
+static bool too_many_overflow(size_t noverflow, unsigned B)
+{
+    return noverflow >= ((size_t)1 << (B < 15 ? B : 15));
+}
+
+static unsigned buckets_for_hint(size_t hint)
+{
+    unsigned B = 0;
+    while (B <= MAX_B && over_load_factor(hint, B))
+        B++;
+    return B;
+}
+
+static int start_growth(struct hmap *m, bool same_size)
+{
+    unsigned B = same_size ? m->B : m->B + 1u;
+    struct hmap_array *a = array_new(m, B);
+    if (!a)
+        return ENOMEM;
+    m->old = m->buckets;
+    m->buckets = a;
+    m->B = (uint8_t)B;
+    m->nevacuate = 0;
+    m->growing_same_size = same_size;
+    if (!same_size)
+        m->no_same_size_grow = 0;
+    return 0;
+}
+
+/* Where evacuation writes the entries bound for one new bucket. */
+struct evac_dest {
+    char *b;
+    unsigned i;
+};
+
+static void evac_append(struct hmap *m, struct evac_dest *d, uint8_t tag, const char *key,
+                        const char *val)
+{
+    if (d->i == BUCKET_SLOTS) {
+        char *nb = take_overflow(m, m->buckets);
+        *bucket_overflow(m, d->b) = nb;
+        d->b = nb;
+        d->i = 0;
+    }
+    d->b[d->i] = (char)tag;
+    memcpy(bucket_key(m, d->b, d->i), key, m->type.key_size);
+    memcpy(bucket_val(m, d->b, d->i), val, m->type.val_size);
+    d->i++;
+}
+
+/* Moves old bucket `oi` (with its chain) to the new array.  The overflow
+ * buckets it may need are reserved first, so that running out of memory
+ * leaves the bucket untouched rather than half moved. */
+static int evacuate(struct hmap *m, size_t oi)
+{
+    struct hmap_array *old = m->old;
+    uint32_t bs = m->layout.bucket_size;
+    char *ob = bucket_at(old, oi, bs);
+    if (bucket_evacuated(ob))
+        return 0;
+
+    size_t chain = 1;
+    for (char *b = *bucket_overflow(m, ob); b; b = *bucket_overflow(m, b))
+        chain++;
+    bool same = m->growing_same_size;
+    if (!reserve_overflow(m, m->buckets, (chain - 1) * (same ? 1 : 2)))
+        return ENOMEM;
+
+    size_t oldn = old->nbuckets;
+    struct evac_dest dest[2] = {
+        { bucket_at(m->buckets, oi, bs), 0 },
+        { same ? NULL : bucket_at(m->buckets, oi + oldn, bs), 0 },
+    };
+    /* Same-size growth needs no hash to place a key; it rehashes only when
+     * the checked build wants to see modified keys. */
+    bool rehash = !same || m->hooks;
+    for (char *b = ob; b; b = *bucket_overflow(m, b)) {
+        for (unsigned i = 0; i < BUCKET_SLOTS; i++) {
+            uint8_t tag = (uint8_t)b[i];
+            if (tag < TAG_MIN)
+                continue;
+            char *key = bucket_key(m, b, i);
+            unsigned to = 0;
+            if (rehash) {
+                uint64_t h = hmap__key_hash(m, key);
+                if (HMAP_UNLIKELY((h & (oldn - 1)) != oi || tag_of(h) != tag) && m->hooks)
+                    m->hooks->key_misplaced(m, key);
+                tag = tag_of(h);
+                to = !same && (h & oldn) != 0;
+            }
+            evac_append(m, &dest[to], tag, key, bucket_val(m, b, i));
+        }
+    }
+    ob[0] = (char)TAG_EVACUATED;
+    return 0;
+}
+
+static void finish_growth(struct hmap *m)
+{
+    struct hmap_array *old = m->old;
+    m->old = NULL;
+    m->nevacuate = 0;
+    if (m->growing_same_size && too_many_overflow(m->buckets->noverflow, m->B))
+        m->no_same_size_grow = 1;
+    array_retire(m, old);
+}
+
+/* The bounded share of a growth that each write does: the old bucket the
+ * write is about to touch, and the next one in order. */
+static int grow_work(struct hmap *m, uint64_t hash)
+{
+    size_t oldn = old_bucket_count(m);
+    int err = evacuate(m, hash & (oldn - 1));
+    if (err == 0)
+        err = evacuate(m, m->nevacuate);
+    uint32_t bs = m->layout.bucket_size;
+    /* Skip ahead over buckets evacuated out of order, a bounded number. */
+    for (unsigned steps = 0; steps < 1024 && m->nevacuate < oldn; steps++) {
+        if (!bucket_evacuated(bucket_at(m->old, m->nevacuate, bs)))
+            break;
+        m->nevacuate++;
+    }
+    if (m->nevacuate == oldn)
+        finish_growth(m);
+    return err;
+}
+
+/* ---- lookup --------------------------------------------------------- */
+
+/* The bucket that holds `hash` for a reader: the old one until it has been
+ * evacuated. */
+HMAP_INLINE char *home_bucket(const struct hmap *m, uint64_t hash)
+{
+    uint32_t bs = m->layout.bucket_size;
+    if (HMAP_UNLIKELY(m->old != NULL)) {
+        char *ob = bucket_at(m->old, hash & (m->old->nbuckets - 1), bs);
+        if (!bucket_evacuated(ob))
+            return ob;
+    }
+    return bucket_at(m->buckets, hash & (m->buckets->nbuckets - 1), bs);
+}
+
+/* Finds key in the chain starting at b; sets *bp and returns the slot index,
+ * or returns -1. */
+HMAP_INLINE int find_in_chain(const struct hmap *m, char **bp, const void *key, uint8_t tag,
+                              enum key_kind kind)
+{
+    for (char *b = *bp; b; b = *bucket_overflow(m, b)) {
+        for (uint64_t mt = tags_matching(bucket_tags(b), tag); mt; mt &= mt - 1) {
+            unsigned i = first_match(mt);
+            if (HMAP_LIKELY(key_equal(m, bucket_key(m, b, i), key, kind))) {
+                *bp = b;
+                return (int)i;
+            }
+        }
+    }
+    return -1;
+}
+
+HMAP_INLINE void *lookup(const struct hmap *m, const void *key, enum key_kind kind)
+{
+    uint64_t h = key_hash(m, key, kind);
+    char *b = home_bucket(m, h);
+    int i = find_in_chain(m, &b, key, tag_of(h), kind);
+    return i < 0 ? NULL : bucket_val(m, b, (unsigned)i);
+}
+
+void *hmap_get(const hmap *m, const void *key)
+{
+    if (!m || m->count == 0)
+        return NULL;
+    switch ((enum key_kind)m->kind) {
+    case KIND_U64:
+        return lookup(m, key, KIND_U64);
+    case KIND_U32:
+        return lookup(m, key, KIND_U32);
+    case KIND_CSTR:
+        return lookup(m, key, KIND_CSTR);
+    case KIND_GENERIC:
+        break;
+    }
+    return lookup(m, key, KIND_GENERIC);
+}
+
+bool hmap_has(const hmap *m, const void *key)
+{
+    return hmap_get(m, key) != NULL;
+}
+
+size_t hmap_len(const hmap *m)
+{
+    return m ? m->count : 0;
+}
+
+/* ---- insertion ------------------------------------------------------ */
+
+static bool needs_growth(const struct hmap *m, const struct hmap_array *a)
+{
+    if (m->old)
+        return false;
+    if (over_load_factor(m->count + 1, m->B))
+        return true;
+    return !m->no_same_size_grow && too_many_overflow(a->noverflow, m->B);
+}
+
+HMAP_INLINE void *insert(struct hmap *m, const void *key, bool *inserted, enum key_kind kind)
+{
+    uint64_t h = key_hash(m, key, kind);
+    uint8_t tag = tag_of(h);
+    if (HMAP_UNLIKELY(!m->buckets)) {
+        m->buckets = array_new(m, m->B);
+        if (!m->buckets)
+            goto oom;
+    }
+again:
+    if (HMAP_UNLIKELY(m->old != NULL) && grow_work(m, h) != 0)
+        goto oom;
+
+    struct hmap_array *a = m->buckets;
+    char *b = bucket_at(a, h & (a->nbuckets - 1), m->layout.bucket_size);
+    char *free_b = NULL, *last = b;
+    unsigned free_i = 0;
+    for (; b; b = *bucket_overflow(m, b)) {
+        uint64_t tags = bucket_tags(b);
+        for (uint64_t mt = tags_matching(tags, tag); mt; mt &= mt - 1) {
+            unsigned i = first_match(mt);
+            if (HMAP_LIKELY(key_equal(m, bucket_key(m, b, i), key, kind))) {
+                if (inserted)
+                    *inserted = false;
+                return bucket_val(m, b, i);
+            }
+        }
+        uint64_t empty = tags_matching(tags, TAG_EMPTY);
+        if (!free_b && empty) {
+            free_b = b;
+            free_i = first_match(empty);
+        }
+        last = b;
+    }
+
+    if (HMAP_UNLIKELY(needs_growth(m, a))) {
+        bool same_size = !over_load_factor(m->count + 1, m->B);
+        if (start_growth(m, same_size) != 0)
+            goto oom;
+        goto again;
+    }
+    if (!free_b) {
+        if (!reserve_overflow(m, a, 1))
+            goto oom;
+        free_b = take_overflow(m, a);
+        *bucket_overflow(m, last) = free_b;
+        free_i = 0;
+    }
+    free_b[free_i] = (char)tag;
+    memcpy(bucket_key(m, free_b, free_i), key, m->type.key_size);
+    void *val = bucket_val(m, free_b, free_i);
+    memset(val, 0, m->type.val_size);
+    m->count++;
+    if (inserted)
+        *inserted = true;
+    return val;
+oom:
+    errno = ENOMEM;
+    return NULL;
+}
+
+static void write_done(struct hmap *m)
+{
+    if (m->hooks)
+        m->hooks->write_done(m);
+}
+
+void *hmap_put(hmap *m, const void *key, bool *inserted)
+{
+    if (!m) {
+        errno = EINVAL;
+        return NULL;
+    }
+    void *val;
+    switch ((enum key_kind)m->kind) {
+    case KIND_U64:
+        val = insert(m, key, inserted, KIND_U64);
+        break;
+    case KIND_U32:
+        val = insert(m, key, inserted, KIND_U32);
+        break;
+    case KIND_CSTR:
+        val = insert(m, key, inserted, KIND_CSTR);
+        break;
+    default:
+        val = insert(m, key, inserted, KIND_GENERIC);
+        break;
+    }
+    if (val && m->hooks) {
+        /* Relocation may move the array: find the slot again after it. */
+        write_done(m);
+        val = hmap_get(m, key);
+    }
+    return val;
+}
+
+int hmap_set(hmap *m, const void *key, const void *val)
+{
+    if (!m)
+        return EINVAL;
+    void *slot = hmap_put(m, key, NULL);
+    if (!slot)
+        return ENOMEM;
+    if (m->type.val_size)
+        memcpy(slot, val, m->type.val_size);
+    return 0;
+}
+
+/* ---- deletion ------------------------------------------------------- */
+
+void hmap__delete_slot(struct hmap *m, char *b, unsigned i)
+{
+    b[i] = (char)TAG_EMPTY;
+    if (m->hooks)
+        m->hooks->slot_deleted(m, bucket_key(m, b, i), m->type.key_size,
+                               m->type.val_size ? bucket_val(m, b, i) : NULL, m->type.val_size);
+    /* An empty map gets a fresh seed, as in Go: keys chosen against the old
+     * one are worthless from here on. */
+    if (--m->count == 0)
+        m->hash0 = hmap__random64();
+}
+
+bool hmap_del(hmap *m, const void *key)
+{
+    if (!m || m->count == 0)
+        return false;
+    uint64_t h = hmap__key_hash(m, key);
+    /* Growth work is optional for a delete: if it runs out of memory the
+     * delete still happens, in whichever bucket holds the key. */
+    if (m->old)
+        (void)grow_work(m, h);
+    char *b = home_bucket(m, h);
+    int i = find_in_chain(m, &b, key, tag_of(h), (enum key_kind)m->kind);
+    if (i < 0)
+        return false;
+    hmap__delete_slot(m, b, (unsigned)i);
+    write_done(m);
+    return true;
+}
+
+/* ---- whole-map operations ------------------------------------------- */
+
+void hmap__release_arrays(struct hmap *m)
+{
+    array_retire(m, m->old);
+    array_retire(m, m->buckets);
+    m->old = m->buckets = NULL;
+}
+
+void hmap_clear(hmap *m)
+{
+    if (!m)
+        return;
+    hmap__release_arrays(m);
+    m->nevacuate = 0;
+    m->count = 0;
+    m->hash0 = hmap__random64();
+}
+
+int hmap__init(struct hmap *m, const hmap_type *type, size_t hint)
+{
+    memset(m, 0, sizeof *m);
+    m->type = *type;
+    if (!compute_layout(&m->type, &m->layout))
+        return EINVAL;
+    unsigned B = buckets_for_hint(hint);
+    if (array_bytes(m, B) == 0)
+        return EINVAL;
+    m->magic = HMAP_MAGIC_LIVE;
+    m->B = (uint8_t)B;
+    m->kind = (uint8_t)choose_kind(&m->type);
+    m->hash0 = hmap__random64();
+    /* Allocate up front only when the caller announced entries, so that
+     * an out-of-memory hint fails here and not on the first insertion. */
+    if (hint > 0) {
+        m->buckets = array_new(m, B);
+        if (!m->buckets)
+            return ENOMEM;
+    }
+    return 0;
+}
+
+hmap *hmap_new(const hmap_type *type, size_t hint)
+{
+    if (!type) {
+        errno = EINVAL;
+        return NULL;
+    }
+    hmap *m = hmap__alloc(sizeof *m);
+    if (!m) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    int err = hmap__init(m, type, hint);
+    if (err) {
+        hmap__free(m);
+        errno = err;
+        return NULL;
+    }
+    return m;
+}
+
+void hmap_free(hmap *m)
+{
+    if (!m)
+        return;
+    hmap__release_arrays(m);
+    m->magic = HMAP_MAGIC_FREED;
+    if (m->hooks && m->hooks->map_free)
+        m->hooks->map_free(m);
+    else
+        hmap__free(m);
+}

@@ -1,0 +1,131 @@
+/*
+ * hmap.h - the public interface of hmap, a hash map for C modelled on Go's
+ * runtime map.
+ *
+ * Keys and values are stored by value in the map's own memory.  A type
+ * descriptor (hmap_type) says how big they are and how to hash and compare
+ * keys; HMAP_TYPE(K, V) builds one for ordinary C types.
+ *
+ *     hmap_type t = HMAP_TYPE(uint64_t, double);
+ *     hmap *m = hmap_new(&t, 0);
+ *     uint64_t k = 42;
+ *     double v = 1.5;
+ *     hmap_set(m, &k, &v);
+ *     double *p = hmap_get(m, &k);      // valid until the next write to m
+ *
+ * Rules (the checked build, -DHMAP_CHECKED, enforces each one):
+ *  - any number of threads may read a map at once (get, has, len,
+ *    iteration); a write (put, set, del, clear, free, iter_del) must not
+ *    overlap any other operation on that map;
+ *  - a pointer returned by get/put, or held in it.key/it.val, is valid only
+ *    until the next write to that map;
+ *  - while an iteration is in progress the only write allowed is
+ *    hmap_iter_del on the current entry;
+ *  - a stored key's bytes (for HMAP_TYPE_CSTR, the string it points at)
+ *    must not change while the key is in the map;
+ *  - writing to a NULL map is an error; reading a NULL map finds nothing.
+ *
+ * This header compiles as C11 and as C++.
+ */
+#ifndef HMAP_H
+#define HMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct hmap hmap;
+typedef uint64_t (*hmap_hash_fn)(const void *key, uint64_t seed);
+typedef bool (*hmap_equal_fn)(const void *a, const void *b);
+
+typedef struct hmap_type {
+    const char *name;      /* shown in diagnostics; may be NULL */
+    size_t key_size;       /* > 0 */
+    size_t key_align;      /* power of two, or 0 for the natural alignment of key_size */
+    size_t val_size;       /* 0 makes a set */
+    size_t val_align;      /* as key_align */
+    hmap_hash_fn hash;     /* NULL: seeded hash of the key's bytes */
+    hmap_equal_fn equal;   /* NULL: bytewise comparison */
+} hmap_type;
+
+uint64_t hmap_hash_bytes(const void *p, size_t n, uint64_t seed);
+uint64_t hmap_hash_cstr(const void *key, uint64_t seed); /* key points at a const char * */
+bool hmap_equal_cstr(const void *a, const void *b);
+
+#ifdef __cplusplus
+#define HMAP__ALIGNOF(T) alignof(T)
+#define HMAP__LITERAL(T) T
+#else
+#define HMAP__ALIGNOF(T) _Alignof(T)
+#define HMAP__LITERAL(T) (T)
+#endif
+
+/* A descriptor for key type K and value type V, named "K -> V".  In C it is
+ * a compound literal, so &HMAP_TYPE(K, V) may be passed to hmap_new
+ * directly (hmap_new copies it); in C++ store it in a variable first. */
+#define HMAP_TYPE(K, V)                                                      \
+    HMAP__LITERAL(hmap_type){ #K " -> " #V, sizeof(K), HMAP__ALIGNOF(K),     \
+                              sizeof(V), HMAP__ALIGNOF(V), NULL, NULL }
+
+/* A set of K: no values. */
+#define HMAP_SET_TYPE(K)                                                     \
+    HMAP__LITERAL(hmap_type){ "set of " #K, sizeof(K), HMAP__ALIGNOF(K),     \
+                              0, 0, NULL, NULL }
+
+/* Keys are `const char *`, hashed and compared by the strings' content.
+ * The map stores the pointer, not the string: the string must outlive the
+ * entry and must not change while it is a key. */
+#define HMAP_TYPE_CSTR(V)                                                    \
+    HMAP__LITERAL(hmap_type){ "const char * -> " #V, sizeof(const char *),   \
+                              HMAP__ALIGNOF(const char *), sizeof(V),        \
+                              HMAP__ALIGNOF(V), hmap_hash_cstr,              \
+                              hmap_equal_cstr }
+
+/* hmap_new copies *type.  It returns NULL with errno EINVAL for a bad
+ * descriptor (NULL, key_size 0, an alignment that is not a power of two or
+ * is above 4096) or a hint too large to describe a real allocation, and
+ * with errno ENOMEM when memory runs out. */
+hmap *hmap_new(const hmap_type *type, size_t hint);
+void hmap_free(hmap *m); /* NULL is a no-op */
+size_t hmap_len(const hmap *m); /* NULL map: 0 */
+
+/* The value slot of key, or NULL if absent (or m is NULL).  For a set
+ * (val_size 0) the result is a non-NULL pointer to the stored key. */
+void *hmap_get(const hmap *m, const void *key);
+bool hmap_has(const hmap *m, const void *key);
+
+/* Find or insert key and return its value slot; a new slot is zero-filled.
+ * *inserted (if not NULL) says whether the key was new.  NULL with errno
+ * ENOMEM when memory runs out: the map then holds exactly what it held. */
+void *hmap_put(hmap *m, const void *key, bool *inserted);
+int hmap_set(hmap *m, const void *key, const void *val); /* 0, or ENOMEM with the map unchanged */
+bool hmap_del(hmap *m, const void *key); /* true if a key was removed */
+void hmap_clear(hmap *m);
+
+typedef struct hmap_iter {
+    const void *key; /* the current entry, valid until the next call on the iterator or map */
+    void *val;
+    /* private state: fixed size, no allocation */
+    uintptr_t hmap__private[12];
+} hmap_iter;
+
+/* Iteration order is randomised per iteration, like Go.  Breaking out of a
+ * loop early needs no clean-up. */
+void hmap_iter_init(hmap_iter *it, hmap *m);
+bool hmap_iter_next(hmap_iter *it); /* false at the end */
+void hmap_iter_del(hmap_iter *it); /* delete the current entry; iteration goes on */
+
+/* A full self-check of every invariant: counts, tags, the placement of
+ * every key, growth progress.  Returns false (and says why on stderr) if
+ * anything is wrong. */
+bool hmap_verify(const hmap *m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HMAP_H */

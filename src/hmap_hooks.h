@@ -1,0 +1,46 @@
+/*
+ * hmap_hooks.h - the points where the core hands control to the checked
+ * runtime (instrument/).
+ *
+ * The core knows nothing of threads, signals or stacks.  A map created by a
+ * checked caller carries a pointer to a table of hooks; a plain map carries
+ * NULL and pays one predictable branch at each hook point.  Checks that
+ * wrap a whole operation (who is writing, who is reading) live in the
+ * checked entry points in instrument/, which then call the core; the hooks
+ * here are for what happens inside an operation: memory for bucket arrays,
+ * their retirement, deleted slots, keys found misplaced.
+ */
+#ifndef HMAP_HOOKS_H
+#define HMAP_HOOKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hmap;
+struct hmap_array;
+
+struct hmap_hooks {
+    /* Zeroed memory for a bucket array or overflow chunk, aligned to
+     * `align`; NULL when out of memory. */
+    void *(*array_alloc)(const struct hmap *m, size_t bytes, size_t align);
+    /* A bucket array (with its overflow chunks) leaves service: growth
+     * finished with it, or the map was cleared, relocated or freed.  The
+     * plain core frees it; the checked runtime quarantines it. */
+    void (*array_retire)(struct hmap *m, struct hmap_array *a);
+    /* Frees one overflow chunk or array allocation made by array_alloc
+     * (called by array_retire's default and for chunks). */
+    void (*array_free)(const struct hmap *m, void *p, size_t bytes);
+    /* A slot was deleted: its key and value bytes may be poisoned. */
+    void (*slot_deleted)(const struct hmap *m, void *key, size_t key_size,
+                         void *val, size_t val_size);
+    /* Growth or hmap_verify found a stored key whose hash no longer places
+     * it where it lives: the key was modified after insertion. */
+    void (*key_misplaced)(const struct hmap *m, const void *key);
+    /* After every write that completed: relocation may move the live array. */
+    void (*write_done)(struct hmap *m);
+    /* hmap_free is done with the header (its arrays are already retired):
+     * free it, or keep it to recognise later use. */
+    void (*map_free)(struct hmap *m);
+};
+
+#endif /* HMAP_HOOKS_H */

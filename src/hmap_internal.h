@@ -1,0 +1,226 @@
+/*
+ * hmap_internal.h - the data structure behind hmap.h, shared by the core
+ * (src/) and the checked runtime (instrument/).
+ *
+ * A map is a Go-style header (struct hmap) pointing at a bucket array.  A
+ * bucket array is the unit of allocation: a header (struct hmap_array) that
+ * names its owning map and its generation, then 2^B buckets, then a small
+ * pool of overflow buckets.  Overflow buckets beyond the pool come from
+ * further chunks that hang off the same array header, so that an array and
+ * everything it owns are retired together.
+ *
+ * A bucket holds 8 slots:
+ *
+ *     uint8_t  tophash[8];        one tag byte per slot (top hash bits)
+ *     K        keys[8];           at layout.key_off, stride layout.key_stride
+ *     V        vals[8];           at layout.val_off, stride layout.val_stride
+ *     bucket  *overflow;          at layout.ovf_off: the next bucket of the chain
+ *
+ * The 8 tag bytes are read as one 64-bit word and matched all at once with
+ * SWAR arithmetic.  A tag is the top byte of the hash, moved above the
+ * reserved values below so that a live slot is never mistaken for an empty
+ * one:
+ *
+ *     TAG_EMPTY (0)      the slot is free
+ *     TAG_EVACUATED (1)  in tophash[0] of an old bucket: its whole chain has
+ *                        moved to the new array
+ *
+ * Growth is incremental, as in Go: when the load factor (6.5 entries per
+ * bucket) is exceeded the map allocates an array twice as large and keeps
+ * the old one in `old`; each later write evacuates the old bucket it is about
+ * to touch plus one more, so no single write moves more than two chains.
+ * While growing, old bucket i feeds new buckets i and i + 2^(B-1); a lookup
+ * reads the old bucket until it has been evacuated.  When overflow buckets
+ * pile up (many deletions), the map "grows" into an array of the same size
+ * to compact them.
+ *
+ * Invariants (checked by hmap_verify):
+ *  - count is the number of live slots in the new array plus those in old
+ *    buckets not yet evacuated;
+ *  - every live key in bucket i of an array of 2^b buckets has
+ *    hash & (2^b - 1) == i and its tag is tag_of(hash);
+ *  - while growing, old buckets below `nevacuate` are all evacuated, and the
+ *    new buckets fed by an unevacuated old bucket are empty;
+ *  - an array's header names the map that owns it.
+ *
+ * The `checked` member is the checked build's per-map state.  It is present
+ * in both builds so that translation units compiled with and without
+ * HMAP_CHECKED agree on the layout and can share maps.
+ */
+#ifndef HMAP_INTERNAL_H
+#define HMAP_INTERNAL_H
+
+#include "hmap.h"
+#include "hmap_hooks.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define HMAP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define HMAP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define HMAP_INLINE static inline __attribute__((always_inline))
+
+enum {
+    BUCKET_SLOTS = 8,
+    TAG_EMPTY = 0,
+    TAG_EVACUATED = 1,
+    TAG_MIN = 2,
+    MAX_B = 56,            /* 2^56 buckets: far beyond any real allocation */
+    MAX_ALIGN = 4096,
+};
+
+/* Load factor 6.5 = 13/2 entries per bucket, as in Go. */
+#define LOAD_NUM 13
+#define LOAD_DEN 2
+
+/* Magic tags at the start of a map header. */
+#define HMAP_MAGIC_LIVE 0x686d61704c495645ull  /* "hmapLIVE" */
+#define HMAP_MAGIC_FREED 0x686d617046524545ull /* "hmapFREE" */
+#define HMAP_ARRAY_MAGIC 0x686d617041525259ull /* "hmapARRY" */
+
+/* How keys are hashed and compared; chosen once in hmap_new so that the hot
+ * paths can be specialised for the common cases. */
+enum key_kind {
+    KIND_GENERIC, /* type.hash / type.equal, or bytes of any size */
+    KIND_U32,     /* 4-byte keys, default hash and equality */
+    KIND_U64,     /* 8-byte keys, default hash and equality */
+    KIND_CSTR,    /* HMAP_TYPE_CSTR */
+};
+
+struct hmap_layout {
+    uint32_t bucket_size;
+    uint32_t bucket_align;
+    uint32_t key_off;
+    uint32_t key_stride;
+    uint32_t val_off;
+    uint32_t val_stride;
+    uint32_t ovf_off;
+};
+
+/* A chunk of overflow buckets allocated after the array's own pool ran out. */
+struct hmap_ovf_chunk {
+    struct hmap_ovf_chunk *next;
+    size_t bytes;
+};
+
+struct hmap_array {
+    uint64_t magic;                 /* HMAP_ARRAY_MAGIC */
+    uint64_t generation;            /* the owner's generation when allocated */
+    const struct hmap *owner;
+    size_t nbuckets;                /* 2^B regular buckets */
+    size_t bytes;                   /* size of this allocation */
+    size_t noverflow;               /* overflow buckets handed out */
+    char *first;                    /* bucket 0 */
+    char *pool_next, *pool_end;     /* free overflow buckets */
+    struct hmap_ovf_chunk *chunks;  /* further overflow memory */
+};
+
+/* Per-map state of the checked build (instrument/).  Plain callers never
+ * touch it; it is zero in maps created by them. */
+struct hmap_checked_state {
+    uint64_t owner;             /* thread id inside a write, 0 if none (relaxed atomics) */
+    uint64_t write_seq;         /* odd while a write is in progress */
+    uint64_t modcount;          /* bumped by every write; iterators compare it */
+    uint64_t last_writer;       /* thread id of the last write */
+    const void *last_write_site;
+    const void *create_site;
+    uint64_t creator;           /* thread id that created the map */
+    uint64_t tsan_word;         /* ThreadSanitizer's view of the map; no atomics touch it */
+    void *runtime;              /* the checked runtime's own per-map record */
+};
+
+struct hmap {
+    uint64_t magic;
+    size_t count;               /* live entries; first so hmap_len is one load */
+    uint8_t B;                  /* log2 of the bucket count (the capacity, even before allocation) */
+    uint8_t kind;               /* enum key_kind */
+    uint8_t growing_same_size;  /* the growth in progress keeps the bucket count */
+    uint8_t no_same_size_grow;  /* a same-size growth did not help: don't repeat it */
+    uint64_t hash0;             /* per-map seed, re-randomised when the map empties */
+    struct hmap_array *buckets; /* NULL until the first insertion */
+    struct hmap_array *old;     /* non-NULL while growing */
+    size_t nevacuate;           /* old buckets below this are evacuated */
+    uint64_t generation;        /* bumped for every array allocated */
+    const struct hmap_hooks *hooks; /* NULL: plain map */
+    struct hmap_layout layout;
+    hmap_type type;
+    struct hmap_checked_state checked;
+};
+
+/* ---- bucket access -------------------------------------------------- */
+
+HMAP_INLINE char *bucket_at(const struct hmap_array *a, size_t i, uint32_t bucket_size)
+{
+    return a->first + i * bucket_size;
+}
+
+HMAP_INLINE uint64_t bucket_tags(const char *b)
+{
+    uint64_t w;
+    memcpy(&w, b, sizeof w);
+    return w;
+}
+
+HMAP_INLINE char *bucket_key(const struct hmap *m, char *b, unsigned i)
+{
+    return b + m->layout.key_off + (size_t)i * m->layout.key_stride;
+}
+
+HMAP_INLINE char *bucket_val(const struct hmap *m, char *b, unsigned i)
+{
+    return b + m->layout.val_off + (size_t)i * m->layout.val_stride;
+}
+
+HMAP_INLINE char **bucket_overflow(const struct hmap *m, char *b)
+{
+    return (char **)(void *)(b + m->layout.ovf_off);
+}
+
+HMAP_INLINE uint8_t tag_of(uint64_t hash)
+{
+    uint8_t t = (uint8_t)(hash >> 56);
+    return t < TAG_MIN ? (uint8_t)(t + TAG_MIN) : t;
+}
+
+/* Bit 8*i+7 set for every byte i of `tags` equal to `tag`.  Bytes above a
+ * true match may be reported spuriously (borrow), never below one, so the
+ * lowest set bit is exact and a spurious one costs only a key comparison.
+ * For tag 0 in a live bucket it is exact: no byte there is ever 1. */
+HMAP_INLINE uint64_t tags_matching(uint64_t tags, uint8_t tag)
+{
+    const uint64_t lo = 0x0101010101010101ull, hi = 0x8080808080808080ull;
+    uint64_t x = tags ^ (lo * tag);
+    return (x - lo) & ~x & hi;
+}
+
+HMAP_INLINE unsigned first_match(uint64_t matches)
+{
+    return (unsigned)__builtin_ctzll(matches) >> 3;
+}
+
+HMAP_INLINE bool bucket_evacuated(const char *b)
+{
+    return (uint8_t)b[0] == TAG_EVACUATED;
+}
+
+HMAP_INLINE size_t old_bucket_count(const struct hmap *m)
+{
+    return m->old->nbuckets;
+}
+
+/* ---- shared between the core's files -------------------------------- */
+
+uint64_t hmap__key_hash(const struct hmap *m, const void *key);
+bool hmap__key_equal(const struct hmap *m, const void *a, const void *b);
+uint64_t hmap__random64(void);
+void *hmap__alloc(size_t bytes);
+void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align);
+void hmap__free(void *p);
+void hmap__delete_slot(struct hmap *m, char *b, unsigned i);
+int hmap__init(struct hmap *m, const hmap_type *type, size_t hint);
+void hmap__array_free(const struct hmap *m, struct hmap_array *a);
+void hmap__release_arrays(struct hmap *m);
+
+#endif /* HMAP_INTERNAL_H */

@@ -1,0 +1,27 @@
+/*
+ * hmap_testing.h - hooks for the project's own tests, not part of the public
+ * API: they let a test make the library's allocations fail on demand, so that
+ * "out of memory leaves the map exactly as before" can be proved for every
+ * allocation a growth makes.
+ */
+#ifndef HMAP_TESTING_H
+#define HMAP_TESTING_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Make the n-th allocation from now fail (1 = the next one); 0 disables.
+ * Only the one allocation fails; later ones succeed again. */
+void hmap_testing_fail_nth_alloc(long n);
+
+/* How many allocations the library has attempted since the process began
+ * (including failed ones).  Lets a test count the allocations an operation
+ * makes, to sweep every one of them. */
+long hmap_testing_alloc_count(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * iter.c - iteration in random order, correct at every point of a growth.
+ *
+ * An iteration walks the bucket indexes of the current array starting at a
+ * random one, and the slots of each bucket starting at a random offset, as
+ * Go does.  While a growth is in progress, a new bucket whose old bucket has
+ * not been evacuated yet is empty: its entries still live in the old bucket,
+ * which is walked instead, once, when the lower of the two new indexes it
+ * feeds comes up.  No growth work happens during an iteration (the only
+ * write allowed then is hmap_iter_del, which empties a slot in place), so
+ * the walk sees a structure that does not move.
+ */
+#include "hmap_internal.h"
+
+#include <assert.h>
+
+struct iter_state {
+    struct hmap *m;      /* NULL when the iteration is over */
+    char *b;             /* bucket being walked; NULL between chains */
+    size_t start;        /* first bucket index */
+    size_t steps;        /* bucket indexes begun */
+    size_t nbuckets;     /* bucket count when the iteration began */
+    uint32_t offset;     /* slot rotation */
+    uint32_t i;          /* slots of b already looked at */
+    uint32_t slot;       /* slot of the current entry */
+    uint64_t modcount;   /* the checked build's snapshot */
+    const void *site;    /* the checked build: where the iteration began */
+};
+
+static_assert(sizeof(struct iter_state) <= sizeof(((hmap_iter *)0)->hmap__private),
+              "hmap_iter's private state is too small");
+
+static struct iter_state *state_of(hmap_iter *it)
+{
+    return (struct iter_state *)(void *)it->hmap__private;
+}
+
+void hmap_iter_init(hmap_iter *it, hmap *m)
+{
+    struct iter_state *s = state_of(it);
+    memset(it, 0, sizeof *it);
+    s->m = m;
+    if (!m || m->count == 0 || !m->buckets) {
+        s->m = NULL;
+        return;
+    }
+    uint64_t r = hmap__random64();
+    s->nbuckets = m->buckets->nbuckets;
+    s->start = (size_t)r & (s->nbuckets - 1);
+    s->offset = (uint32_t)(r >> 61);
+}
+
+/* The chain that holds the entries of new bucket idx. */
+static char *chain_at(const struct hmap *m, size_t idx)
+{
+    uint32_t bs = m->layout.bucket_size;
+    if (m->old) {
+        size_t oldn = m->old->nbuckets;
+        char *ob = bucket_at(m->old, idx & (oldn - 1), bs);
+        if (!bucket_evacuated(ob))
+            return (!m->growing_same_size && idx >= oldn) ? NULL : ob;
+    }
+    return bucket_at(m->buckets, idx, bs);
+}
+
+bool hmap_iter_next(hmap_iter *it)
+{
+    struct iter_state *s = state_of(it);
+    struct hmap *m = s->m;
+    it->key = NULL;
+    it->val = NULL;
+    if (!m)
+        return false;
+    for (;;) {
+        if (!s->b) {
+            if (s->steps == s->nbuckets) {
+                s->m = NULL;
+                return false;
+            }
+            s->b = chain_at(m, (s->start + s->steps++) & (s->nbuckets - 1));
+            s->i = 0;
+            continue;
+        }
+        while (s->i < BUCKET_SLOTS) {
+            unsigned slot = (s->i++ + s->offset) & (BUCKET_SLOTS - 1);
+            if ((uint8_t)s->b[slot] >= TAG_MIN) {
+                s->slot = slot;
+                it->key = bucket_key(m, s->b, slot);
+                it->val = m->type.val_size ? bucket_val(m, s->b, slot) : NULL;
+                return true;
+            }
+        }
+        s->b = *bucket_overflow(m, s->b);
+        s->i = 0;
+    }
+}
+
+void hmap_iter_del(hmap_iter *it)
+{
+    struct iter_state *s = state_of(it);
+    if (!s->m || !it->key)
+        return;
+    hmap__delete_slot(s->m, s->b, s->slot);
+    it->key = NULL;
+    it->val = NULL;
+}

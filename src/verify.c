@@ -1,0 +1,132 @@
+/*
+ * verify.c - hmap_verify: a full check of the invariants listed in
+ * hmap_internal.h.  It reads every bucket and rehashes every key, so it
+ * costs as much as an iteration plus a lookup of every entry; it is meant
+ * for tests and debugging, not for production paths.
+ */
+#include "hmap_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static bool fail(const struct hmap *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "hmap_verify: map %p: ", (const void *)m);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return false;
+}
+
+struct walk {
+    size_t live;        /* live slots seen */
+    size_t budget;      /* overflow buckets that may still be walked (cycle guard) */
+};
+
+static bool check_array_header(const struct hmap *m, const struct hmap_array *a, const char *which)
+{
+    if (a->magic != HMAP_ARRAY_MAGIC)
+        return fail(m, "%s array %p has a bad magic", which, (const void *)a);
+    if (a->owner != m)
+        return fail(m, "%s array %p belongs to map %p", which, (const void *)a, (const void *)a->owner);
+    if (a->generation == 0 || a->generation > m->generation)
+        return fail(m, "%s array generation %llu, map generation %llu", which,
+                    (unsigned long long)a->generation, (unsigned long long)m->generation);
+    if (a->nbuckets == 0 || (a->nbuckets & (a->nbuckets - 1)) != 0)
+        return fail(m, "%s array has %zu buckets", which, a->nbuckets);
+    return true;
+}
+
+/* Checks the chain of bucket `idx` in an array of `n` buckets: tags valid,
+ * every key placed by its hash, no key twice. */
+static bool check_chain(const struct hmap *m, char *head, size_t idx, size_t n, struct walk *w)
+{
+    for (char *b = head; b; b = *bucket_overflow(m, b)) {
+        if (b != head && w->budget-- == 0)
+            return fail(m, "bucket %zu: overflow chain longer than all overflow buckets (cycle?)", idx);
+        for (unsigned i = 0; i < BUCKET_SLOTS; i++) {
+            uint8_t tag = (uint8_t)b[i];
+            if (tag == TAG_EMPTY)
+                continue;
+            if (tag < TAG_MIN)
+                return fail(m, "bucket %zu slot %u: reserved tag %u in a live bucket", idx, i, tag);
+            char *key = bucket_key(m, b, i);
+            uint64_t h = hmap__key_hash(m, key);
+            if ((h & (n - 1)) != idx || tag_of(h) != tag) {
+                if (m->hooks)
+                    m->hooks->key_misplaced(m, key);
+                return fail(m, "bucket %zu slot %u: key hashes to bucket %zu tag %u (modified after insertion?)",
+                            idx, i, (size_t)(h & (n - 1)), tag_of(h));
+            }
+            w->live++;
+            for (char *c = b; c; c = *bucket_overflow(m, c))
+                for (unsigned j = (c == b ? i + 1 : 0); j < BUCKET_SLOTS; j++)
+                    if ((uint8_t)c[j] == tag && hmap__key_equal(m, bucket_key(m, c, j), key))
+                        return fail(m, "bucket %zu: a key is stored twice", idx);
+        }
+    }
+    return true;
+}
+
+static bool is_empty_chain(const struct hmap *m, char *b)
+{
+    return bucket_tags(b) == 0 && *bucket_overflow(m, b) == NULL;
+}
+
+static bool check_growth(const struct hmap *m, struct walk *w)
+{
+    const struct hmap_array *old = m->old, *cur = m->buckets;
+    uint32_t bs = m->layout.bucket_size;
+    size_t oldn = old->nbuckets;
+    if (!check_array_header(m, old, "old"))
+        return false;
+    if (m->growing_same_size ? cur->nbuckets != oldn : cur->nbuckets != 2 * oldn)
+        return fail(m, "growing from %zu to %zu buckets", oldn, cur->nbuckets);
+    if (m->nevacuate >= oldn)
+        return fail(m, "growth finished (%zu of %zu) but the old array is kept", m->nevacuate, oldn);
+    w->budget += old->noverflow;
+    for (size_t oi = 0; oi < oldn; oi++) {
+        char *ob = bucket_at(old, oi, bs);
+        if (bucket_evacuated(ob))
+            continue;
+        if (oi < m->nevacuate)
+            return fail(m, "old bucket %zu is below nevacuate %zu but not evacuated", oi, m->nevacuate);
+        if (!is_empty_chain(m, bucket_at(cur, oi, bs)) ||
+            (!m->growing_same_size && !is_empty_chain(m, bucket_at(cur, oi + oldn, bs))))
+            return fail(m, "old bucket %zu not evacuated but its new buckets hold entries", oi);
+        if (!check_chain(m, ob, oi, oldn, w))
+            return false;
+    }
+    return true;
+}
+
+bool hmap_verify(const hmap *m)
+{
+    if (!m)
+        return true;
+    if (m->magic != HMAP_MAGIC_LIVE)
+        return fail(m, "bad magic %#llx (freed, or not a map)", (unsigned long long)m->magic);
+    if (!m->buckets) {
+        if (m->old || m->count)
+            return fail(m, "no bucket array but %zu entries", m->count);
+        return true;
+    }
+    const struct hmap_array *cur = m->buckets;
+    if (!check_array_header(m, cur, "current"))
+        return false;
+    if (cur->nbuckets != ((size_t)1 << m->B))
+        return fail(m, "B is %u but the array has %zu buckets", m->B, cur->nbuckets);
+
+    struct walk w = { 0, cur->noverflow };
+    if (m->old && !check_growth(m, &w))
+        return false;
+    uint32_t bs = m->layout.bucket_size;
+    for (size_t i = 0; i < cur->nbuckets; i++)
+        if (!check_chain(m, bucket_at(cur, i, bs), i, cur->nbuckets, &w))
+            return false;
+    if (w.live != m->count)
+        return fail(m, "count is %zu but %zu slots are live", m->count, w.live);
+    return true;
+}
