@@ -15,8 +15,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 static long alloc_count;      /* attempts so far (relaxed atomic) */
 static long alloc_fail_at;    /* the attempt number that fails; 0: none */
@@ -100,4 +102,17 @@ uint64_t hmap__random64(void)
         seeded = true;
     }
     return splitmix64(&state);
+}
+
+/* Gives the whole pages inside [p, p + bytes) back to the kernel while the
+ * allocation stays ours; they read as zeros if touched again.  Used on the
+ * evacuated part of an old array, so that freeing a huge array at the end
+ * of a growth does not have to unmap hundreds of megabytes in one write. */
+void hmap__release_pages(void *p, size_t bytes)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)p + bytes) & ~(page - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }

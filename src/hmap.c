@@ -44,6 +44,10 @@ static bool resolve_align(size_t size, size_t *align)
     return is_pow2(*align) && *align <= MAX_ALIGN;
 }
 
+/* A bucket is the 8 tags and the overflow link (16 bytes, so that one
+ * cache line serves both), then 8 entries, each a key followed by its value.
+ * Keeping a key beside its value makes a lookup touch two cache lines, the
+ * tags and the entry, where Go's "all keys, then all values" touches three. */
 static bool compute_layout(hmap_type *t, struct hmap_layout *l)
 {
     if (t->key_size == 0 || t->key_size > MAX_ITEM_SIZE || t->val_size > MAX_ITEM_SIZE)
@@ -51,32 +55,20 @@ static bool compute_layout(hmap_type *t, struct hmap_layout *l)
     if (!resolve_align(t->key_size, &t->key_align) || !resolve_align(t->val_size, &t->val_align))
         return false;
 
-    size_t key_stride = align_up(t->key_size, t->key_align);
-    size_t key_off = align_up(BUCKET_SLOTS, t->key_align);
-    size_t keys_end = key_off + BUCKET_SLOTS * key_stride;
-    size_t val_off, val_stride, vals_end;
-    if (t->val_size == 0) {
-        /* A set: the "value slot" handed out is the key itself. */
-        val_off = key_off;
-        val_stride = key_stride;
-        vals_end = keys_end;
-    } else {
-        val_stride = align_up(t->val_size, t->val_align);
-        val_off = align_up(keys_end, t->val_align);
-        vals_end = val_off + BUCKET_SLOTS * val_stride;
-    }
-    size_t ovf_off = align_up(vals_end, _Alignof(void *));
     size_t align = t->key_align > t->val_align ? t->key_align : t->val_align;
     if (align < _Alignof(void *))
         align = _Alignof(void *);
+    size_t val_in_entry = t->val_size ? align_up(t->key_size, t->val_align) : 0;
+    size_t entry = align_up(val_in_entry + (t->val_size ? t->val_size : t->key_size),
+                            t->key_align > t->val_align ? t->key_align : t->val_align);
+    size_t key_off = align_up(BUCKET_SLOTS + sizeof(void *), t->key_align);
 
     l->bucket_align = (uint32_t)align;
-    l->bucket_size = (uint32_t)align_up(ovf_off + sizeof(void *), align);
+    l->ovf_off = BUCKET_SLOTS;
     l->key_off = (uint32_t)key_off;
-    l->key_stride = (uint32_t)key_stride;
-    l->val_off = (uint32_t)val_off;
-    l->val_stride = (uint32_t)val_stride;
-    l->ovf_off = (uint32_t)ovf_off;
+    l->val_off = (uint32_t)(key_off + val_in_entry); /* a set's "value" is its key */
+    l->key_stride = l->val_stride = (uint32_t)entry;
+    l->bucket_size = (uint32_t)align_up(key_off + BUCKET_SLOTS * entry, align);
     return true;
 }
 
@@ -142,9 +134,12 @@ bool hmap__key_equal(const struct hmap *m, const void *a, const void *b)
 
 /* ---- bucket arrays -------------------------------------------------- */
 
+/* Buckets start 16-byte aligned at least (allocations are), so a bucket's
+ * tags and overflow link never straddle a cache line. */
 static size_t array_header_size(const struct hmap *m)
 {
-    return align_up(sizeof(struct hmap_array), m->layout.bucket_align);
+    size_t a = m->layout.bucket_align > 64 ? m->layout.bucket_align : 64;
+    return align_up(sizeof(struct hmap_array), a);
 }
 
 /* Go preallocates 1/16 of the bucket count as overflow buckets once the
@@ -300,8 +295,33 @@ struct evac_dest {
     unsigned i;
 };
 
-static void evac_append(struct hmap *m, struct evac_dest *d, uint8_t tag, const char *key,
-                        const char *val)
+/* memcpy/memset with a size known only at run time compile to calls; the
+ * sizes of common keys and entries get inline copies instead. */
+HMAP_INLINE void copy_small(void *dst, const void *src, size_t n)
+{
+    switch (n) {
+    case 4: memcpy(dst, src, 4); break;
+    case 8: memcpy(dst, src, 8); break;
+    case 16: memcpy(dst, src, 16); break;
+    case 24: memcpy(dst, src, 24); break;
+    case 32: memcpy(dst, src, 32); break;
+    default: memcpy(dst, src, n); break;
+    }
+}
+
+HMAP_INLINE void zero_small(void *dst, size_t n)
+{
+    switch (n) {
+    case 0: break;
+    case 4: memset(dst, 0, 4); break;
+    case 8: memset(dst, 0, 8); break;
+    case 16: memset(dst, 0, 16); break;
+    default: memset(dst, 0, n); break;
+    }
+}
+
+/* Appends an entry (key and value, copied together: they are adjacent). */
+static void evac_append(struct hmap *m, struct evac_dest *d, uint8_t tag, const char *entry)
 {
     if (d->i == BUCKET_SLOTS) {
         char *nb = take_overflow(m, m->buckets);
@@ -310,21 +330,19 @@ static void evac_append(struct hmap *m, struct evac_dest *d, uint8_t tag, const 
         d->i = 0;
     }
     d->b[d->i] = (char)tag;
-    memcpy(bucket_key(m, d->b, d->i), key, m->type.key_size);
-    memcpy(bucket_val(m, d->b, d->i), val, m->type.val_size);
+    copy_small(bucket_key(m, d->b, d->i), entry, m->layout.key_stride);
     d->i++;
 }
 
-/* Moves old bucket `oi` (with its chain) to the new array.  The overflow
- * buckets it may need are reserved first, so that running out of memory
- * leaves the bucket untouched rather than half moved. */
-static int evacuate(struct hmap *m, size_t oi)
+/* Moves old bucket `nevacuate` (with its chain) to the new array.  The
+ * overflow buckets it may need are reserved first, so that running out of
+ * memory leaves the bucket untouched rather than half moved. */
+static int evacuate_next(struct hmap *m)
 {
     struct hmap_array *old = m->old;
     uint32_t bs = m->layout.bucket_size;
+    size_t oi = m->nevacuate, oldn = old->nbuckets;
     char *ob = bucket_at(old, oi, bs);
-    if (bucket_evacuated(ob))
-        return 0;
 
     size_t chain = 1;
     for (char *b = *bucket_overflow(m, ob); b; b = *bucket_overflow(m, b))
@@ -333,7 +351,6 @@ static int evacuate(struct hmap *m, size_t oi)
     if (!reserve_overflow(m, m->buckets, (chain - 1) * (same ? 1 : 2)))
         return ENOMEM;
 
-    size_t oldn = old->nbuckets;
     struct evac_dest dest[2] = {
         { bucket_at(m->buckets, oi, bs), 0 },
         { same ? NULL : bucket_at(m->buckets, oi + oldn, bs), 0 },
@@ -344,7 +361,7 @@ static int evacuate(struct hmap *m, size_t oi)
     for (char *b = ob; b; b = *bucket_overflow(m, b)) {
         for (unsigned i = 0; i < BUCKET_SLOTS; i++) {
             uint8_t tag = (uint8_t)b[i];
-            if (tag < TAG_MIN)
+            if (tag == TAG_EMPTY)
                 continue;
             char *key = bucket_key(m, b, i);
             unsigned to = 0;
@@ -355,11 +372,27 @@ static int evacuate(struct hmap *m, size_t oi)
                 tag = tag_of(h);
                 to = !same && (h & oldn) != 0;
             }
-            evac_append(m, &dest[to], tag, key, bucket_val(m, b, i));
+            evac_append(m, &dest[to], tag, key);
         }
     }
-    ob[0] = (char)TAG_EVACUATED;
+    m->nevacuate = oi + 1;
     return 0;
+}
+
+/* Arrays from this size on give their evacuated pages back as a growth
+ * proceeds, in steps of RELEASE_STEP, instead of all at once when the
+ * growth ends. */
+#define RELEASE_MIN_ARRAY ((size_t)4 << 20)
+#define RELEASE_STEP ((size_t)256 << 10)
+
+static void release_evacuated(struct hmap *m)
+{
+    struct hmap_array *old = m->old;
+    size_t done = m->nevacuate * m->layout.bucket_size;
+    if (old->bytes < RELEASE_MIN_ARRAY || done - old->released < RELEASE_STEP)
+        return;
+    hmap__release_pages(old->first + old->released, done - old->released);
+    old->released = done;
 }
 
 static void finish_growth(struct hmap *m)
@@ -372,39 +405,43 @@ static void finish_growth(struct hmap *m)
     array_retire(m, old);
 }
 
-/* The bounded share of a growth that each write does: the old bucket the
- * write is about to touch, and the next one in order. */
-static int grow_work(struct hmap *m, uint64_t hash)
+/* The bounded share of a growth that each write does: the next two old
+ * buckets.  Two per write finish the growth before the new array can
+ * fill up, since a growth starts with 6.5 entries per old bucket and the
+ * new array has room for 13. */
+static int grow_work(struct hmap *m)
 {
-    size_t oldn = old_bucket_count(m);
-    int err = evacuate(m, hash & (oldn - 1));
-    if (err == 0)
-        err = evacuate(m, m->nevacuate);
-    uint32_t bs = m->layout.bucket_size;
-    /* Skip ahead over buckets evacuated out of order, a bounded number. */
-    for (unsigned steps = 0; steps < 1024 && m->nevacuate < oldn; steps++) {
-        if (!bucket_evacuated(bucket_at(m->old, m->nevacuate, bs)))
-            break;
-        m->nevacuate++;
+    for (int n = 0; n < 2; n++) {
+        int err = evacuate_next(m);
+        if (err)
+            return err;
+        if (m->nevacuate == m->old->nbuckets) {
+            finish_growth(m);
+            return 0;
+        }
     }
-    if (m->nevacuate == oldn)
-        finish_growth(m);
-    return err;
+    release_evacuated(m);
+    return 0;
 }
 
 /* ---- lookup --------------------------------------------------------- */
 
-/* The bucket that holds `hash` for a reader: the old one until it has been
- * evacuated. */
-HMAP_INLINE char *home_bucket(const struct hmap *m, uint64_t hash)
+/* The bucket that holds `hash`: the old one until it has been evacuated.
+ * *arrayp (if not NULL) is set to the array it lives in. */
+HMAP_INLINE char *home_bucket(const struct hmap *m, uint64_t hash, struct hmap_array **arrayp)
 {
-    uint32_t bs = m->layout.bucket_size;
+    struct hmap_array *a = m->buckets;
     if (HMAP_UNLIKELY(m->old != NULL)) {
-        char *ob = bucket_at(m->old, hash & (m->old->nbuckets - 1), bs);
-        if (!bucket_evacuated(ob))
+        char *ob = unevacuated_old_chain(m, hash);
+        if (ob) {
+            if (arrayp)
+                *arrayp = m->old;
             return ob;
+        }
     }
-    return bucket_at(m->buckets, hash & (m->buckets->nbuckets - 1), bs);
+    if (arrayp)
+        *arrayp = a;
+    return bucket_at(a, hash & (a->nbuckets - 1), m->layout.bucket_size);
 }
 
 /* Finds key in the chain starting at b; sets *bp and returns the slot index,
@@ -427,7 +464,7 @@ HMAP_INLINE int find_in_chain(const struct hmap *m, char **bp, const void *key, 
 HMAP_INLINE void *lookup(const struct hmap *m, const void *key, enum key_kind kind)
 {
     uint64_t h = key_hash(m, key, kind);
-    char *b = home_bucket(m, h);
+    char *b = home_bucket(m, h, NULL);
     int i = find_in_chain(m, &b, key, tag_of(h), kind);
     return i < 0 ? NULL : bucket_val(m, b, (unsigned)i);
 }
@@ -461,13 +498,13 @@ size_t hmap_len(const hmap *m)
 
 /* ---- insertion ------------------------------------------------------ */
 
-static bool needs_growth(const struct hmap *m, const struct hmap_array *a)
+static bool needs_growth(const struct hmap *m)
 {
     if (m->old)
         return false;
     if (over_load_factor(m->count + 1, m->B))
         return true;
-    return !m->no_same_size_grow && too_many_overflow(a->noverflow, m->B);
+    return !m->no_same_size_grow && too_many_overflow(m->buckets->noverflow, m->B);
 }
 
 HMAP_INLINE void *insert(struct hmap *m, const void *key, bool *inserted, enum key_kind kind)
@@ -480,11 +517,11 @@ HMAP_INLINE void *insert(struct hmap *m, const void *key, bool *inserted, enum k
             goto oom;
     }
 again:
-    if (HMAP_UNLIKELY(m->old != NULL) && grow_work(m, h) != 0)
+    if (HMAP_UNLIKELY(m->old != NULL) && grow_work(m) != 0)
         goto oom;
 
-    struct hmap_array *a = m->buckets;
-    char *b = bucket_at(a, h & (a->nbuckets - 1), m->layout.bucket_size);
+    struct hmap_array *a;
+    char *b = home_bucket(m, h, &a);
     char *free_b = NULL, *last = b;
     unsigned free_i = 0;
     for (; b; b = *bucket_overflow(m, b)) {
@@ -505,7 +542,7 @@ again:
         last = b;
     }
 
-    if (HMAP_UNLIKELY(needs_growth(m, a))) {
+    if (HMAP_UNLIKELY(needs_growth(m))) {
         bool same_size = !over_load_factor(m->count + 1, m->B);
         if (start_growth(m, same_size) != 0)
             goto oom;
@@ -519,9 +556,9 @@ again:
         free_i = 0;
     }
     free_b[free_i] = (char)tag;
-    memcpy(bucket_key(m, free_b, free_i), key, m->type.key_size);
+    copy_small(bucket_key(m, free_b, free_i), key, m->type.key_size);
     void *val = bucket_val(m, free_b, free_i);
-    memset(val, 0, m->type.val_size);
+    zero_small(val, m->type.val_size);
     m->count++;
     if (inserted)
         *inserted = true;
@@ -600,8 +637,8 @@ bool hmap_del(hmap *m, const void *key)
     /* Growth work is optional for a delete: if it runs out of memory the
      * delete still happens, in whichever bucket holds the key. */
     if (m->old)
-        (void)grow_work(m, h);
-    char *b = home_bucket(m, h);
+        (void)grow_work(m);
+    char *b = home_bucket(m, h, NULL);
     int i = find_in_chain(m, &b, key, tag_of(h), (enum key_kind)m->kind);
     if (i < 0)
         return false;

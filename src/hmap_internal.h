@@ -12,35 +12,37 @@
  * A bucket holds 8 slots:
  *
  *     uint8_t  tophash[8];        one tag byte per slot (top hash bits)
- *     K        keys[8];           at layout.key_off, stride layout.key_stride
- *     V        vals[8];           at layout.val_off, stride layout.val_stride
- *     bucket  *overflow;          at layout.ovf_off: the next bucket of the chain
+ *     bucket  *overflow;          the next bucket of the chain
+ *     struct { K key; V val; } entries[8];   at layout.key_off / val_off,
+ *                                            stride layout.key_stride
+ *
+ * The tags and the link share a cache line, and each key sits beside its
+ * value, so a lookup that hits touches two lines.
  *
  * The 8 tag bytes are read as one 64-bit word and matched all at once with
- * SWAR arithmetic.  A tag is the top byte of the hash, moved above the
- * reserved values below so that a live slot is never mistaken for an empty
- * one:
- *
- *     TAG_EMPTY (0)      the slot is free
- *     TAG_EVACUATED (1)  in tophash[0] of an old bucket: its whole chain has
- *                        moved to the new array
+ * SWAR arithmetic.  A tag is the top byte of the hash, moved above
+ * TAG_EMPTY (0) so that a live slot is never mistaken for a free one.
  *
  * Growth is incremental, as in Go: when the load factor (6.5 entries per
  * bucket) is exceeded the map allocates an array twice as large and keeps
- * the old one in `old`; each later write evacuates the old bucket it is about
- * to touch plus one more, so no single write moves more than two chains.
- * While growing, old bucket i feeds new buckets i and i + 2^(B-1); a lookup
- * reads the old bucket until it has been evacuated.  When overflow buckets
- * pile up (many deletions), the map "grows" into an array of the same size
- * to compact them.
+ * the old one in `old`.  Each later write evacuates the next two old
+ * buckets in order (Go evacuates the bucket being written to plus one in
+ * order; strictly in order keeps the memory traffic of a growth sequential,
+ * and makes "evacuated" a comparison with `nevacuate` instead of a flag in
+ * memory).  No single write moves more than two chains.  While growing, old
+ * bucket i feeds new buckets i and i + 2^(B-1); lookups and insertions use
+ * the old bucket until it has been evacuated.  When overflow buckets pile up
+ * (many deletions), the map "grows" into an array of the same size to
+ * compact them.
  *
  * Invariants (checked by hmap_verify):
  *  - count is the number of live slots in the new array plus those in old
  *    buckets not yet evacuated;
  *  - every live key in bucket i of an array of 2^b buckets has
  *    hash & (2^b - 1) == i and its tag is tag_of(hash);
- *  - while growing, old buckets below `nevacuate` are all evacuated, and the
- *    new buckets fed by an unevacuated old bucket are empty;
+ *  - while growing, old buckets below `nevacuate` have been evacuated (they
+ *    are never read again), and the new buckets fed by an old bucket at or
+ *    above `nevacuate` are empty;
  *  - an array's header names the map that owns it.
  *
  * The `checked` member is the checked build's per-map state.  It is present
@@ -65,8 +67,7 @@
 enum {
     BUCKET_SLOTS = 8,
     TAG_EMPTY = 0,
-    TAG_EVACUATED = 1,
-    TAG_MIN = 2,
+    TAG_MIN = 1,
     MAX_B = 56,            /* 2^56 buckets: far beyond any real allocation */
     MAX_ALIGN = 4096,
 };
@@ -112,6 +113,7 @@ struct hmap_array {
     size_t nbuckets;                /* 2^B regular buckets */
     size_t bytes;                   /* size of this allocation */
     size_t noverflow;               /* overflow buckets handed out */
+    size_t released;                /* bytes from `first` given back to the kernel */
     char *first;                    /* bucket 0 */
     char *pool_next, *pool_end;     /* free overflow buckets */
     struct hmap_ovf_chunk *chunks;  /* further overflow memory */
@@ -184,10 +186,10 @@ HMAP_INLINE uint8_t tag_of(uint64_t hash)
     return t < TAG_MIN ? (uint8_t)(t + TAG_MIN) : t;
 }
 
-/* Bit 8*i+7 set for every byte i of `tags` equal to `tag`.  Bytes above a
- * true match may be reported spuriously (borrow), never below one, so the
- * lowest set bit is exact and a spurious one costs only a key comparison.
- * For tag 0 in a live bucket it is exact: no byte there is ever 1. */
+/* Bit 8*i+7 set for every byte i of `tags` equal to `tag`.  A byte just
+ * above a true match may be reported spuriously (the borrow), never one
+ * below, so the lowest set bit is exact and a spurious one costs only a key
+ * comparison.  Callers that need exact answers use the lowest bit only. */
 HMAP_INLINE uint64_t tags_matching(uint64_t tags, uint8_t tag)
 {
     const uint64_t lo = 0x0101010101010101ull, hi = 0x8080808080808080ull;
@@ -200,14 +202,13 @@ HMAP_INLINE unsigned first_match(uint64_t matches)
     return (unsigned)__builtin_ctzll(matches) >> 3;
 }
 
-HMAP_INLINE bool bucket_evacuated(const char *b)
+/* The chain holding the entries of hash-masked index `idx` of the current
+ * array while growing: the old bucket feeding it if that has not been
+ * evacuated yet, else NULL. */
+HMAP_INLINE char *unevacuated_old_chain(const struct hmap *m, size_t idx)
 {
-    return (uint8_t)b[0] == TAG_EVACUATED;
-}
-
-HMAP_INLINE size_t old_bucket_count(const struct hmap *m)
-{
-    return m->old->nbuckets;
+    size_t oi = idx & (m->old->nbuckets - 1);
+    return oi >= m->nevacuate ? bucket_at(m->old, oi, m->layout.bucket_size) : NULL;
 }
 
 /* ---- shared between the core's files -------------------------------- */
@@ -217,6 +218,7 @@ bool hmap__key_equal(const struct hmap *m, const void *a, const void *b);
 uint64_t hmap__random64(void);
 void *hmap__alloc(size_t bytes);
 void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align);
+void hmap__release_pages(void *p, size_t bytes);
 void hmap__free(void *p);
 void hmap__delete_slot(struct hmap *m, char *b, unsigned i);
 int hmap__init(struct hmap *m, const hmap_type *type, size_t hint);

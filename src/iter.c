@@ -50,17 +50,16 @@ void hmap_iter_init(hmap_iter *it, hmap *m)
     s->offset = (uint32_t)(r >> 61);
 }
 
-/* The chain that holds the entries of new bucket idx. */
+/* The chain that holds the entries of new bucket idx.  An unevacuated old
+ * bucket feeds two new ones; it is walked for the lower. */
 static char *chain_at(const struct hmap *m, size_t idx)
 {
-    uint32_t bs = m->layout.bucket_size;
     if (m->old) {
-        size_t oldn = m->old->nbuckets;
-        char *ob = bucket_at(m->old, idx & (oldn - 1), bs);
-        if (!bucket_evacuated(ob))
-            return (!m->growing_same_size && idx >= oldn) ? NULL : ob;
+        char *ob = unevacuated_old_chain(m, idx);
+        if (ob)
+            return (!m->growing_same_size && idx >= m->old->nbuckets) ? NULL : ob;
     }
-    return bucket_at(m->buckets, idx, bs);
+    return bucket_at(m->buckets, idx, m->layout.bucket_size);
 }
 
 bool hmap_iter_next(hmap_iter *it)

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# tools/run-tests.sh - the README's test command: installs what is missing,
+# then builds and runs every test suite in each build the project supports:
+#   build/        gcc, the default build: all suites
+#   build-clang/  clang, -Werror: all suites
+#   build-asan/   gcc, AddressSanitizer + UndefinedBehaviorSanitizer
+#   build-tsan/   gcc, ThreadSanitizer
+# Exits non-zero on the first failing build or suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tools/deps.sh
+
+# name, compiler, extra meson options
+builds=(
+    "build gcc"
+    "build-clang clang"
+    "build-asan gcc -Db_sanitize=address,undefined -Db_lundef=false"
+    "build-tsan gcc -Db_sanitize=thread -Db_lundef=false"
+)
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+for spec in "${builds[@]}"; do
+    read -r dir compiler opts <<<"$spec"
+    echo "==== $dir ($compiler ${opts:-})"
+    if [[ ! -d "$dir" ]]; then
+        # shellcheck disable=SC2086
+        CC=$compiler CXX=$([[ $compiler == clang ]] && echo clang++ || echo g++) \
+            meson setup "$dir" -Dbench=disabled $opts >/dev/null
+    fi
+    meson compile -C "$dir" >/dev/null
+    meson test -C "$dir" --print-errorlogs --num-processes 2
+done
+echo "==== all builds passed"
