@@ -55,13 +55,11 @@ static bool compute_layout(hmap_type *t, struct hmap_layout *l)
     if (!resolve_align(t->key_size, &t->key_align) || !resolve_align(t->val_size, &t->val_align))
         return false;
 
-    size_t align = t->key_align > t->val_align ? t->key_align : t->val_align;
-    if (align < _Alignof(void *))
-        align = _Alignof(void *);
+    size_t entry_align = t->key_align > t->val_align ? t->key_align : t->val_align;
+    size_t align = entry_align > _Alignof(void *) ? entry_align : _Alignof(void *);
     size_t val_in_entry = t->val_size ? align_up(t->key_size, t->val_align) : 0;
-    size_t entry = align_up(val_in_entry + (t->val_size ? t->val_size : t->key_size),
-                            t->key_align > t->val_align ? t->key_align : t->val_align);
-    size_t key_off = align_up(BUCKET_SLOTS + sizeof(void *), t->key_align);
+    size_t entry = align_up(val_in_entry + (t->val_size ? t->val_size : t->key_size), entry_align);
+    size_t key_off = align_up(BUCKET_SLOTS + sizeof(void *), entry_align);
 
     l->bucket_align = (uint32_t)align;
     l->ovf_off = BUCKET_SLOTS;

@@ -186,15 +186,15 @@ HMAP_INLINE uint8_t tag_of(uint64_t hash)
     return t < TAG_MIN ? (uint8_t)(t + TAG_MIN) : t;
 }
 
-/* Bit 8*i+7 set for every byte i of `tags` equal to `tag`.  A byte just
- * above a true match may be reported spuriously (the borrow), never one
- * below, so the lowest set bit is exact and a spurious one costs only a key
- * comparison.  Callers that need exact answers use the lowest bit only. */
+/* Bit 8*i+7 set for every byte i of `tags` equal to `tag`, and no other.
+ * (The shorter (x - 0x01..) & ~x & 0x80.. trick also flags a byte 0x01
+ * above a true zero; that would match a deleted slot whose stale key bytes
+ * still equal the key sought.) */
 HMAP_INLINE uint64_t tags_matching(uint64_t tags, uint8_t tag)
 {
-    const uint64_t lo = 0x0101010101010101ull, hi = 0x8080808080808080ull;
-    uint64_t x = tags ^ (lo * tag);
-    return (x - lo) & ~x & hi;
+    const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full;
+    uint64_t x = tags ^ (0x0101010101010101ull * tag);
+    return ~(((x & lo7) + lo7) | x | lo7);
 }
 
 HMAP_INLINE unsigned first_match(uint64_t matches)
