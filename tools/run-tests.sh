@@ -5,6 +5,7 @@
 #   build-clang/  clang, -Werror: all suites
 #   build-asan/   gcc, AddressSanitizer + UndefinedBehaviorSanitizer
 #   build-tsan/   gcc, ThreadSanitizer
+# then checks packaging (meson install + pkg-config, meson subproject).
 # Exits non-zero on the first failing build or suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +34,6 @@ for spec in "${builds[@]}"; do
     meson compile -C "$dir" >/dev/null
     meson test -C "$dir" --print-errorlogs --num-processes 2
 done
+echo "==== packaging"
+bash tools/check-packaging.sh
 echo "==== all builds passed"
