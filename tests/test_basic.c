@@ -1,0 +1,438 @@
+/*
+ * test_basic.c - the basic operations of an hmap of uint64_t -> uint64_t and
+ * of big values:
+ *  - HMAP_TYPE / HMAP_SET_TYPE / HMAP_TYPE_CSTR descriptors: "K -> V" names,
+ *    sizes and alignments;
+ *  - put/get/has/set/del/len against a reference model, at several hints,
+ *    through several growths, with `inserted` reported right (or NULL);
+ *  - new value slots are zero-filled by hmap_put, values survive growth, and
+ *    a slot is zeroed again when a key is deleted and re-inserted (also
+ *    when another key takes over a deleted slot, and after clear);
+ *  - hmap_clear: length 0, nothing found, empty iteration, map reusable,
+ *    also on an empty map, twice in a row, and while a growth is in progress.
+ * hmap_verify is checked throughout.
+ */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- descriptors -------------------------------------------------------- */
+
+struct point {
+    double x, y;
+};
+
+START_TEST(type_names)
+{
+    hmap_type t = HMAP_TYPE(uint64_t, double);
+    ck_assert_str_eq(t.name, "uint64_t -> double");
+    TU_EQ(t.key_size, sizeof(uint64_t));
+    TU_EQ(t.key_align, _Alignof(uint64_t));
+    TU_EQ(t.val_size, sizeof(double));
+    TU_EQ(t.val_align, _Alignof(double));
+    TU_CHECK(t.hash == NULL && t.equal == NULL);
+
+    hmap_type p = HMAP_TYPE(int, struct point);
+    ck_assert_str_eq(p.name, "int -> struct point");
+    TU_EQ(p.val_size, sizeof(struct point));
+
+    hmap_type s = HMAP_SET_TYPE(uint32_t);
+    ck_assert_str_eq(s.name, "set of uint32_t");
+    TU_EQ(s.key_size, 4);
+    TU_EQ(s.val_size, 0);
+
+    hmap_type c = HMAP_TYPE_CSTR(int);
+    ck_assert_str_eq(c.name, "const char * -> int");
+    TU_EQ(c.key_size, sizeof(const char *));
+    TU_CHECK(c.hash == hmap_hash_cstr && c.equal == hmap_equal_cstr);
+
+    /* the compound literal can be passed directly, and hmap_new copies it */
+    hmap *m = hmap_new(&HMAP_TYPE(uint64_t, double), 0);
+    TU_NONNULL(m);
+    uint64_t k = 42;
+    double v = 1.5;
+    TU_EQ_INT(hmap_set(m, &k, &v), 0);
+    double *pv = hmap_get(m, &k);
+    TU_NONNULL(pv);
+    TU_CHECK(*pv == 1.5);
+    TU_CHECK(hmap_verify(m));
+    hmap_free(m);
+}
+END_TEST
+
+/* ---- basic operations ---------------------------------------------------- */
+
+START_TEST(empty_map)
+{
+    static const size_t hints[] = {0, 1, 8, 1000};
+    for (size_t h = 0; h < sizeof hints / sizeof *hints; h++) {
+        hmap *m = tu_new_u64(hints[h]);
+        uint64_t k = 7;
+        TU_EQ(hmap_len(m), 0);
+        TU_NULL(hmap_get(m, &k));
+        TU_CHECK(!hmap_has(m, &k));
+        TU_CHECK(!hmap_del(m, &k));
+        TU_EQ(tu_iter_count(m), 0);
+        TU_CHECK(hmap_verify(m));
+        hmap_free(m);
+    }
+}
+END_TEST
+
+START_TEST(put_get_set_del)
+{
+    static const size_t hints[] = {0, 1, 8, 100, 5000};
+    for (size_t h = 0; h < sizeof hints / sizeof *hints; h++) {
+        hmap *m = tu_new_u64(hints[h]);
+        tu_model md;
+        tu_model_init(&md);
+        const size_t n = 3000;
+
+        for (size_t i = 0; i < n; i++) {
+            uint64_t k = tu_key(i);
+            bool inserted = false;
+            uint64_t *v = hmap_put(m, &k, &inserted);
+            TU_NONNULL(v);
+            TU_ASSERT(inserted, "key %zu: inserted false for a new key", i);
+            TU_EQ(*v, 0);
+            *v = tu_val(k);
+            tu_model_set(&md, k, tu_val(k));
+            TU_EQ(hmap_len(m), i + 1);
+            TU_CHECK(hmap_has(m, &k));
+            if (i % 97 == 0)
+                TU_CHECK_MODEL(m, &md);
+        }
+        TU_CHECK_MODEL(m, &md);
+
+        /* put of a present key finds it, inserted false, value kept */
+        for (size_t i = 0; i < n; i += 3) {
+            uint64_t k = tu_key(i);
+            bool inserted = true;
+            uint64_t *v = hmap_put(m, &k, &inserted);
+            TU_NONNULL(v);
+            TU_CHECK(!inserted);
+            TU_EQ(*v, tu_val(k));
+            /* and `inserted` may be NULL */
+            TU_PTR_EQ(hmap_put(m, &k, NULL), v);
+        }
+        TU_EQ(hmap_len(m), n);
+
+        /* set overwrites */
+        for (size_t i = 0; i < n; i += 2) {
+            uint64_t k = tu_key(i), v = i * 1000 + 1;
+            TU_EQ_INT(hmap_set(m, &k, &v), 0);
+            tu_model_set(&md, k, v);
+        }
+        TU_CHECK_MODEL(m, &md);
+
+        /* absent keys */
+        for (size_t i = n; i < 2 * n; i++) {
+            uint64_t k = tu_key(i);
+            TU_NULL(hmap_get(m, &k));
+            TU_CHECK(!hmap_has(m, &k));
+            TU_CHECK(!hmap_del(m, &k));
+        }
+
+        /* delete a third, twice */
+        for (size_t i = 0; i < n; i += 3) {
+            uint64_t k = tu_key(i);
+            TU_ASSERT(hmap_del(m, &k), "del of present key %zu returned false", i);
+            TU_CHECK(!hmap_del(m, &k));
+            TU_NULL(hmap_get(m, &k));
+            tu_model_del(&md, k);
+            TU_EQ(hmap_len(m), md.len);
+        }
+        TU_CHECK_MODEL(m, &md);
+
+        /* insert fresh keys with put, NULL `inserted` */
+        for (size_t i = 2 * n; i < 3 * n; i++) {
+            uint64_t k = tu_key(i);
+            uint64_t *v = hmap_put(m, &k, NULL);
+            TU_NONNULL(v);
+            TU_EQ(*v, 0);
+            *v = tu_val(k);
+            tu_model_set(&md, k, tu_val(k));
+        }
+        TU_CHECK_MODEL(m, &md);
+
+        /* delete everything */
+        for (size_t i = 0; i < 3 * n; i++) {
+            uint64_t k = tu_key(i);
+            TU_CHECK(hmap_del(m, &k) == tu_model_del(&md, k));
+        }
+        TU_EQ(hmap_len(m), 0);
+        TU_CHECK_MODEL(m, &md);
+
+        /* and use it again */
+        for (size_t i = 0; i < 500; i++)
+            TU_SET(m, &md, tu_key(i), i);
+        TU_CHECK_MODEL(m, &md);
+
+        tu_model_free(&md);
+        hmap_free(m);
+    }
+}
+END_TEST
+
+START_TEST(key_zero_and_extremes)
+{
+    hmap *m = tu_new_u64(0);
+    tu_model md;
+    tu_model_init(&md);
+    static const uint64_t keys[] = {0, 1, UINT64_MAX, UINT64_MAX - 1, 1ull << 63, 0x8080808080808080ull,
+                                    0x0101010101010101ull};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        TU_SET(m, &md, keys[i], i + 100);
+    TU_CHECK_MODEL(m, &md);
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i += 2) {
+        TU_CHECK(hmap_del(m, &keys[i]));
+        tu_model_del(&md, keys[i]);
+    }
+    TU_CHECK_MODEL(m, &md);
+    tu_model_free(&md);
+    hmap_free(m);
+}
+END_TEST
+
+/* ---- zero-filled value slots ---------------------------------------------- */
+
+struct big_val {
+    unsigned char b[300];
+};
+
+static bool all_bytes(const void *p, size_t n, unsigned char c)
+{
+    const unsigned char *q = p;
+    for (size_t i = 0; i < n; i++)
+        if (q[i] != c)
+            return false;
+    return true;
+}
+
+/* Runs the zero-fill scenario on a map with uint64_t keys and values of
+ * `vsize` bytes. */
+static void zero_fill_scenario(hmap *m, size_t vsize)
+{
+    const size_t n = 2000;
+
+    /* new slots are zero; fill them with a per-key garbage byte */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = tu_key(i);
+        bool inserted;
+        void *v = hmap_put(m, &k, &inserted);
+        TU_NONNULL(v);
+        TU_CHECK(inserted);
+        TU_ASSERT(all_bytes(v, vsize, 0), "key %zu: new value slot not zero-filled", i);
+        memset(v, (int)(0x80 | (i & 0x7f)), vsize);
+    }
+    TU_CHECK(hmap_verify(m));
+
+    /* values survived the growths */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = tu_key(i);
+        void *v = hmap_get(m, &k);
+        TU_NONNULL(v);
+        TU_ASSERT(all_bytes(v, vsize, (unsigned char)(0x80 | (i & 0x7f))),
+                  "key %zu: value changed by growth", i);
+    }
+
+    /* delete and re-insert one key at a time: zero again */
+    for (size_t i = 0; i < n; i += 2) {
+        uint64_t k = tu_key(i);
+        TU_CHECK(hmap_del(m, &k));
+        bool inserted;
+        void *v = hmap_put(m, &k, &inserted);
+        TU_NONNULL(v);
+        TU_CHECK(inserted);
+        TU_ASSERT(all_bytes(v, vsize, 0), "key %zu: re-inserted slot not zero-filled", i);
+        memset(v, 0xAB, vsize);
+    }
+    TU_CHECK(hmap_verify(m));
+
+    /* delete a batch, then insert other keys that take over the freed slots */
+    for (size_t i = 1; i < n; i += 2) {
+        uint64_t k = tu_key(i);
+        TU_CHECK(hmap_del(m, &k));
+    }
+    TU_CHECK(hmap_verify(m));
+    for (size_t i = n; i < n + n / 2; i++) {
+        uint64_t k = tu_key(i);
+        bool inserted;
+        void *v = hmap_put(m, &k, &inserted);
+        TU_NONNULL(v);
+        TU_CHECK(inserted);
+        TU_ASSERT(all_bytes(v, vsize, 0), "key %zu: slot of a deleted key not zero-filled", i);
+        memset(v, 0xCD, vsize);
+    }
+    TU_CHECK(hmap_verify(m));
+
+    /* and the deleted ones come back zeroed */
+    for (size_t i = 1; i < n; i += 2) {
+        uint64_t k = tu_key(i);
+        bool inserted;
+        void *v = hmap_put(m, &k, &inserted);
+        TU_NONNULL(v);
+        TU_CHECK(inserted);
+        TU_ASSERT(all_bytes(v, vsize, 0), "key %zu: re-inserted slot not zero-filled", i);
+        memset(v, 0xEF, vsize);
+    }
+
+    /* after clear, every slot is new again */
+    hmap_clear(m);
+    TU_CHECK(hmap_verify(m));
+    for (size_t i = 0; i < n + n / 2; i++) {
+        uint64_t k = tu_key(i);
+        bool inserted;
+        void *v = hmap_put(m, &k, &inserted);
+        TU_NONNULL(v);
+        TU_CHECK(inserted);
+        TU_ASSERT(all_bytes(v, vsize, 0), "key %zu: slot not zero-filled after clear", i);
+    }
+    TU_CHECK(hmap_verify(m));
+}
+
+START_TEST(zero_fill_u64)
+{
+    hmap *m = tu_new_u64(0);
+    zero_fill_scenario(m, sizeof(uint64_t));
+    hmap_free(m);
+}
+END_TEST
+
+START_TEST(zero_fill_big_values)
+{
+    hmap_type t = HMAP_TYPE(uint64_t, struct big_val);
+    hmap *m = hmap_new(&t, 0);
+    TU_NONNULL(m);
+    zero_fill_scenario(m, sizeof(struct big_val));
+    hmap_free(m);
+}
+END_TEST
+
+/* ---- clear ----------------------------------------------------------------- */
+
+static void check_cleared(hmap *m, size_t old_n)
+{
+    TU_CHECK(hmap_verify(m));
+    TU_EQ(hmap_len(m), 0);
+    TU_EQ(tu_iter_count(m), 0);
+    for (size_t i = 0; i < old_n; i++) {
+        uint64_t k = tu_key(i);
+        TU_ASSERT(hmap_get(m, &k) == NULL, "key %zu found after clear", i);
+        TU_CHECK(!hmap_has(m, &k));
+    }
+}
+
+START_TEST(clear_full_map)
+{
+    hmap *m = tu_new_u64(0);
+    tu_model md;
+    tu_model_init(&md);
+    const size_t n = 5000;
+    for (size_t i = 0; i < n; i++)
+        TU_SET(m, &md, tu_key(i), tu_val(tu_key(i)));
+    TU_CHECK_MODEL(m, &md);
+
+    hmap_clear(m);
+    tu_model_clear(&md);
+    check_cleared(m, n);
+    TU_CHECK_MODEL(m, &md);
+
+    /* reusable: old and new keys */
+    for (size_t i = n / 2; i < 2 * n; i++)
+        TU_SET(m, &md, tu_key(i), i);
+    TU_CHECK_MODEL(m, &md);
+    for (size_t i = n / 2; i < n; i++) {
+        uint64_t k = tu_key(i);
+        TU_CHECK(hmap_del(m, &k));
+        tu_model_del(&md, k);
+    }
+    TU_CHECK_MODEL(m, &md);
+
+    /* clear twice in a row */
+    hmap_clear(m);
+    hmap_clear(m);
+    check_cleared(m, 2 * n);
+    tu_model_clear(&md);
+    TU_SET(m, &md, 1, 2);
+    TU_CHECK_MODEL(m, &md);
+
+    tu_model_free(&md);
+    hmap_free(m);
+}
+END_TEST
+
+START_TEST(clear_empty_maps)
+{
+    /* never used, with and without a hint */
+    hmap *a = tu_new_u64(0), *b = tu_new_u64(1000);
+    hmap_clear(a);
+    hmap_clear(b);
+    check_cleared(a, 10);
+    check_cleared(b, 10);
+    uint64_t k = 5, v = 6;
+    TU_EQ_INT(hmap_set(a, &k, &v), 0);
+    TU_EQ_INT(hmap_set(b, &k, &v), 0);
+    const uint64_t *va = hmap_get(a, &k), *vb = hmap_get(b, &k);
+    TU_NONNULL(va);
+    TU_NONNULL(vb);
+    TU_EQ(*va, 6);
+    TU_EQ(*vb, 6);
+    TU_CHECK(hmap_verify(a) && hmap_verify(b));
+    hmap_free(a);
+    hmap_free(b);
+}
+END_TEST
+
+START_TEST(clear_during_growth)
+{
+    /* sizes around a growth point: just before it, just after the growth
+     * started, and part way through the incremental evacuation */
+    size_t p = tu_growth_point(800);
+    for (size_t n = p - 2; n < p + 40; n += 3) {
+        hmap *m = tu_new_u64(0);
+        for (size_t i = 0; i <= n; i++) {
+            uint64_t k = tu_key(i), v = i;
+            TU_EQ_INT(hmap_set(m, &k, &v), 0);
+        }
+        TU_CHECK(hmap_verify(m));
+        hmap_clear(m);
+        check_cleared(m, n + 1);
+        tu_model md;
+        tu_model_init(&md);
+        for (size_t i = 0; i < 2 * n; i += 2)
+            TU_SET(m, &md, tu_key(i), i + 1);
+        TU_CHECK_MODEL(m, &md);
+        tu_model_free(&md);
+        hmap_free(m);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("basic");
+    TCase *tc = tu_tcase("descriptors");
+    tcase_add_test(tc, type_names);
+    suite_add_tcase(s, tc);
+
+    tc = tu_tcase("operations");
+    tcase_add_test(tc, empty_map);
+    tcase_add_test(tc, put_get_set_del);
+    tcase_add_test(tc, key_zero_and_extremes);
+    suite_add_tcase(s, tc);
+
+    tc = tu_tcase("zero_fill");
+    tcase_add_test(tc, zero_fill_u64);
+    tcase_add_test(tc, zero_fill_big_values);
+    suite_add_tcase(s, tc);
+
+    tc = tu_tcase("clear");
+    tcase_add_test(tc, clear_full_map);
+    tcase_add_test(tc, clear_empty_maps);
+    tcase_add_test(tc, clear_during_growth);
+    suite_add_tcase(s, tc);
+
+    return tu_run(s);
+}
