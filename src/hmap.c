@@ -335,7 +335,7 @@ static void evac_append(struct hmap *m, struct evac_dest *d, uint8_t tag, const 
 /* Moves old bucket `nevacuate` (with its chain) to the new array.  The
  * overflow buckets it may need are reserved first, so that running out of
  * memory leaves the bucket untouched rather than half moved. */
-static int evacuate_next(struct hmap *m)
+HMAP_INLINE int evacuate_next(struct hmap *m, enum key_kind kind)
 {
     struct hmap_array *old = m->old;
     uint32_t bs = m->layout.bucket_size;
@@ -364,7 +364,7 @@ static int evacuate_next(struct hmap *m)
             char *key = bucket_key(m, b, i);
             unsigned to = 0;
             if (rehash) {
-                uint64_t h = hmap__key_hash(m, key);
+                uint64_t h = key_hash(m, key, kind);
                 if (HMAP_UNLIKELY((h & (oldn - 1)) != oi || tag_of(h) != tag) && m->hooks)
                     m->hooks->key_misplaced(m, key);
                 tag = tag_of(h);
@@ -407,10 +407,10 @@ static void finish_growth(struct hmap *m)
  * buckets.  Two per write finish the growth before the new array can
  * fill up, since a growth starts with 6.5 entries per old bucket and the
  * new array has room for 13. */
-static int grow_work(struct hmap *m)
+HMAP_INLINE int grow_work(struct hmap *m, enum key_kind kind)
 {
     for (int n = 0; n < 2; n++) {
-        int err = evacuate_next(m);
+        int err = evacuate_next(m, kind);
         if (err)
             return err;
         if (m->nevacuate == m->old->nbuckets) {
@@ -515,7 +515,7 @@ HMAP_INLINE void *insert(struct hmap *m, const void *key, bool *inserted, enum k
             goto oom;
     }
 again:
-    if (HMAP_UNLIKELY(m->old != NULL) && grow_work(m) != 0)
+    if (HMAP_UNLIKELY(m->old != NULL) && grow_work(m, kind) != 0)
         goto oom;
 
     struct hmap_array *a;
@@ -635,7 +635,7 @@ bool hmap_del(hmap *m, const void *key)
     /* Growth work is optional for a delete: if it runs out of memory the
      * delete still happens, in whichever bucket holds the key. */
     if (m->old)
-        (void)grow_work(m);
+        (void)grow_work(m, (enum key_kind)m->kind);
     char *b = home_bucket(m, h, NULL);
     int i = find_in_chain(m, &b, key, tag_of(h), (enum key_kind)m->kind);
     if (i < 0)
