@@ -37,12 +37,14 @@ static inline uint32_t hmap__load32(const void *p)
     return v;
 }
 
-/* Two rounds: the first spreads the key over 64 bits, the second makes the
- * top byte (the slot tag) and the low bits (the bucket) independent. */
+/* One 64x64->128 multiply, halves folded.  Both factors depend on the key
+ * (the second through its halves swapped): with a constant second factor,
+ * keys that differ only in their high half (k << 32) collided often in the
+ * low bits that pick the bucket.  The seed enters the first factor, so
+ * which keys collide depends on it. */
 static inline uint64_t hmap__hash_u64(uint64_t x, uint64_t seed)
 {
-    uint64_t h = hmap__fold_mul(x ^ seed ^ HASH_K0, HASH_K1);
-    return hmap__fold_mul(h ^ seed, HASH_K2);
+    return hmap__fold_mul(x ^ seed, HASH_K0 ^ (x >> 32 | x << 32));
 }
 
 #endif

@@ -467,23 +467,6 @@ HMAP_INLINE void *lookup(const struct hmap *m, const void *key, enum key_kind ki
     return i < 0 ? NULL : bucket_val(m, b, (unsigned)i);
 }
 
-void *hmap_get(const hmap *m, const void *key)
-{
-    if (!m || m->count == 0)
-        return NULL;
-    switch ((enum key_kind)m->kind) {
-    case KIND_U64:
-        return lookup(m, key, KIND_U64);
-    case KIND_U32:
-        return lookup(m, key, KIND_U32);
-    case KIND_CSTR:
-        return lookup(m, key, KIND_CSTR);
-    case KIND_GENERIC:
-        break;
-    }
-    return lookup(m, key, KIND_GENERIC);
-}
-
 bool hmap_has(const hmap *m, const void *key)
 {
     return hmap_get(m, key) != NULL;
@@ -566,6 +549,44 @@ oom:
     return NULL;
 }
 
+/* One out-of-line copy of the lookup per key kind: the public function is
+ * a tail-calling switch, so the fast kinds never pay for the registers the
+ * generic kind's callbacks need. */
+#define DEFINE_FOR_KIND(name, KIND)                                                  \
+    static __attribute__((noinline)) void *lookup_##name(const struct hmap *m,     \
+                                                         const void *key)          \
+    {                                                                              \
+        return lookup(m, key, KIND);                                               \
+    }                                                                              \
+    static __attribute__((noinline)) void *insert_##name(struct hmap *m,           \
+                                                         const void *key,          \
+                                                         bool *inserted)           \
+    {                                                                              \
+        return insert(m, key, inserted, KIND);                                     \
+    }
+
+DEFINE_FOR_KIND(u64, KIND_U64)
+DEFINE_FOR_KIND(u32, KIND_U32)
+DEFINE_FOR_KIND(cstr, KIND_CSTR)
+DEFINE_FOR_KIND(generic, KIND_GENERIC)
+
+void *hmap_get(const hmap *m, const void *key)
+{
+    if (!m || m->count == 0)
+        return NULL;
+    switch ((enum key_kind)m->kind) {
+    case KIND_U64:
+        return lookup_u64(m, key);
+    case KIND_U32:
+        return lookup_u32(m, key);
+    case KIND_CSTR:
+        return lookup_cstr(m, key);
+    case KIND_GENERIC:
+        break;
+    }
+    return lookup_generic(m, key);
+}
+
 static void write_done(struct hmap *m)
 {
     if (m->hooks)
@@ -581,16 +602,16 @@ void *hmap_put(hmap *m, const void *key, bool *inserted)
     void *val;
     switch ((enum key_kind)m->kind) {
     case KIND_U64:
-        val = insert(m, key, inserted, KIND_U64);
+        val = insert_u64(m, key, inserted);
         break;
     case KIND_U32:
-        val = insert(m, key, inserted, KIND_U32);
+        val = insert_u32(m, key, inserted);
         break;
     case KIND_CSTR:
-        val = insert(m, key, inserted, KIND_CSTR);
+        val = insert_cstr(m, key, inserted);
         break;
     default:
-        val = insert(m, key, inserted, KIND_GENERIC);
+        val = insert_generic(m, key, inserted);
         break;
     }
     if (val && m->hooks) {
