@@ -65,7 +65,7 @@ static bool compute_layout(hmap_type *t, struct hmap_layout *l)
     l->ovf_off = BUCKET_SLOTS;
     l->key_off = (uint32_t)key_off;
     l->val_off = (uint32_t)(key_off + val_in_entry); /* a set's "value" is its key */
-    l->key_stride = l->val_stride = (uint32_t)entry;
+    l->entry_size = (uint32_t)entry;
     l->bucket_size = (uint32_t)align_up(key_off + BUCKET_SLOTS * entry, align);
     return true;
 }
@@ -328,7 +328,7 @@ static void evac_append(struct hmap *m, struct evac_dest *d, uint8_t tag, const 
         d->i = 0;
     }
     d->b[d->i] = (char)tag;
-    copy_small(bucket_key(m, d->b, d->i), entry, m->layout.key_stride);
+    copy_small(bucket_key(m, d->b, d->i), entry, m->layout.entry_size);
     d->i++;
 }
 

@@ -14,7 +14,7 @@
  *     uint8_t  tophash[8];        one tag byte per slot (top hash bits)
  *     bucket  *overflow;          the next bucket of the chain
  *     struct { K key; V val; } entries[8];   at layout.key_off / val_off,
- *                                            stride layout.key_stride
+ *                                            stride layout.entry_size
  *
  * The tags and the link share a cache line, and each key sits beside its
  * value, so a lookup that hits touches two lines.
@@ -94,9 +94,8 @@ struct hmap_layout {
     uint32_t bucket_size;
     uint32_t bucket_align;
     uint32_t key_off;
-    uint32_t key_stride;
+    uint32_t entry_size;        /* key, padding, value, padding */
     uint32_t val_off;
-    uint32_t val_stride;
     uint32_t ovf_off;
 };
 
@@ -167,12 +166,12 @@ HMAP_INLINE uint64_t bucket_tags(const char *b)
 
 HMAP_INLINE char *bucket_key(const struct hmap *m, char *b, unsigned i)
 {
-    return b + m->layout.key_off + (size_t)i * m->layout.key_stride;
+    return b + m->layout.key_off + (size_t)i * m->layout.entry_size;
 }
 
 HMAP_INLINE char *bucket_val(const struct hmap *m, char *b, unsigned i)
 {
-    return b + m->layout.val_off + (size_t)i * m->layout.val_stride;
+    return b + m->layout.val_off + (size_t)i * m->layout.entry_size;
 }
 
 HMAP_INLINE char **bucket_overflow(const struct hmap *m, char *b)
