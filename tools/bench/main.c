@@ -1,0 +1,370 @@
+/*
+ * main.c - the benchmark driver: parses the command line, generates the
+ * keys, runs the timed phases on ONE (table, key type, size) and prints
+ * one machine-readable line per figure.  Each run is its own process so
+ * that peak RSS belongs to one table.
+ *
+ *   hmap-bench --table hmap --keys u64|str --n 2000000 [--seed 1] [--no-worst]
+ *   hmap-bench --list
+ *
+ * Phases, on a table created empty with no size hint:
+ *   insert   n new keys, in generation order (random 64-bit keys)
+ *   hit      look up all n keys, shuffled, from a separate copy of the keys
+ *   miss     look up n keys that are not present
+ *   iterate  sum all values (repeated for small n, reported per entry)
+ *   erase    erase all n keys, in the shuffled order
+ * Phases are timed with clock_gettime(CLOCK_MONOTONIC); every result is
+ * checked (a wrong sum or count exits with status 2).  Then, in a fresh
+ * table, every insert is timed on its own to find the worst single
+ * insert: by the thread's CPU clock (CLOCK_THREAD_CPUTIME_ID, so being
+ * preempted by another process does not count; page faults do) and, for
+ * reference, by CLOCK_MONOTONIC.
+ */
+#define _GNU_SOURCE
+#include "bench.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+static const bench_table *const tables[] = {
+    &bench_hmap,
+#ifdef BENCH_HAVE_BOOST
+    &bench_boost,
+#endif
+#ifdef BENCH_HAVE_ABSL
+    &bench_absl,
+#endif
+#ifdef BENCH_HAVE_GLIB
+    &bench_glib,
+#endif
+#ifdef BENCH_HAVE_UTHASH
+    &bench_uthash,
+#endif
+#ifdef BENCH_HAVE_STB
+    &bench_stb,
+#endif
+};
+#define NTABLES (sizeof tables / sizeof tables[0])
+
+volatile uint64_t bench_sink; /* results end here so no loop is dead */
+
+void bench_die(const char *what)
+{
+    fprintf(stderr, "bench: %s\n", what);
+    exit(2);
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        bench_die("out of memory");
+    return p;
+}
+
+/* ---- keys ------------------------------------------------------------ */
+
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+/* A uniform index below bound (Lemire's multiply-shift). */
+static size_t below(uint64_t *state, size_t bound)
+{
+    return (size_t)(((unsigned __int128)splitmix64(state) * bound) >> 64);
+}
+
+/* The n inserted keys, a shuffled copy of them, and n absent keys. */
+typedef struct keyset {
+    const void *ins, *hit, *miss;
+} keyset;
+
+/* Distinct 64-bit keys: successive splitmix64 outputs from one state are
+ * distinct, because its output function is a bijection of the state. */
+static uint64_t *gen_u64(uint64_t seed, size_t count)
+{
+    uint64_t *k = xmalloc(count * sizeof *k), state = seed;
+    for (size_t i = 0; i < count; i++)
+        k[i] = splitmix64(&state);
+    return k;
+}
+
+/* perm: a random permutation of 0 .. n-1 (Fisher-Yates). */
+static size_t *gen_perm(uint64_t seed, size_t n)
+{
+    size_t *p = xmalloc(n * sizeof *p);
+    uint64_t state = seed ^ 0x5eed5eed5eed5eedu;
+    for (size_t i = 0; i < n; i++)
+        p[i] = i;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = below(&state, i), t = p[i - 1];
+        p[i - 1] = p[j];
+        p[j] = t;
+    }
+    return p;
+}
+
+static keyset make_u64_keys(uint64_t seed, size_t n)
+{
+    uint64_t *all = gen_u64(seed, 2 * n), *hit = xmalloc(n * sizeof *hit);
+    size_t *perm = gen_perm(seed, n);
+    for (size_t i = 0; i < n; i++)
+        hit[i] = all[perm[i]];
+    free(perm);
+    return (keyset){ all, hit, all + n };
+}
+
+/* 16 printable characters: the first 11 spell all 64 bits of the unique
+ * number x (6 bits each), the last 5 are more random characters. */
+static void make_string(char *s, uint64_t x)
+{
+    static const char digits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    uint64_t more = x;
+    more = splitmix64(&more);
+    for (int j = 0; j < 11; j++)
+        s[j] = digits[(x >> (6 * j)) & 63];
+    for (int j = 11; j < BENCH_STR_LEN; j++, more >>= 6)
+        s[j] = digits[more & 63];
+    s[BENCH_STR_LEN] = '\0';
+}
+
+/* count strings in one allocation, and an array of pointers to them */
+static const char **string_array(size_t count, char **pool)
+{
+    const char **p = xmalloc(count * sizeof *p);
+    *pool = xmalloc(count * (BENCH_STR_LEN + 1));
+    for (size_t i = 0; i < count; i++)
+        p[i] = *pool + i * (BENCH_STR_LEN + 1);
+    return p;
+}
+
+static keyset make_str_keys(uint64_t seed, size_t n)
+{
+    uint64_t *x = gen_u64(seed, 2 * n);
+    size_t *perm = gen_perm(seed, n);
+    char *pool_all, *pool_hit;
+    const char **all = string_array(2 * n, &pool_all);
+    const char **hit = string_array(n, &pool_hit);
+    for (size_t i = 0; i < 2 * n; i++)
+        make_string((char *)all[i], x[i]);
+    for (size_t i = 0; i < n; i++) /* equal strings at other addresses */
+        memcpy((char *)hit[i], all[perm[i]], BENCH_STR_LEN + 1);
+    free(perm);
+    free(x);
+    return (keyset){ all, hit, all + n };
+}
+
+/* ---- measuring ------------------------------------------------------- */
+
+static uint64_t now_ns(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static long rss_now_kb(void)
+{
+    long size, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static long rss_peak_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+typedef struct run {
+    const bench_table *table;
+    const char *keys;
+    size_t n;
+} run;
+
+static void report_op(const run *r, const char *op, uint64_t ns, size_t ops)
+{
+    printf("table=%s keys=%s n=%zu op=%s ns_per_op=%.2f\n", r->table->name,
+           r->keys, r->n, op, (double)ns / (double)ops);
+}
+
+static void check(const run *r, const char *what, uint64_t got, uint64_t want)
+{
+    if (got != want) {
+        fprintf(stderr, "bench: %s %s n=%zu: %s is %llu, expected %llu\n",
+                r->table->name, r->keys, r->n, what, (unsigned long long)got,
+                (unsigned long long)want);
+        exit(2);
+    }
+    bench_sink = got;
+}
+
+/* The timed phases on one table; prints one line per phase. */
+static void run_phases(const run *r, const bench_ops *ops, const keyset *k)
+{
+    const size_t n = r->n;
+    const uint64_t value_sum = (uint64_t)n * (n + 1) / 2; /* values 1 .. n */
+    const size_t iter_passes = n < 1000000 ? 1000000 / n : 1;
+    uint64_t t0, sum = 0;
+    size_t removed;
+
+    long base_kb = rss_now_kb();
+    void *t = ops->create(n);
+
+    t0 = now_ns(CLOCK_MONOTONIC);
+    ops->insert(t, k->ins, 0, n);
+    report_op(r, "insert", now_ns(CLOCK_MONOTONIC) - t0, n);
+    check(r, "length after insert", ops->len(t), n);
+
+    t0 = now_ns(CLOCK_MONOTONIC);
+    sum = ops->lookup(t, k->hit, n);
+    report_op(r, "hit", now_ns(CLOCK_MONOTONIC) - t0, n);
+    check(r, "sum of values found", sum, value_sum);
+
+    t0 = now_ns(CLOCK_MONOTONIC);
+    sum = ops->lookup(t, k->miss, n);
+    report_op(r, "miss", now_ns(CLOCK_MONOTONIC) - t0, n);
+    check(r, "sum of values found for absent keys", sum, 0);
+
+    t0 = now_ns(CLOCK_MONOTONIC);
+    for (size_t p = 0; p < iter_passes; p++) {
+        sum = ops->iterate(t);
+        check(r, "sum of values iterated", sum, value_sum);
+    }
+    report_op(r, "iterate", now_ns(CLOCK_MONOTONIC) - t0, n * iter_passes);
+
+    t0 = now_ns(CLOCK_MONOTONIC);
+    removed = ops->erase(t, k->hit, n);
+    report_op(r, "erase", now_ns(CLOCK_MONOTONIC) - t0, n);
+    check(r, "keys erased", removed, n);
+    check(r, "length after erase", ops->len(t), 0);
+
+    long peak_kb = rss_peak_kb();
+    ops->destroy(t);
+    printf("table=%s keys=%s n=%zu peak_rss_kb=%ld table_kb=%ld\n",
+           r->table->name, r->keys, n, peak_kb, peak_kb - base_kb);
+}
+
+/* Insert n keys into a fresh table, timing each insert on its own. */
+static void run_worst_insert(const run *r, const bench_ops *ops, const keyset *k)
+{
+    uint64_t worst_cpu = 0, worst_wall = 0;
+    void *t = ops->create(r->n);
+    uint64_t cpu = now_ns(CLOCK_THREAD_CPUTIME_ID), wall = now_ns(CLOCK_MONOTONIC);
+    for (size_t i = 0; i < r->n; i++) {
+        ops->insert(t, k->ins, i, 1);
+        uint64_t cpu2 = now_ns(CLOCK_THREAD_CPUTIME_ID), wall2 = now_ns(CLOCK_MONOTONIC);
+        if (cpu2 - cpu > worst_cpu)
+            worst_cpu = cpu2 - cpu;
+        if (wall2 - wall > worst_wall)
+            worst_wall = wall2 - wall;
+        cpu = cpu2;
+        wall = wall2;
+    }
+    check(r, "length after timed inserts", ops->len(t), r->n);
+    ops->destroy(t);
+    printf("table=%s keys=%s n=%zu worst_insert_ns=%llu worst_insert_wall_ns=%llu\n",
+           r->table->name, r->keys, r->n, (unsigned long long)worst_cpu,
+           (unsigned long long)worst_wall);
+}
+
+/* ---- command line ---------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: hmap-bench --table NAME --keys u64|str --n N [--seed S] [--no-worst]\n"
+               "       hmap-bench --list\n");
+}
+
+static const bench_table *find_table(const char *name)
+{
+    for (size_t i = 0; i < NTABLES; i++)
+        if (strcmp(tables[i]->name, name) == 0)
+            return tables[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "table", required_argument, NULL, 't' },
+        { "keys", required_argument, NULL, 'k' },
+        { "n", required_argument, NULL, 'n' },
+        { "seed", required_argument, NULL, 's' },
+        { "no-worst", no_argument, NULL, 'W' },
+        { "list", no_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    run r = { NULL, NULL, 0 };
+    uint64_t seed = 1;
+    int opt, worst = 1;
+
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 't':
+            if (!(r.table = find_table(optarg)))
+                bench_die("unknown table (see --list)");
+            break;
+        case 'k':
+            r.keys = optarg;
+            break;
+        case 'n':
+            r.n = strtoull(optarg, NULL, 0);
+            break;
+        case 's':
+            seed = strtoull(optarg, NULL, 0);
+            break;
+        case 'W':
+            worst = 0;
+            break;
+        case 'l':
+            for (size_t i = 0; i < NTABLES; i++)
+                printf("%s\n", tables[i]->name);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!r.table || !r.keys || r.n == 0 || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+
+    const bench_ops *ops;
+    keyset k;
+    if (strcmp(r.keys, "u64") == 0) {
+        ops = r.table->u64;
+        k = make_u64_keys(seed, r.n);
+    } else if (strcmp(r.keys, "str") == 0) {
+        ops = r.table->str;
+        k = make_str_keys(seed, r.n);
+    } else {
+        bench_die("--keys must be u64 or str");
+    }
+
+    run_phases(&r, ops, &k);
+    if (worst)
+        run_worst_insert(&r, ops, &k);
+    return 0; /* the key arrays go with the process */
+}

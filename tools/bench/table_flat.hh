@@ -1,0 +1,81 @@
+/*
+ * table_flat.hh - bench_ops for any std::unordered_map-like C++ table
+ * (boost::unordered_flat_map, absl::flat_hash_map), used with its default
+ * hasher.  String keys are std::string_view into the driver's strings, so
+ * the table stores a pointer (and a length) as hmap does.
+ */
+#ifndef TABLE_FLAT_HH
+#define TABLE_FLAT_HH
+
+#include "bench.h"
+
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+template <class Map> struct flat_ops {
+    using Key = typename Map::key_type;
+    static constexpr bool is_str = std::is_same_v<Key, std::string_view>;
+    /* the element type of the driver's key array */
+    using Src = std::conditional_t<is_str, const char *, uint64_t>;
+
+    static Key key(Src s)
+    {
+        if constexpr (is_str)
+            return Key(s, BENCH_STR_LEN); /* string_view users know the length */
+        else
+            return s;
+    }
+    static Map &map(void *t) { return *static_cast<Map *>(t); }
+
+    static void *create(size_t) { return new Map(); }
+    static void destroy(void *t) { delete &map(t); }
+    static void insert(void *t, const void *keys, size_t first, size_t count)
+    {
+        Map &m = map(t);
+        const Src *k = static_cast<const Src *>(keys);
+        for (size_t i = first; i < first + count; i++)
+            m.emplace(key(k[i]), i + 1);
+    }
+    static uint64_t lookup(void *t, const void *keys, size_t n)
+    {
+        const Map &m = map(t);
+        const Src *k = static_cast<const Src *>(keys);
+        uint64_t sum = 0;
+        for (size_t i = 0; i < n; i++) {
+            auto it = m.find(key(k[i]));
+            if (it != m.end())
+                sum += it->second;
+        }
+        return sum;
+    }
+    static size_t erase(void *t, const void *keys, size_t n)
+    {
+        Map &m = map(t);
+        const Src *k = static_cast<const Src *>(keys);
+        size_t removed = 0;
+        for (size_t i = 0; i < n; i++)
+            removed += m.erase(key(k[i]));
+        return removed;
+    }
+    static uint64_t iterate(void *t)
+    {
+        uint64_t sum = 0;
+        for (const auto &kv : map(t))
+            sum += kv.second;
+        return sum;
+    }
+    static size_t len(void *t) { return map(t).size(); }
+
+    static constexpr bench_ops ops = { create, destroy, insert, lookup,
+                                       erase,  iterate, len };
+};
+
+/* The bench_table of a map template M<Key, Value> (default hasher). */
+template <template <class...> class M> constexpr bench_table flat_table(const char *name)
+{
+    return { name, &flat_ops<M<uint64_t, uint64_t>>::ops,
+             &flat_ops<M<std::string_view, uint64_t>>::ops };
+}
+
+#endif /* TABLE_FLAT_HH */
