@@ -50,15 +50,33 @@ void *hmap__alloc(size_t bytes)
     return malloc(bytes);
 }
 
-/* calloc hands back fresh pages from the kernel for large sizes without
- * touching them, so allocating a huge array costs no time proportional to
- * its size: the first write to each page pays instead.  This is what keeps
- * the start of a growth cheap. */
+/* Large arrays come straight from mmap: the kernel hands out zeroed pages
+ * without touching them, so allocating a huge array costs nothing in
+ * proportion to its size (the first write to each page pays instead), and
+ * the start of a growth stays cheap.  calloc would do the same only while
+ * glibc's mmap threshold lets it; once that threshold has grown, calloc
+ * takes the memory from the heap and clears it all at once, milliseconds
+ * for a large array inside a single insert. */
+#define MMAP_MIN ((size_t)256 << 10)
+
+static bool use_mmap(size_t bytes, size_t align)
+{
+    return bytes >= MMAP_MIN && align <= (size_t)sysconf(_SC_PAGESIZE);
+}
+
 void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align)
 {
     if (injected_failure()) {
         errno = ENOMEM;
         return NULL;
+    }
+    if (use_mmap(bytes, align)) {
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        return p;
     }
     if (align <= _Alignof(max_align_t))
         return calloc(1, bytes);
@@ -68,6 +86,14 @@ void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align)
         return NULL;
     }
     return memset(p, 0, bytes);
+}
+
+void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align)
+{
+    if (use_mmap(bytes, align))
+        munmap(p, bytes);
+    else
+        free(p);
 }
 
 void hmap__free(void *p)

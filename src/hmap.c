@@ -171,7 +171,7 @@ static void free_allocation(const struct hmap *m, void *p, size_t bytes)
     if (m->hooks)
         m->hooks->array_free(m, p, bytes);
     else
-        hmap__free(p);
+        hmap__free_zeroed_aligned(p, bytes, m->layout.bucket_align);
 }
 
 static struct hmap_array *array_new(struct hmap *m, unsigned B)
