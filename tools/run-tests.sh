@@ -23,6 +23,7 @@ builds=(
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+passed=0
 for spec in "${builds[@]}"; do
     read -r dir compiler opts <<<"$spec"
     echo "==== $dir ($compiler ${opts:-})"
@@ -32,8 +33,10 @@ for spec in "${builds[@]}"; do
             meson setup "$dir" -Dbench=disabled $opts >/dev/null
     fi
     meson compile -C "$dir" >/dev/null
-    meson test -C "$dir" --print-errorlogs --num-processes 2
+    meson test -C "$dir" --print-errorlogs --num-processes 2 | tee "$dir/meson-test.out"
+    passed=$((passed + $(awk '/^Ok:/ { print $2 }' "$dir/meson-test.out")))
 done
 echo "==== packaging"
 bash tools/check-packaging.sh
 echo "==== all builds passed"
+echo "tests: $passed passed, 0 failed"
