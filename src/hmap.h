@@ -100,7 +100,9 @@ bool hmap_has(const hmap *m, const void *key);
 
 /* Find or insert key and return its value slot; a new slot is zero-filled.
  * *inserted (if not NULL) says whether the key was new.  NULL with errno
- * ENOMEM when memory runs out: the map then holds exactly what it held. */
+ * ENOMEM when memory runs out: the map then holds exactly what it held.
+ * Writing to a NULL map fails: hmap_put gives NULL with errno EINVAL,
+ * hmap_set returns EINVAL, hmap_del returns false. */
 void *hmap_put(hmap *m, const void *key, bool *inserted);
 int hmap_set(hmap *m, const void *key, const void *val); /* 0, or ENOMEM with the map unchanged */
 bool hmap_del(hmap *m, const void *key); /* true if a key was removed */
@@ -108,7 +110,7 @@ void hmap_clear(hmap *m);
 
 typedef struct hmap_iter {
     const void *key; /* the current entry, valid until the next call on the iterator or map */
-    void *val;
+    void *val;       /* NULL for a set */
     /* private state: fixed size, no allocation */
     uintptr_t hmap__private[12];
 } hmap_iter;
