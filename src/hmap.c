@@ -696,7 +696,7 @@ void hmap_clear(hmap *m)
     m->hash0 = hmap__random64();
 }
 
-int hmap__init(struct hmap *m, const hmap_type *type, size_t hint)
+static int init_map(struct hmap *m, const hmap_type *type, size_t hint)
 {
     memset(m, 0, sizeof *m);
     m->type = *type;
@@ -730,7 +730,7 @@ hmap *hmap_new(const hmap_type *type, size_t hint)
         errno = ENOMEM;
         return NULL;
     }
-    int err = hmap__init(m, type, hint);
+    int err = init_map(m, type, hint);
     if (err) {
         hmap__free(m);
         errno = err;

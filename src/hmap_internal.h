@@ -221,7 +221,6 @@ void hmap__release_pages(void *p, size_t bytes);
 void hmap__free(void *p);
 void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align);
 void hmap__delete_slot(struct hmap *m, char *b, unsigned i);
-int hmap__init(struct hmap *m, const hmap_type *type, size_t hint);
 void hmap__array_free(const struct hmap *m, struct hmap_array *a);
 void hmap__release_arrays(struct hmap *m);
 
