@@ -422,6 +422,39 @@ HMAP_INLINE int grow_work(struct hmap *m, enum key_kind kind)
     return 0;
 }
 
+/* Finishes a growth in progress at once (relocation needs a map with a
+ * single array).  On ENOMEM the growth is still consistent, only unfinished. */
+static int finish_growth_now(struct hmap *m)
+{
+    while (m->old) {
+        int err = evacuate_next(m, (enum key_kind)m->kind);
+        if (err)
+            return err;
+        if (m->nevacuate == m->old->nbuckets)
+            finish_growth(m);
+    }
+    return 0;
+}
+
+/* Moves every entry to a freshly allocated array of the same size and
+ * retires the old one, so that pointers into it dangle: the checked build's
+ * relocate= option.  It is a same-size growth run to completion at once. */
+int hmap__relocate(struct hmap *m)
+{
+    if (!m->buckets)
+        return 0;
+    int err = finish_growth_now(m);
+    if (err)
+        return err;
+    uint8_t keep = m->no_same_size_grow;
+    err = start_growth(m, true);
+    if (err)
+        return err;
+    err = finish_growth_now(m);
+    m->no_same_size_grow = keep;
+    return err;
+}
+
 /* ---- lookup --------------------------------------------------------- */
 
 /* The bucket that holds `hash`: the old one until it has been evacuated.
@@ -547,9 +580,12 @@ again:
         *bucket_overflow(m, last) = free_b;
         free_i = 0;
     }
+    void *val = bucket_val(m, free_b, free_i);
+    if (m->hooks)
+        m->hooks->slot_filling(m, bucket_key(m, free_b, free_i), m->type.key_size, val,
+                               m->type.val_size);
     free_b[free_i] = (char)tag;
     copy_small(bucket_key(m, free_b, free_i), key, m->type.key_size);
-    void *val = bucket_val(m, free_b, free_i);
     zero_small(val, m->type.val_size);
     m->count++;
     if (inserted)
@@ -696,9 +732,11 @@ void hmap_clear(hmap *m)
     m->hash0 = hmap__random64();
 }
 
-static int init_map(struct hmap *m, const hmap_type *type, size_t hint)
+static int init_map(struct hmap *m, const hmap_type *type, size_t hint,
+                    const struct hmap_hooks *hooks)
 {
     memset(m, 0, sizeof *m);
+    m->hooks = hooks;
     m->type = *type;
     if (!compute_layout(&m->type, &m->layout))
         return EINVAL;
@@ -721,6 +759,13 @@ static int init_map(struct hmap *m, const hmap_type *type, size_t hint)
 
 hmap *hmap_new(const hmap_type *type, size_t hint)
 {
+    return hmap__new_hooked(type, hint, NULL);
+}
+
+/* A map whose memory and write events go through `hooks` (NULL: a plain
+ * map).  The hooks are in place before the first array is allocated. */
+struct hmap *hmap__new_hooked(const hmap_type *type, size_t hint, const struct hmap_hooks *hooks)
+{
     if (!type) {
         errno = EINVAL;
         return NULL;
@@ -730,7 +775,7 @@ hmap *hmap_new(const hmap_type *type, size_t hint)
         errno = ENOMEM;
         return NULL;
     }
-    int err = init_map(m, type, hint);
+    int err = init_map(m, type, hint, hooks);
     if (err) {
         hmap__free(m);
         errno = err;

@@ -126,6 +126,60 @@ void hmap_iter_del(hmap_iter *it); /* delete the current entry; iteration goes o
  * anything is wrong. */
 bool hmap_verify(const hmap *m);
 
+/* ---- the checked build ----------------------------------------------
+ *
+ * Compiling with -DHMAP_CHECKED makes every name above a macro that calls
+ * the checked entry point below with the call site.  The checked runtime
+ * then reports misuse (concurrent writes, writes during iteration,
+ * pointers used after a write moved the entries, freed maps, ...) the
+ * moment it happens and ends the program; see README.md.  The same
+ * library serves both kinds of callers, and maps may be shared between
+ * translation units built either way.  HMAP_OPTIONS tunes the runtime
+ * (HMAP_OPTIONS=help=1 lists the options). */
+
+struct hmap__site {
+    const char *file;
+    const char *func;
+    int line;
+};
+
+hmap *hmap__checked_new(const hmap_type *type, size_t hint, const struct hmap__site *site);
+void hmap__checked_free(hmap *m, const struct hmap__site *site);
+size_t hmap__checked_len(const hmap *m, const struct hmap__site *site);
+void *hmap__checked_get(const hmap *m, const void *key, const struct hmap__site *site);
+bool hmap__checked_has(const hmap *m, const void *key, const struct hmap__site *site);
+void *hmap__checked_put(hmap *m, const void *key, bool *inserted, const struct hmap__site *site);
+int hmap__checked_set(hmap *m, const void *key, const void *val, const struct hmap__site *site);
+bool hmap__checked_del(hmap *m, const void *key, const struct hmap__site *site);
+void hmap__checked_clear(hmap *m, const struct hmap__site *site);
+void hmap__checked_iter_init(hmap_iter *it, hmap *m, const struct hmap__site *site);
+bool hmap__checked_iter_next(hmap_iter *it, const struct hmap__site *site);
+void hmap__checked_iter_del(hmap_iter *it, const struct hmap__site *site);
+bool hmap__checked_verify(const hmap *m, const struct hmap__site *site);
+
+#ifdef HMAP_CHECKED
+/* One static record per call site, so that the runtime can keep a pointer
+ * to "where the last write came from" at the cost of one store. */
+#define HMAP__SITE                                                           \
+    (__extension__({                                                         \
+        static const struct hmap__site hmap__site_ = { __FILE__, __func__, __LINE__ }; \
+        &hmap__site_;                                                        \
+    }))
+#define hmap_new(type, hint) hmap__checked_new((type), (hint), HMAP__SITE)
+#define hmap_free(m) hmap__checked_free((m), HMAP__SITE)
+#define hmap_len(m) hmap__checked_len((m), HMAP__SITE)
+#define hmap_get(m, key) hmap__checked_get((m), (key), HMAP__SITE)
+#define hmap_has(m, key) hmap__checked_has((m), (key), HMAP__SITE)
+#define hmap_put(m, key, inserted) hmap__checked_put((m), (key), (inserted), HMAP__SITE)
+#define hmap_set(m, key, val) hmap__checked_set((m), (key), (val), HMAP__SITE)
+#define hmap_del(m, key) hmap__checked_del((m), (key), HMAP__SITE)
+#define hmap_clear(m) hmap__checked_clear((m), HMAP__SITE)
+#define hmap_iter_init(it, m) hmap__checked_iter_init((it), (m), HMAP__SITE)
+#define hmap_iter_next(it) hmap__checked_iter_next((it), HMAP__SITE)
+#define hmap_iter_del(it) hmap__checked_iter_del((it), HMAP__SITE)
+#define hmap_verify(m) hmap__checked_verify((m), HMAP__SITE)
+#endif
+
 #ifdef __cplusplus
 }
 #endif

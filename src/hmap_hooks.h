@@ -30,6 +30,9 @@ struct hmap_hooks {
     /* Frees one overflow chunk or array allocation made by array_alloc
      * (called by array_retire's default and for chunks). */
     void (*array_free)(const struct hmap *m, void *p, size_t bytes);
+    /* A free slot is about to be filled: undo slot_deleted's poison. */
+    void (*slot_filling)(const struct hmap *m, void *key, size_t key_size,
+                         void *val, size_t val_size);
     /* A slot was deleted: its key and value bytes may be poisoned. */
     void (*slot_deleted)(const struct hmap *m, void *key, size_t key_size,
                          void *val, size_t val_size);

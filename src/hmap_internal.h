@@ -128,8 +128,8 @@ struct hmap_checked_state {
     const void *last_write_site;
     const void *create_site;
     uint64_t creator;           /* thread id that created the map */
+    uint64_t relocate_rng;      /* the relocation sampler's random state */
     uint64_t tsan_word;         /* ThreadSanitizer's view of the map; no atomics touch it */
-    void *runtime;              /* the checked runtime's own per-map record */
 };
 
 struct hmap {
@@ -210,6 +210,31 @@ HMAP_INLINE char *unevacuated_old_chain(const struct hmap *m, size_t idx)
     return oi >= m->nevacuate ? bucket_at(m->old, oi, m->layout.bucket_size) : NULL;
 }
 
+/* ---- iteration ------------------------------------------------------ */
+
+/* The private part of hmap_iter. */
+struct iter_state {
+    struct hmap *m;      /* NULL when the iteration is over */
+    struct hmap *origin; /* the map iterated, kept after the end */
+    char *b;             /* bucket being walked; NULL between chains */
+    size_t start;        /* first bucket index */
+    size_t steps;        /* bucket indexes begun */
+    size_t nbuckets;     /* bucket count when the iteration began */
+    uint32_t offset;     /* slot rotation */
+    uint32_t i;          /* slots of b already looked at */
+    uint32_t slot;       /* slot of the current entry */
+    uint64_t modcount;   /* the checked build: the map's modcount the iteration expects */
+    const void *site;    /* the checked build: where the iteration began (NULL: plain) */
+};
+
+_Static_assert(sizeof(struct iter_state) <= sizeof(((hmap_iter *)0)->hmap__private),
+               "hmap_iter's private state is too small");
+
+HMAP_INLINE struct iter_state *hmap__iter_state(hmap_iter *it)
+{
+    return (struct iter_state *)(void *)it->hmap__private;
+}
+
 /* ---- shared between the core's files -------------------------------- */
 
 uint64_t hmap__key_hash(const struct hmap *m, const void *key);
@@ -223,5 +248,7 @@ void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align);
 void hmap__delete_slot(struct hmap *m, char *b, unsigned i);
 void hmap__array_free(const struct hmap *m, struct hmap_array *a);
 void hmap__release_arrays(struct hmap *m);
+struct hmap *hmap__new_hooked(const hmap_type *type, size_t hint, const struct hmap_hooks *hooks);
+int hmap__relocate(struct hmap *m);
 
 #endif /* HMAP_INTERNAL_H */

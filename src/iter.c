@@ -12,34 +12,12 @@
  */
 #include "hmap_internal.h"
 
-#include <assert.h>
-
-struct iter_state {
-    struct hmap *m;      /* NULL when the iteration is over */
-    char *b;             /* bucket being walked; NULL between chains */
-    size_t start;        /* first bucket index */
-    size_t steps;        /* bucket indexes begun */
-    size_t nbuckets;     /* bucket count when the iteration began */
-    uint32_t offset;     /* slot rotation */
-    uint32_t i;          /* slots of b already looked at */
-    uint32_t slot;       /* slot of the current entry */
-    uint64_t modcount;   /* the checked build's snapshot */
-    const void *site;    /* the checked build: where the iteration began */
-};
-
-static_assert(sizeof(struct iter_state) <= sizeof(((hmap_iter *)0)->hmap__private),
-              "hmap_iter's private state is too small");
-
-static struct iter_state *state_of(hmap_iter *it)
-{
-    return (struct iter_state *)(void *)it->hmap__private;
-}
-
 void hmap_iter_init(hmap_iter *it, hmap *m)
 {
-    struct iter_state *s = state_of(it);
+    struct iter_state *s = hmap__iter_state(it);
     memset(it, 0, sizeof *it);
     s->m = m;
+    s->origin = m;
     if (!m || m->count == 0 || !m->buckets) {
         s->m = NULL;
         return;
@@ -64,7 +42,7 @@ static char *chain_at(const struct hmap *m, size_t idx)
 
 bool hmap_iter_next(hmap_iter *it)
 {
-    struct iter_state *s = state_of(it);
+    struct iter_state *s = hmap__iter_state(it);
     struct hmap *m = s->m;
     it->key = NULL;
     it->val = NULL;
@@ -96,7 +74,7 @@ bool hmap_iter_next(hmap_iter *it)
 
 void hmap_iter_del(hmap_iter *it)
 {
-    struct iter_state *s = state_of(it);
+    struct iter_state *s = hmap__iter_state(it);
     if (!s->m || !it->key)
         return;
     hmap__delete_slot(s->m, s->b, s->slot);

@@ -1,0 +1,673 @@
+/*
+ * checked.c - the checked entry points (hmap__checked_*) and the hook table
+ * of checked maps.
+ *
+ * Every checked call does the same three things around the plain core:
+ *
+ *   1. validate the map pointer: NULL (an error for writes, an empty map
+ *      for reads), freed (the FREED magic that quarantine.c keeps alive),
+ *      or not a map at all (no magic);
+ *   2. take the map's state for its kind of operation, recording the
+ *      thread and call site, and detect what overlaps;
+ *   3. note in the thread's record which map it is inside, so that a hash
+ *      or equal callback that calls back into the same map is recognised.
+ *
+ * The per-map state (struct hmap_checked_state) follows Go's runtime map,
+ * with the holes closed:
+ *
+ *   owner      the tid of the thread inside a write, taken by CAS on entry
+ *              to every write; a writer that finds it taken reports
+ *              "concurrent map writes" and names the owner.
+ *   write_seq  odd while a write is in progress.  A reader loads it on
+ *              entry and on exit: odd on entry, or changed on exit, means
+ *              a write overlapped the read.  Readers write nothing shared,
+ *              so concurrent readers cost each other nothing.
+ *   modcount   bumped by every write.  An iterator keeps the value it
+ *              expects and compares on every step; who wrote last, and
+ *              from where, is recorded for the report.
+ *
+ * All of these are relaxed atomics: they order nothing, so under
+ * ThreadSanitizer they create no happens-before edge that could hide a real
+ * race from it (tsan.c reports map-level races to TSan separately).  Only
+ * compiler barriers keep the core's work between the entry and exit marks.
+ *
+ * When a detection involves another thread, the report asks that thread
+ * for its stack (stack.c); a thread still inside a checked operation parks
+ * on its way out while a report is being written, so its stack shows the
+ * map call it was making.
+ */
+#include "runtime.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+/* How long a report waits for another thread's stack. */
+enum { OTHER_STACK_TIMEOUT_MS = 1000 };
+
+/* relocate=sampled: a write relocates the map with probability
+ * SAMPLE_NUM / (SAMPLE_BASE + count).  A relocation costs a fixed part (two
+ * mmap-class system calls and an unwind of the retiring stack, a few
+ * microseconds) plus a part per entry, so this keeps the expected cost per
+ * write bounded by a constant whatever the size, while a pointer held
+ * across a burst of writes to a small map is caught almost surely. */
+enum { SAMPLE_NUM = 16, SAMPLE_BASE = 256 };
+
+/* ---- start-up ------------------------------------------------------- */
+
+static void hook_write_done(struct hmap *m);
+static void hook_key_misplaced(const struct hmap *m, const void *key);
+
+static void hook_slot_filling(const struct hmap *m, void *key, size_t ks, void *val, size_t vs)
+{
+    (void)m;
+    hmap__unpoison_slot(key, ks, val, vs);
+}
+
+static void hook_slot_deleted(const struct hmap *m, void *key, size_t ks, void *val, size_t vs)
+{
+    (void)m;
+    hmap__poison_slot(key, ks, val, vs);
+}
+
+static const struct hmap_hooks checked_hooks = {
+    .array_alloc = hmap__quarantine_array_alloc,
+    .array_retire = hmap__quarantine_array_retire,
+    .array_free = hmap__quarantine_array_free,
+    .slot_filling = hook_slot_filling,
+    .slot_deleted = hook_slot_deleted,
+    .key_misplaced = hook_key_misplaced,
+    .write_done = hook_write_done,
+    .map_free = hmap__quarantine_map_free,
+};
+
+static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
+static bool runtime_ready; /* relaxed atomic */
+
+static void runtime_init(void)
+{
+    hmap__options_init();
+    hmap__stack_init();
+    hmap__quarantine_init();
+    hmap__tsan_init();
+    __atomic_store_n(&runtime_ready, true, __ATOMIC_RELEASE);
+}
+
+/* The calling thread's record, with the runtime started. */
+static struct hmap_thread *this_thread(void)
+{
+    if (HMAP_UNLIKELY(!__atomic_load_n(&runtime_ready, __ATOMIC_ACQUIRE)))
+        pthread_once(&runtime_once, runtime_init);
+    return hmap__thread_self();
+}
+
+#define RELAXED_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define RELAXED_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+/* Keeps the compiler from moving the core's accesses across the marks;
+ * emits no instruction and is no synchronisation. */
+#define COMPILER_BARRIER() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+
+/* ---- reports -------------------------------------------------------- */
+
+/* Live and freed headers still hold their type (freed ones stay in the
+ * quarantine); anything else cannot be trusted. */
+static bool header_readable(const struct hmap *m)
+{
+    return m && (m->magic == HMAP_MAGIC_LIVE || m->magic == HMAP_MAGIC_FREED);
+}
+
+static const char *type_name_of(const struct hmap *m)
+{
+    return header_readable(m) ? m->type.name : NULL;
+}
+
+/* The return address of the current checked entry point: the user's call.
+ * A report's own stack starts at the frame that returns there, so frames of
+ * the runtime itself (how many depends on inlining) are left out. */
+static __thread uintptr_t entry_pc;
+#define NOTE_ENTRY() (entry_pc = (uintptr_t)__builtin_return_address(0))
+
+static void unwind_from_entry(struct hmap_stack *st)
+{
+    hmap__unwind_here(st, 0);
+    for (int i = 0; i < st->depth; i++) {
+        if (st->pc[i] == entry_pc) {
+            /* pc[i-1] is the entry point itself, which returns to pc[i]. */
+            int drop = i > 0 ? i - 1 : 0;
+            memmove(st->pc, st->pc + drop, (size_t)(st->depth - drop) * sizeof st->pc[0]);
+            st->depth -= drop;
+            return;
+        }
+    }
+}
+
+/* Reports are built in static storage: only the one thread that won
+ * hmap__report_begin gets here, and it never returns. */
+static struct hmap_stack own_stack, other_stack;
+static char detail_line[512];
+
+static _Noreturn void finish_report(struct hmap_report *r)
+{
+    hmap__report_end(r);
+}
+
+static void begin_report_or_park(void)
+{
+    (void)this_thread(); /* a report may come before any map exists: options first */
+    if (!hmap__report_begin())
+        hmap__park();
+}
+
+static void add_part(struct hmap_report *r, const char *role, pid_t tid,
+                     const struct hmap__site *site, const struct hmap_stack *stack)
+{
+    if (r->nthreads < HMAP_REPORT_THREADS)
+        r->threads[r->nthreads++] = (struct hmap_report_thread){ role, tid, site, stack };
+}
+
+/* "map created by thread T0 (tid 4242) at file:line in main", when known. */
+static void add_creation(struct hmap_report *r, const struct hmap *m)
+{
+    if (header_readable(m) && m->checked.create_site)
+        add_part(r, "map created", (pid_t)m->checked.creator,
+                 (const struct hmap__site *)m->checked.create_site, NULL);
+}
+
+/* A report about the calling thread alone. */
+static _Noreturn void report_single(const char *kind, const struct hmap *m,
+                                    const struct hmap__site *site, const char *role,
+                                    const char *detail)
+{
+    begin_report_or_park();
+    struct hmap_thread *t = hmap__thread_self();
+    unwind_from_entry(&own_stack);
+    struct hmap_report r = { .kind = kind, .map = m, .type_name = type_name_of(m),
+                             .detail = detail, .summary_site = site };
+    add_part(&r, role, t->tid, site, &own_stack);
+    add_creation(&r, m);
+    finish_report(&r);
+}
+
+/* A report about the calling thread and another one, whose stack is asked
+ * for before ours is taken (it may be about to leave the map). */
+static _Noreturn void report_pair(const char *kind, const struct hmap *m,
+                                  const struct hmap__site *site, const char *role,
+                                  pid_t other, const struct hmap__site *other_site,
+                                  const char *other_role, const char *detail,
+                                  const struct hmap__site *summary_site)
+{
+    begin_report_or_park();
+    struct hmap_thread *t = hmap__thread_self();
+    const struct hmap_stack *theirs = NULL;
+    if (other != 0 && other != t->tid) {
+        hmap__stack_of_thread(other, m, &other_stack, OTHER_STACK_TIMEOUT_MS);
+        theirs = &other_stack;
+    }
+    unwind_from_entry(&own_stack);
+    struct hmap_report r = { .kind = kind, .map = m, .type_name = type_name_of(m),
+                             .detail = detail, .summary_site = summary_site };
+    add_part(&r, role, t->tid, site, &own_stack);
+    add_part(&r, other_role, other, other_site, theirs);
+    add_creation(&r, m);
+    finish_report(&r);
+}
+
+/* The site recorded for the last write by `tid`, if that is who it was. */
+static const struct hmap__site *last_write_site_of(const struct hmap *m, pid_t tid)
+{
+    if ((pid_t)RELAXED_LOAD(&m->checked.last_writer) != tid)
+        return NULL;
+    return (const struct hmap__site *)RELAXED_LOAD(&m->checked.last_write_site);
+}
+
+static void format_site(char *buf, size_t len, const char *prefix, const struct hmap__site *s)
+{
+    if (s)
+        snprintf(buf, len, "%s %s:%d in %s", prefix, s->file, s->line, s->func);
+    else
+        snprintf(buf, len, "%s an unchecked call site", prefix);
+}
+
+/* ---- map validation ------------------------------------------------- */
+
+enum access { READ, WRITE };
+
+/* Whether m can be read at all as a header: not NULL, aligned, and above
+ * the pages no real object lives in.  (A wild pointer elsewhere still
+ * faults, and that fault goes to whoever handled SIGSEGV before us.) */
+static bool plausible_pointer(const void *m)
+{
+    uintptr_t p = (uintptr_t)m;
+    return p >= 4096 && (p & (_Alignof(struct hmap) - 1)) == 0 && p < ((uintptr_t)1 << 47);
+}
+
+/* Returns false for a NULL map that a read may treat as empty; reports
+ * (and does not return) for every other bad pointer. */
+static bool validate(const struct hmap *m, enum access access, const struct hmap__site *site)
+{
+    if (HMAP_LIKELY(m != NULL && plausible_pointer(m) && m->magic == HMAP_MAGIC_LIVE))
+        return true;
+    if (!m) {
+        if (access == READ)
+            return false;
+        report_single("assignment to entry in nil map", NULL, site, "write", NULL);
+    }
+    if (plausible_pointer(m) && m->magic == HMAP_MAGIC_FREED)
+        report_single("use of freed map", m, site, access == WRITE ? "write" : "read",
+                      "the map was freed earlier (hmap_free); this call uses it again");
+    report_single("invalid map pointer", m, site, access == WRITE ? "write" : "read",
+                  "the pointer does not point at a live map (no map header there)");
+}
+
+/* ---- reentrancy ----------------------------------------------------- */
+
+/* Marks the thread as inside m, after checking it is not already (a hash
+ * or equal callback calling into the map it serves). */
+struct inside_mark {
+    const struct hmap *map;
+    const struct hmap__site *site;
+};
+
+static struct inside_mark enter_map(struct hmap_thread *t, const struct hmap *m,
+                                    const struct hmap__site *site)
+{
+    if (HMAP_UNLIKELY(t->inside == m)) {
+        format_site(detail_line, sizeof detail_line,
+                    "a hash or equal callback called into the map while the thread was inside the "
+                    "map's operation from", t->site);
+        report_single("reentrant map access", m, site, "access", detail_line);
+    }
+    struct inside_mark saved = { t->inside, t->site };
+    t->inside = m;
+    t->site = site;
+    return saved;
+}
+
+static void leave_map(struct hmap_thread *t, struct inside_mark saved)
+{
+    t->inside = saved.map;
+    t->site = saved.site;
+}
+
+/* ---- writers and readers -------------------------------------------- */
+
+static void note_write(struct hmap *m, pid_t tid, const struct hmap__site *site)
+{
+    RELAXED_STORE(&m->checked.modcount, RELAXED_LOAD(&m->checked.modcount) + 1);
+    RELAXED_STORE(&m->checked.last_writer, (uint64_t)tid);
+    RELAXED_STORE(&m->checked.last_write_site, (const void *)site);
+}
+
+static void write_begin(struct hmap *m, struct hmap_thread *t, const struct hmap__site *site)
+{
+    uint64_t holder = 0;
+    if (HMAP_UNLIKELY(!__atomic_compare_exchange_n(&m->checked.owner, &holder, (uint64_t)t->tid,
+                                                   false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))) {
+        report_pair("concurrent map writes", m, site, "write", (pid_t)holder,
+                    last_write_site_of(m, (pid_t)holder), "concurrent write", NULL, site);
+    }
+    RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
+    note_write(m, t->tid, site);
+    hmap__tsan_write(m, (const void *)entry_pc);
+    COMPILER_BARRIER();
+}
+
+static void park_if_reporting(void)
+{
+    if (HMAP_UNLIKELY(hmap__reporting()))
+        hmap__park();
+}
+
+static void write_end(struct hmap *m)
+{
+    COMPILER_BARRIER();
+    RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
+    RELAXED_STORE(&m->checked.owner, 0);
+    park_if_reporting();
+}
+
+/* What a read is, for the report when a write overlaps it: an iteration
+ * step that meets a write is Go's "concurrent map iteration and map write". */
+enum read_kind { AS_READ, AS_ITERATION };
+
+/* The writer a reader collided with: the owner if one is inside, else
+ * whoever wrote last. */
+static _Noreturn void report_read_write(const struct hmap *m, const struct hmap__site *site,
+                                        enum read_kind rk)
+{
+    pid_t writer = (pid_t)RELAXED_LOAD(&m->checked.owner);
+    if (writer == 0)
+        writer = (pid_t)RELAXED_LOAD(&m->checked.last_writer);
+    if (rk == AS_ITERATION)
+        report_pair("concurrent map iteration and map write", m, site, "iteration step", writer,
+                    last_write_site_of(m, writer), "concurrent write", NULL, site);
+    report_pair("concurrent map read and map write", m, site, "read", writer,
+                last_write_site_of(m, writer), "concurrent write", NULL, site);
+}
+
+static uint64_t read_begin(const struct hmap *m, const struct hmap__site *site, enum read_kind rk)
+{
+    uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);
+    if (HMAP_UNLIKELY(seq & 1))
+        report_read_write(m, site, rk);
+    hmap__tsan_read(m, (const void *)entry_pc);
+    COMPILER_BARRIER();
+    return seq;
+}
+
+static void read_end(const struct hmap *m, uint64_t seq, const struct hmap__site *site,
+                     enum read_kind rk)
+{
+    COMPILER_BARRIER();
+    if (HMAP_UNLIKELY(RELAXED_LOAD(&m->checked.write_seq) != seq))
+        report_read_write(m, site, rk);
+    park_if_reporting();
+}
+
+/* Brackets for the entry points: a write or a read of m by this thread. */
+#define WRITE_OP(m, site, body)                                              \
+    do {                                                                     \
+        struct hmap_thread *t_ = this_thread();                              \
+        struct inside_mark mark_ = enter_map(t_, (m), (site));               \
+        write_begin((m), t_, (site));                                        \
+        body;                                                                \
+        write_end(m);                                                        \
+        leave_map(t_, mark_);                                                \
+    } while (0)
+
+#define READ_OP(m, site, rk, body)                                         \
+    do {                                                                     \
+        struct hmap_thread *t_ = this_thread();                              \
+        struct inside_mark mark_ = enter_map(t_, (m), (site));               \
+        uint64_t seq_ = read_begin((m), (site), (rk));                       \
+        body;                                                                \
+        read_end((m), seq_, (site), (rk));                                   \
+        leave_map(t_, mark_);                                                \
+    } while (0)
+
+/* ---- the entry points ----------------------------------------------- */
+
+static uint64_t relocate_seed(const struct hmap *m)
+{
+    static uint64_t maps_created;
+    uint64_t n = __atomic_add_fetch(&maps_created, 1, __ATOMIC_RELAXED);
+    uint64_t seed = hmap__opts.seed ? hmap__opts.seed : hmap__random64();
+    (void)m;
+    return seed ^ (n * 0x9e3779b97f4a7c15ull);
+}
+
+hmap *hmap__checked_new(const hmap_type *type, size_t hint, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    struct hmap_thread *t = this_thread();
+    struct hmap *m = hmap__new_hooked(type, hint, &checked_hooks);
+    if (!m)
+        return NULL;
+    m->checked.creator = (uint64_t)t->tid;
+    m->checked.create_site = site;
+    m->checked.relocate_rng = relocate_seed(m);
+    return m;
+}
+
+void hmap__checked_free(hmap *m, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    if (!m)
+        return;
+    validate(m, WRITE, site);
+    WRITE_OP(m, site, {
+        hmap__release_arrays(m);
+        m->magic = HMAP_MAGIC_FREED;
+    });
+    /* Kept, poisoned by its FREED magic, so later use is recognised; the
+     * same for maps created by plain callers. */
+    hmap__quarantine_map_free(m);
+}
+
+size_t hmap__checked_len(const hmap *m, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    if (!validate(m, READ, site))
+        return 0;
+    size_t n;
+    READ_OP(m, site, AS_READ, n = hmap_len(m));
+    return n;
+}
+
+void *hmap__checked_get(const hmap *m, const void *key, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    if (!validate(m, READ, site))
+        return NULL;
+    void *v;
+    READ_OP(m, site, AS_READ, v = hmap_get(m, key));
+    return v;
+}
+
+bool hmap__checked_has(const hmap *m, const void *key, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    if (!validate(m, READ, site))
+        return false;
+    bool found;
+    READ_OP(m, site, AS_READ, found = hmap_has(m, key));
+    return found;
+}
+
+void *hmap__checked_put(hmap *m, const void *key, bool *inserted, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    validate(m, WRITE, site);
+    void *v;
+    WRITE_OP(m, site, v = hmap_put(m, key, inserted));
+    return v;
+}
+
+int hmap__checked_set(hmap *m, const void *key, const void *val, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    validate(m, WRITE, site);
+    int err;
+    WRITE_OP(m, site, err = hmap_set(m, key, val));
+    return err;
+}
+
+bool hmap__checked_del(hmap *m, const void *key, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    validate(m, WRITE, site);
+    bool removed;
+    WRITE_OP(m, site, removed = hmap_del(m, key));
+    return removed;
+}
+
+void hmap__checked_clear(hmap *m, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    validate(m, WRITE, site);
+    WRITE_OP(m, site, hmap_clear(m));
+}
+
+bool hmap__checked_verify(const hmap *m, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    if (!validate(m, READ, site))
+        return true;
+    bool ok;
+    READ_OP(m, site, AS_READ, ok = hmap_verify(m));
+    return ok;
+}
+
+/* ---- iteration ------------------------------------------------------ */
+
+void hmap__checked_iter_init(hmap_iter *it, hmap *m, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    struct iter_state *s = hmap__iter_state(it);
+    if (!validate(m, READ, site)) {
+        hmap_iter_init(it, NULL);
+        return;
+    }
+    READ_OP(m, site, AS_ITERATION, hmap_iter_init(it, m));
+    s->modcount = RELAXED_LOAD(&m->checked.modcount);
+    s->site = site;
+}
+
+/* The map changed under an iteration: by this thread (anything but
+ * hmap_iter_del) or by another one. */
+static _Noreturn void report_iteration_write(const struct hmap *m, const struct iter_state *s,
+                                             struct hmap_thread *t, const struct hmap__site *site)
+{
+    pid_t writer = (pid_t)RELAXED_LOAD(&m->checked.last_writer);
+    const struct hmap__site *wsite = RELAXED_LOAD(&m->checked.last_write_site);
+    const struct hmap__site *began = s->site;
+    format_site(detail_line, sizeof detail_line, "the iteration began at", began);
+    if (writer == t->tid) {
+        begin_report_or_park();
+        unwind_from_entry(&own_stack);
+        struct hmap_report r = { .kind = "map modified during iteration", .map = m,
+                                 .type_name = type_name_of(m), .detail = detail_line,
+                                 .summary_site = wsite };
+        add_part(&r, "iteration step", t->tid, site, &own_stack);
+        add_part(&r, "map written", writer, wsite, NULL);
+        add_creation(&r, m);
+        finish_report(&r);
+    }
+    report_pair("concurrent map iteration and map write", m, site, "iteration step", writer,
+                wsite, "concurrent write", detail_line, wsite);
+}
+
+bool hmap__checked_iter_next(hmap_iter *it, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    struct iter_state *s = hmap__iter_state(it);
+    struct hmap *m = s->origin;
+    if (!m)
+        return hmap_iter_next(it);
+    validate(m, READ, site);
+    struct hmap_thread *t = this_thread();
+    /* Checked before the core touches the buckets, which the write may
+     * have retired. */
+    if (s->site && HMAP_UNLIKELY(RELAXED_LOAD(&m->checked.modcount) != s->modcount))
+        report_iteration_write(m, s, t, site);
+    bool more;
+    READ_OP(m, site, AS_ITERATION, more = hmap_iter_next(it));
+    return more;
+}
+
+void hmap__checked_iter_del(hmap_iter *it, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    struct iter_state *s = hmap__iter_state(it);
+    struct hmap *m = s->origin;
+    if (!m)
+        return;
+    validate(m, WRITE, site);
+    struct hmap_thread *t = this_thread();
+    if (s->site && HMAP_UNLIKELY(RELAXED_LOAD(&m->checked.modcount) != s->modcount))
+        report_iteration_write(m, s, t, site);
+    WRITE_OP(m, site, hmap_iter_del(it));
+    /* The one write an iteration allows: it expects it. */
+    s->modcount = RELAXED_LOAD(&m->checked.modcount);
+}
+
+/* ---- hooks ---------------------------------------------------------- */
+
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static bool relocation_due(struct hmap *m)
+{
+    switch (hmap__opts.relocate) {
+    case RELOCATE_ALWAYS:
+        return true;
+    case RELOCATE_SAMPLED:
+        return next_random(&m->checked.relocate_rng) % (SAMPLE_BASE + m->count) < SAMPLE_NUM;
+    case RELOCATE_NEVER:
+        break;
+    }
+    return false;
+}
+
+/* After every put or del that completed.  A write from a plain translation
+ * unit did not pass write_begin: it still counts for iterators. */
+static void hook_write_done(struct hmap *m)
+{
+    struct hmap_thread *t = this_thread();
+    if (t->inside != m)
+        note_write(m, t->tid, NULL);
+    if (relocation_due(m))
+        (void)hmap__relocate(m); /* out of memory: the map simply stays put */
+}
+
+static void describe_key(char *buf, size_t len, const struct hmap *m, const void *key)
+{
+    int n = snprintf(buf, len, "a stored key no longer hashes to the bucket it was stored in: ");
+    if (n < 0 || (size_t)n >= len)
+        return;
+    if (m->kind == KIND_CSTR) {
+        const char *str;
+        memcpy(&str, key, sizeof str);
+        snprintf(buf + n, len - (size_t)n, "key \"%.64s\" (its string was changed after insertion)",
+                 str);
+        return;
+    }
+    size_t shown = m->type.key_size < 16 ? m->type.key_size : 16;
+    n += snprintf(buf + n, len - (size_t)n, "key bytes");
+    for (size_t i = 0; i < shown && (size_t)n + 4 < len; i++)
+        n += snprintf(buf + n, len - (size_t)n, " %02x", ((const unsigned char *)key)[i]);
+    if (shown < m->type.key_size && (size_t)n + 5 < len)
+        snprintf(buf + n, len - (size_t)n, " ...");
+}
+
+static void hook_key_misplaced(const struct hmap *m, const void *key)
+{
+    struct hmap_thread *t = this_thread();
+    describe_key(detail_line, sizeof detail_line, m, key);
+    const struct hmap__site *site = t->inside == m ? t->site : NULL;
+    report_single("key modified after insertion", m, site, "found by", detail_line);
+}
+
+/* ---- faults in quarantined arrays ----------------------------------- */
+
+_Noreturn void hmap__report_dangling(const struct hmap_dangling *d)
+{
+    struct hmap_thread *t = hmap__thread_self();
+    const struct hmap *m = d->map;
+    /* The thread faulted inside the map's own operation: not a stale user
+     * pointer but a read racing with a write that retired the array. */
+    if (t->inside == m) {
+        pid_t writer = (pid_t)RELAXED_LOAD(&m->checked.owner);
+        if (writer == 0)
+            writer = (pid_t)RELAXED_LOAD(&m->checked.last_writer);
+        const struct hmap_stack *theirs = NULL;
+        if (writer != 0 && writer != t->tid) {
+            hmap__stack_of_thread(writer, m, &other_stack, OTHER_STACK_TIMEOUT_MS);
+            theirs = &other_stack;
+        }
+        struct hmap_report r = { .kind = "concurrent map read and map write", .map = m,
+                                 .type_name = type_name_of(m), .summary_site = t->site };
+        add_part(&r, "read", t->tid, t->site, &d->fault);
+        add_part(&r, "concurrent write", writer, last_write_site_of(m, writer), theirs);
+        add_creation(&r, m);
+        finish_report(&r);
+    }
+    snprintf(detail_line, sizeof detail_line,
+             "address %#lx is in a bucket array of generation %llu, retired when the map was at "
+             "generation %llu; the map is now at generation %llu",
+             (unsigned long)d->addr, (unsigned long long)d->generation,
+             (unsigned long long)d->map_generation,
+             (unsigned long long)(m->magic == HMAP_MAGIC_LIVE ? m->generation : 0));
+    struct hmap_report r = { .kind = d->write ? "dangling pointer write" : "dangling pointer read",
+                             .map = m, .type_name = type_name_of(m), .detail = detail_line };
+    add_part(&r, d->write ? "write" : "read", t->tid, NULL, &d->fault);
+    add_part(&r, "array retired", d->retired_by, NULL, &d->retired);
+    add_creation(&r, m);
+    finish_report(&r);
+}

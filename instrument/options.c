@@ -1,0 +1,419 @@
+/*
+ * options.c - HMAP_OPTIONS, the run-time settings of the checked build.
+ *
+ * Owns hmap__opts and hmap__options_init().  The syntax follows
+ * ASAN_OPTIONS: name=value pairs separated by ':' (',' and whitespace also
+ * work); a value may be quoted with '...' or "..." to hold a separator, as
+ * in log_path='/tmp/a:b/hmap'; a later setting of an option overrides an
+ * earlier one.
+ *
+ * Every option is one row of `option_table`: name, default (as text),
+ * one-line description, parser.  hmap__options_init() first feeds each
+ * default text through its parser, then the user's settings, and help=1
+ * prints the same rows, so what help says and what the runtime does cannot
+ * drift apart (compiler-rt's sanitizer_flags works the same way).
+ *
+ * A malformed value or an unknown name is never ignored: it is reported on
+ * stderr and the process exits with status 1, because a check the user
+ * believes is configured but silently is not is worse than no check.
+ *
+ * No malloc: values are copied into fixed buffers on the stack, and the
+ * only text written (help, errors) goes to stderr before any map exists.
+ */
+#include "runtime.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The values before hmap__options_init() has run: the same as the table's
+ * defaults (init re-applies those), so that a report raised before init
+ * still aborts rather than _exit(0)ing on a zeroed exitcode. */
+struct hmap_options hmap__opts = {
+    .relocate = RELOCATE_SAMPLED,
+    .seed = 0,
+    .quarantine_mb = 256,
+    .log_path = "",
+    .json = false,
+    .exitcode = -1,
+    .stack_depth = 32,
+    .signal = 0, /* SIGRTMIN is not a constant: set by init */
+    .symbolize = true,
+};
+
+static bool help_requested;
+
+/* ---- value parsers ---------------------------------------------------
+ * Each takes the value text and stores it in hmap__opts; it returns NULL
+ * when the value is good, else what a good value looks like (for the
+ * error message). */
+
+typedef const char *option_parser(const char *value);
+
+/* Parses an unsigned decimal number, or hexadecimal with a 0x prefix.
+ * No sign, no spaces, no trailing characters, no overflow. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    unsigned base = 10;
+    uint64_t v = 0;
+
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (*s == '\0')
+        return false;
+    for (; *s; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (base == 16 && *s >= 'a' && *s <= 'f')
+            d = (unsigned)(*s - 'a' + 10);
+        else if (base == 16 && *s >= 'A' && *s <= 'F')
+            d = (unsigned)(*s - 'A' + 10);
+        else
+            return false;
+        if (v > (UINT64_MAX - d) / base)
+            return false;
+        v = v * base + d;
+    }
+    *out = v;
+    return true;
+}
+
+/* An integer in [lo, hi]. */
+static bool parse_int_in(const char *s, int lo, int hi, int *out)
+{
+    uint64_t v;
+
+    if (!parse_u64(s, &v) || v < (uint64_t)lo || v > (uint64_t)hi)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+/* 0/1, as well as the spellings ASAN_OPTIONS accepts. */
+static bool parse_bool(const char *s, bool *out)
+{
+    if (!strcmp(s, "1") || !strcmp(s, "true") || !strcmp(s, "yes")) {
+        *out = true;
+        return true;
+    }
+    if (!strcmp(s, "0") || !strcmp(s, "false") || !strcmp(s, "no")) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+static const char *parse_help(const char *v)
+{
+    return parse_bool(v, &help_requested) ? NULL : "0 or 1";
+}
+
+static const char *parse_relocate(const char *v)
+{
+    if (!strcmp(v, "never"))
+        hmap__opts.relocate = RELOCATE_NEVER;
+    else if (!strcmp(v, "always"))
+        hmap__opts.relocate = RELOCATE_ALWAYS;
+    else if (!strcmp(v, "sampled"))
+        hmap__opts.relocate = RELOCATE_SAMPLED;
+    else
+        return "never, always or sampled";
+    return NULL;
+}
+
+static const char *parse_seed(const char *v)
+{
+    return parse_u64(v, &hmap__opts.seed) ? NULL : "an unsigned 64-bit number";
+}
+
+static const char *parse_quarantine_mb(const char *v)
+{
+    uint64_t mb;
+
+    /* The byte count (mb << 20) must fit in a size_t. */
+    if (!parse_u64(v, &mb) || mb > (SIZE_MAX >> 20))
+        return "a number of MiB";
+    hmap__opts.quarantine_mb = (size_t)mb;
+    return NULL;
+}
+
+static const char *parse_log_path(const char *v)
+{
+    /* "stderr" means stderr, as in ASAN_OPTIONS.  report.c appends
+     * ".PID", so the path itself must leave room in log_path only for
+     * its terminating NUL. */
+    if (!strcmp(v, "stderr"))
+        v = "";
+    if (strlen(v) >= sizeof hmap__opts.log_path)
+        return "a path shorter than 1024 bytes";
+    strcpy(hmap__opts.log_path, v);
+    return NULL;
+}
+
+static const char *parse_log_format(const char *v)
+{
+    if (!strcmp(v, "text"))
+        hmap__opts.json = false;
+    else if (!strcmp(v, "json"))
+        hmap__opts.json = true;
+    else
+        return "text or json";
+    return NULL;
+}
+
+static const char *parse_exitcode(const char *v)
+{
+    if (!strcmp(v, "none")) {
+        hmap__opts.exitcode = -1;
+        return NULL;
+    }
+    return parse_int_in(v, 0, 255, &hmap__opts.exitcode) ? NULL
+                                                          : "a number from 0 to 255, or none";
+}
+
+/* The expected-value text below spells the maximum out. */
+_Static_assert(HMAP_STACK_MAX == 64, "update parse_stack_depth and its table row");
+
+static const char *parse_stack_depth(const char *v)
+{
+    return parse_int_in(v, 1, HMAP_STACK_MAX, &hmap__opts.stack_depth)
+               ? NULL
+               : "a number from 1 to 64";
+}
+
+/* A signal number, or SIGRTMIN+k / SIGRTMAX-k (the real-time range moves
+ * with the C library, so a number alone is not portable). */
+static bool parse_signal_number(const char *v, int *out)
+{
+    const char *rest;
+    int base, sign, k = 0;
+
+    if (!strncmp(v, "SIGRTMIN", 8)) {
+        base = SIGRTMIN, sign = 1, rest = v + 8;
+    } else if (!strncmp(v, "SIGRTMAX", 8)) {
+        base = SIGRTMAX, sign = -1, rest = v + 8;
+    } else {
+        return parse_int_in(v, 1, SIGRTMAX, out);
+    }
+    if (*rest != '\0') {
+        if (*rest != (sign > 0 ? '+' : '-') || !parse_int_in(rest + 1, 0, SIGRTMAX, &k))
+            return false;
+    }
+    *out = base + sign * k;
+    return true;
+}
+
+/* The signal must be one a handler can be installed for (the C library
+ * keeps the numbers between the classic signals and SIGRTMIN for itself),
+ * and not one the runtime or the process's death relies on. */
+static bool signal_is_usable(int sig)
+{
+    if (sig < 1 || sig > SIGRTMAX)
+        return false;
+    if (sig >= 32 && sig < SIGRTMIN)
+        return false;
+    return sig != SIGSEGV && sig != SIGKILL && sig != SIGSTOP && sig != SIGABRT;
+}
+
+static const char *parse_signal(const char *v)
+{
+    int sig;
+
+    if (!parse_signal_number(v, &sig) || !signal_is_usable(sig))
+        return "a signal number (or SIGRTMIN+k) other than SIGSEGV, SIGKILL, SIGSTOP, SIGABRT";
+    hmap__opts.signal = sig;
+    return NULL;
+}
+
+static const char *parse_symbolize(const char *v)
+{
+    return parse_bool(v, &hmap__opts.symbolize) ? NULL : "0 or 1";
+}
+
+/* ---- the table -------------------------------------------------------- */
+
+struct option {
+    const char *name;
+    const char *default_text; /* parsed at init, and shown by help=1 */
+    const char *description;
+    option_parser *parse;
+};
+
+static const struct option option_table[] = {
+    { "help", "0",
+      "Print the options, their defaults and descriptions to stderr, then continue.",
+      parse_help },
+    { "relocate", "sampled",
+      "never|always|sampled: writes move the bucket array, so stale pointers fault.",
+      parse_relocate },
+    { "seed", "0",
+      "Seed of the checked runtime's randomness (relocate=sampled), for reproducible runs; 0: random.",
+      parse_seed },
+    { "quarantine_mb", "256",
+      "MiB of retired bucket arrays kept inaccessible to catch dangling pointers.",
+      parse_quarantine_mb },
+    { "log_path", "stderr",
+      "Write reports to the file PATH.PID instead of stderr.",
+      parse_log_path },
+    { "log_format", "text",
+      "text|json: json writes each report as one JSON object on one line.",
+      parse_log_format },
+    { "exitcode", "none",
+      "After a report, _exit with this status (0..255); none: abort().",
+      parse_exitcode },
+    { "stack_depth", "32",
+      "Frames per stack in reports (1..64).",
+      parse_stack_depth },
+    { "signal", "SIGRTMIN+6",
+      "Signal sent to another thread to ask for its stack (not SIGSEGV, SIGKILL, SIGSTOP, "
+      "SIGABRT).",
+      parse_signal },
+    { "symbolize", "1",
+      "0: print only addresses and module offsets, for symbolizing offline (addr2line).",
+      parse_symbolize },
+};
+
+enum { OPTION_COUNT = sizeof option_table / sizeof option_table[0] };
+
+static const struct option *find_option(const char *name)
+{
+    for (int i = 0; i < OPTION_COUNT; i++)
+        if (!strcmp(option_table[i].name, name))
+            return &option_table[i];
+    return NULL;
+}
+
+/* ---- errors and help -------------------------------------------------- */
+
+static _Noreturn void option_error(const char *what, const char *name, const char *value,
+                                   const char *expected)
+{
+    fprintf(stderr, "==%d==ERROR: hmap: HMAP_OPTIONS: %s '%s'", (int)getpid(), what, name);
+    if (value)
+        fprintf(stderr, " = '%s'", value);
+    if (expected)
+        fprintf(stderr, " (expected %s)", expected);
+    fprintf(stderr, "; run with HMAP_OPTIONS=help=1 to list the options\n");
+    _exit(1);
+}
+
+static void print_help(void)
+{
+    fprintf(stderr, "Available options for hmap (HMAP_OPTIONS=name=value:name=value...):\n");
+    for (int i = 0; i < OPTION_COUNT; i++) {
+        const struct option *o = &option_table[i];
+        fprintf(stderr, "  %-14s (default %s)\n      %s\n", o->name, o->default_text,
+                o->description);
+    }
+}
+
+/* ---- the scanner ------------------------------------------------------ */
+
+static bool is_separator(char c)
+{
+    return c == ':' || c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Copies the name that starts at s (up to '=' or a separator) into name,
+ * truncated to fit; returns where it ended. */
+static const char *scan_name(const char *s, char *name, size_t size)
+{
+    size_t n = 0;
+
+    for (; *s && *s != '=' && !is_separator(*s); s++)
+        if (n + 1 < size)
+            name[n++] = *s;
+    name[n] = '\0';
+    return s;
+}
+
+/* Copies the value that starts at s (quoted, or up to a separator) into
+ * value; returns where it ended, or NULL with *why set if the quote is
+ * unterminated or the value does not fit. */
+static const char *scan_value(const char *s, char *value, size_t size, const char **why)
+{
+    size_t n = 0;
+    char quote = 0;
+
+    if (*s == '\'' || *s == '"')
+        quote = *s++;
+    for (; *s && (quote ? *s != quote : !is_separator(*s)); s++) {
+        if (n + 1 >= size) {
+            *why = "overlong value for option";
+            return NULL;
+        }
+        value[n++] = *s;
+    }
+    if (quote) {
+        if (*s != quote) {
+            *why = "unterminated quote in the value of option";
+            return NULL;
+        }
+        s++;
+    }
+    value[n] = '\0';
+    return s;
+}
+
+static void apply_option(const char *name, const char *value)
+{
+    const struct option *o = find_option(name);
+    const char *expected;
+
+    if (!o)
+        option_error("unknown option", name, NULL, NULL);
+    expected = o->parse(value);
+    if (expected)
+        option_error("bad value for option", name, value, expected);
+}
+
+static void parse_options_string(const char *s)
+{
+    char name[64];
+    char value[sizeof hmap__opts.log_path + 1];
+
+    while (*s) {
+        if (is_separator(*s)) {
+            s++;
+            continue;
+        }
+        s = scan_name(s, name, sizeof name);
+        if (*s != '=')
+            option_error("missing '=value' after option", name, NULL, NULL);
+        const char *why = NULL;
+        s = scan_value(s + 1, value, sizeof value, &why);
+        if (!s)
+            option_error(why, name, NULL, NULL);
+        apply_option(name, value);
+    }
+}
+
+static void apply_defaults(void)
+{
+    for (int i = 0; i < OPTION_COUNT; i++)
+        if (option_table[i].parse(option_table[i].default_text))
+            option_error("internal error: bad default for option", option_table[i].name,
+                         option_table[i].default_text, NULL);
+}
+
+void hmap__options_init(void)
+{
+    static bool done;
+    const char *env;
+
+    if (done)
+        return;
+    done = true;
+    apply_defaults();
+    env = getenv("HMAP_OPTIONS");
+    if (env)
+        parse_options_string(env);
+    if (help_requested)
+        print_help();
+}

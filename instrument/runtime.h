@@ -1,0 +1,198 @@
+/*
+ * runtime.h - the interfaces between the files of the checked runtime.
+ *
+ * The checked runtime is what -DHMAP_CHECKED callers reach.  Its parts:
+ *
+ *   checked.c     the checked entry points (hmap__checked_*): validate the
+ *                 map pointer, take the writer/reader/iterator state, call
+ *                 the core, release; the hook table for checked maps.
+ *   thread.c      per-thread records: thread id, sanitizer-style thread
+ *                 number (T0, T1, ...), the map the thread is inside.
+ *   options.c     HMAP_OPTIONS.
+ *   stack.c       libunwind: this thread's stack, a stack from a signal
+ *                 context, and another thread's stack through a real-time
+ *                 signal.
+ *   symbolize.c   program counters to function, file and line, outside
+ *                 signal context (libdw when present, else libunwind/dladdr).
+ *   quarantine.c  memory for checked maps' bucket arrays; retired arrays
+ *                 kept PROT_NONE; the SIGSEGV handler that recognises
+ *                 faults in them; freed map headers kept poisoned.
+ *   report.c      one report at a time, text or JSON, written with write(2)
+ *                 from preallocated buffers, then abort() or _exit().
+ *   tsan.c        ThreadSanitizer's external API, when built with TSan.
+ *
+ * Everything here is internal: names start with hmap__ and nothing is
+ * declared in the public header except the checked entry points.
+ */
+#ifndef HMAP_RUNTIME_H
+#define HMAP_RUNTIME_H
+
+#include "hmap_internal.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---- options.c ------------------------------------------------------ */
+
+enum hmap_relocate { RELOCATE_NEVER, RELOCATE_SAMPLED, RELOCATE_ALWAYS };
+
+struct hmap_options {
+    enum hmap_relocate relocate; /* relocate=never|always|sampled (default sampled) */
+    uint64_t seed;               /* seed=N; 0 means "random at start-up" */
+    size_t quarantine_mb;        /* quarantine_mb=N: retired arrays kept, in MiB (default 256) */
+    char log_path[1024];         /* log_path=PATH: reports go to PATH.PID; "" is stderr */
+    bool json;                   /* log_format=json */
+    int exitcode;                /* exitcode=N: _exit(N) after a report; -1 (default): abort() */
+    int stack_depth;             /* stack_depth=N: frames per stack (default 32, at most HMAP_STACK_MAX) */
+    int signal;                  /* signal=N: the signal that asks a thread for its stack */
+    bool symbolize;              /* symbolize=0|1 (default 1) */
+};
+
+/* Filled once, before the first checked map exists, from HMAP_OPTIONS.
+ * help=1 prints the options to stderr and carries on; a malformed or unknown
+ * option prints an error naming it and exits 1. */
+extern struct hmap_options hmap__opts;
+void hmap__options_init(void);
+
+/* ---- thread.c ------------------------------------------------------- */
+
+struct hmap_thread {
+    pid_t tid;
+    int tnum;                     /* 0 for the main thread, then 1, 2, ... in order of first use */
+    const struct hmap *inside;    /* the map whose operation this thread is in, or NULL */
+    const struct hmap__site *site;/* the call site of that operation */
+};
+
+/* This thread's record, registering the thread on first use: it gets its
+ * number and an alternate signal stack (hmap__altstack_install). */
+struct hmap_thread *hmap__thread_self(void);
+/* This thread's record if it has one, else NULL; async-signal-safe. */
+struct hmap_thread *hmap__thread_peek(void);
+/* The thread number recorded for tid, or -1 if tid never used a checked map. */
+int hmap__thread_number(pid_t tid);
+
+/* ---- stack.c -------------------------------------------------------- */
+
+enum { HMAP_STACK_MAX = 64 };
+
+struct hmap_stack {
+    int depth;                  /* frames in pc[]; 0 with `unavailable` when none could be had */
+    bool unavailable;
+    bool left_map;              /* another thread's stack taken after it left the map */
+    bool pc0_exact;             /* pc[0] is where a signal interrupted the thread, not a return address */
+    uintptr_t pc[HMAP_STACK_MAX];
+};
+
+/* Installs the handler of hmap__opts.signal.  Called once at start-up. */
+void hmap__stack_init(void);
+/* The calling thread's stack, innermost first, skipping the `skip`
+ * innermost frames (hmap__unwind_here itself is never included). */
+void hmap__unwind_here(struct hmap_stack *out, int skip);
+/* The stack of the thread interrupted by a signal whose handler received
+ * `ucontext`; async-signal-safe. */
+void hmap__unwind_signal(void *ucontext, struct hmap_stack *out);
+/* Asks thread tid (of this process) for its stack: sends hmap__opts.signal
+ * with tgkill and waits at most timeout_ms for the thread's handler to
+ * unwind itself into *out.  On failure out->unavailable is set.  The
+ * handler also records whether the thread was inside an operation on map
+ * `m` (out->left_map is set when it was not). */
+bool hmap__stack_of_thread(pid_t tid, const struct hmap *m, struct hmap_stack *out, int timeout_ms);
+
+/* ---- symbolize.c ---------------------------------------------------- */
+
+struct hmap_frame {
+    char function[256];   /* "" when unknown */
+    uintptr_t offset;     /* pc - start of function */
+    char module[256];     /* basename of the object file; "" when unknown */
+    uintptr_t module_offset; /* pc - load address of the module (what addr2line wants) */
+    char file[512];       /* "" when no debug info; otherwise as recorded in it */
+    int line;             /* 0 when unknown */
+};
+
+/* Resolves one program counter.  Not async-signal-safe.  `pc` is a return
+ * address for every frame but the innermost (`is_return_address`): the
+ * file and line are then looked up at pc - 1, the call instruction.  With
+ * `full` false only module and module_offset are filled in (symbolize=0). */
+void hmap__symbolize(uintptr_t pc, bool is_return_address, bool full, struct hmap_frame *out);
+
+/* ---- quarantine.c --------------------------------------------------- */
+
+/* The hooks a checked map's core calls for its memory (hmap_hooks.h). */
+void *hmap__quarantine_array_alloc(const struct hmap *m, size_t bytes, size_t align);
+void hmap__quarantine_array_retire(struct hmap *m, struct hmap_array *a);
+void hmap__quarantine_array_free(const struct hmap *m, void *p, size_t bytes);
+/* Keeps a freed map header (magic already HMAP_MAGIC_FREED) out of malloc's
+ * hands for a while, so that later use of it is recognised. */
+void hmap__quarantine_map_free(struct hmap *m);
+/* Installs the SIGSEGV handler (once) and this thread's alternate stack. */
+void hmap__quarantine_init(void);
+void hmap__altstack_install(void);
+/* Poisoning of deleted slots: a pattern, and ASan's poison under ASan. */
+void hmap__poison_slot(void *key, size_t key_size, void *val, size_t val_size);
+void hmap__unpoison_slot(void *key, size_t key_size, void *val, size_t val_size);
+
+/* What the SIGSEGV handler found, handed to the report outside signal context. */
+struct hmap_dangling {
+    bool write;                   /* from the page-fault error code */
+    uintptr_t addr;               /* the faulting address */
+    const struct hmap *map;       /* the array's owner */
+    uint64_t generation;          /* the array's generation */
+    uint64_t map_generation;      /* the map's generation at retirement */
+    pid_t retired_by;             /* thread that retired the array */
+    struct hmap_stack fault;      /* the faulting stack */
+    struct hmap_stack retired;    /* the stack that retired the array */
+};
+
+/* ---- report.c ------------------------------------------------------- */
+
+/* One thread's part in a report. */
+struct hmap_report_thread {
+    const char *role;             /* "write", "concurrent write", "read", "iteration", ... */
+    pid_t tid;                    /* 0: not known */
+    const struct hmap__site *site;/* the call site of the operation, or NULL */
+    const struct hmap_stack *stack; /* NULL: no stack for this part */
+};
+
+enum { HMAP_REPORT_THREADS = 4 };
+
+struct hmap_report {
+    const char *kind;             /* the exact kind string of DESIGN §4 */
+    const struct hmap *map;       /* the map concerned (may be freed or invalid) */
+    const char *type_name;        /* the map's type name, or NULL when the map cannot be read */
+    const char *detail;           /* an extra line (e.g. generations), or NULL */
+    struct hmap_report_thread threads[HMAP_REPORT_THREADS];
+    int nthreads;
+    /* The call site named on the SUMMARY line; NULL: the first frame of
+     * threads[0]'s stack is used instead. */
+    const struct hmap__site *summary_site;
+};
+
+/* Makes this thread the only reporter.  Returns false if another thread
+ * is already reporting: the caller must then park (hmap__park). */
+bool hmap__report_begin(void);
+/* True while some thread is reporting: checked operations park on exit. */
+bool hmap__reporting(void);
+/* Never returns: serves stack requests until the reporter ends the process. */
+_Noreturn void hmap__park(void);
+/* Writes the report (text or JSON, to stderr or log_path) and ends the
+ * process: abort(), or _exit(exitcode).  Caller holds hmap__report_begin. */
+_Noreturn void hmap__report_end(const struct hmap_report *r);
+
+/* ---- checked.c ------------------------------------------------------ */
+
+/* Called (outside signal context) on the faulting thread after the SIGSEGV
+ * handler recognised a fault in a retired array; it already holds
+ * hmap__report_begin.  Reports a dangling pointer read/write, or a
+ * concurrent read/write when the thread was inside an operation on that
+ * map. */
+_Noreturn void hmap__report_dangling(const struct hmap_dangling *d);
+
+/* ---- tsan.c --------------------------------------------------------- */
+
+void hmap__tsan_init(void);
+void hmap__tsan_read(const struct hmap *m, const void *caller_pc);
+void hmap__tsan_write(const struct hmap *m, const void *caller_pc);
+
+#endif /* HMAP_RUNTIME_H */

@@ -1,0 +1,87 @@
+/*
+ * thread.c - the checked runtime's per-thread records.
+ *
+ * Reports name threads the way the sanitizers do, "thread T2 (tid 4244)":
+ * the kernel's thread id, which a reader can match with gdb or /proc, and a
+ * small number given in order of first use of a checked map, with T0 for
+ * the main thread.  A report often has to name another thread of which it
+ * knows only the tid (read from a map's owner word), so numbers are also
+ * kept in a small table indexed by tid.
+ *
+ * Each record also says which map the thread is inside.  The checked entry
+ * points set it before the core runs (and so before any hash or equal
+ * callback), which is how re-entry from a callback is recognised, and the
+ * stack-request signal handler reads it to say whether a thread it
+ * interrupted was still inside the map.
+ */
+#include "runtime.h"
+
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Threads beyond this many keep working but are named "T?" when only
+ * their tid is known. */
+enum { THREAD_TABLE = 4096 };
+
+struct tid_number {
+    int32_t tid; /* 0: free */
+    int32_t tnum;
+};
+
+static struct tid_number tid_table[THREAD_TABLE];
+static int next_tnum = 1; /* T0 is the main thread */
+
+static __thread struct hmap_thread self;
+static __thread bool registered;
+
+static void remember_number(pid_t tid, int tnum)
+{
+    /* Open addressing, never deleted: tids are reused by the kernel only
+     * after a thread exits, and a reused tid simply takes the entry over. */
+    for (unsigned i = 0; i < THREAD_TABLE; i++) {
+        struct tid_number *e = &tid_table[((unsigned)tid + i) % THREAD_TABLE];
+        int32_t seen = __atomic_load_n(&e->tid, __ATOMIC_RELAXED);
+        if (seen == 0) {
+            int32_t expected = 0;
+            if (!__atomic_compare_exchange_n(&e->tid, &expected, tid, false, __ATOMIC_RELAXED,
+                                             __ATOMIC_RELAXED) &&
+                expected != tid)
+                continue;
+        } else if (seen != tid) {
+            continue;
+        }
+        __atomic_store_n(&e->tnum, tnum, __ATOMIC_RELAXED);
+        return;
+    }
+}
+
+int hmap__thread_number(pid_t tid)
+{
+    for (unsigned i = 0; i < THREAD_TABLE; i++) {
+        struct tid_number *e = &tid_table[((unsigned)tid + i) % THREAD_TABLE];
+        int32_t seen = __atomic_load_n(&e->tid, __ATOMIC_RELAXED);
+        if (seen == 0)
+            return -1;
+        if (seen == tid)
+            return __atomic_load_n(&e->tnum, __ATOMIC_RELAXED);
+    }
+    return -1;
+}
+
+struct hmap_thread *hmap__thread_peek(void)
+{
+    return registered ? &self : NULL;
+}
+
+struct hmap_thread *hmap__thread_self(void)
+{
+    if (HMAP_LIKELY(registered))
+        return &self;
+    self.tid = (pid_t)syscall(SYS_gettid);
+    self.tnum = self.tid == getpid() ? 0 : __atomic_fetch_add(&next_tnum, 1, __ATOMIC_RELAXED);
+    remember_number(self.tid, self.tnum);
+    hmap__altstack_install();
+    registered = true;
+    return &self;
+}

@@ -1,0 +1,70 @@
+/*
+ * tsan.c - telling ThreadSanitizer about map operations.
+ *
+ * The checked runtime's own state is relaxed atomics, invisible to TSan as
+ * synchronisation; TSan learns about the map itself through its external
+ * API instead: every checked read is an external read, and every write an
+ * external write, of one dedicated word of the map (checked.tsan_word,
+ * which no atomic ever touches).  TSan then reports two map operations
+ * that are not ordered by happens-before - even when they never overlap in
+ * time, which the runtime's own detection needs - with both users' stacks,
+ * under the object type "hmap".
+ *
+ * Without TSan these are empty functions.
+ */
+#include "runtime.h"
+
+#if defined(__SANITIZE_THREAD__)
+#define HMAP_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HMAP_TSAN 1
+#endif
+#endif
+
+#ifdef HMAP_TSAN
+
+/* compiler-rt's tsan_interface.h declares these only in newer releases. */
+void *__tsan_external_register_tag(const char *object_type);
+void __tsan_external_register_header(void *tag, const char *header);
+void __tsan_external_read(void *addr, void *caller_pc, void *tag);
+void __tsan_external_write(void *addr, void *caller_pc, void *tag);
+
+static void *hmap_tag;
+
+void hmap__tsan_init(void)
+{
+    hmap_tag = __tsan_external_register_tag("hmap");
+    __tsan_external_register_header(hmap_tag,
+                                    "hmap: a map is used by two threads without synchronisation");
+}
+
+void hmap__tsan_read(const struct hmap *m, const void *caller_pc)
+{
+    __tsan_external_read((void *)&m->checked.tsan_word, (void *)caller_pc, hmap_tag);
+}
+
+void hmap__tsan_write(const struct hmap *m, const void *caller_pc)
+{
+    __tsan_external_write((void *)&m->checked.tsan_word, (void *)caller_pc, hmap_tag);
+}
+
+#else
+
+void hmap__tsan_init(void)
+{
+}
+
+void hmap__tsan_read(const struct hmap *m, const void *caller_pc)
+{
+    (void)m;
+    (void)caller_pc;
+}
+
+void hmap__tsan_write(const struct hmap *m, const void *caller_pc)
+{
+    (void)m;
+    (void)caller_pc;
+}
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * deathutil.h - running a misuse in a child process and checking how it
+ * died (the death tests, meson suite `death`).
+ *
+ * death_run forks; the child sets HMAP_OPTIONS, runs the scenario and must
+ * not return from it; the parent captures the child's stderr and its wait
+ * status.  The death_expect_* checks then assert what DESIGN §4 promises of
+ * a report: the termination, the first line with the exact kind string,
+ * the SUMMARY line, and frames naming the test's own functions.
+ */
+#ifndef HMAP_DEATHUTIL_H
+#define HMAP_DEATHUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct death {
+    pid_t pid;
+    int status;          /* from waitpid */
+    char err[256 << 10]; /* the child's stderr, NUL-terminated (truncated if longer) */
+    size_t len;
+};
+
+/* Runs scenario() in a child with HMAP_OPTIONS=options (NULL: unset), with
+ * a deadline of 60 s after which the child is killed. */
+void death_run(struct death *d, void (*scenario)(void), const char *options);
+
+/* The child was killed by signal sig (sig > 0) or exited with code -sig
+ * (sig <= 0); otherwise the test fails showing the child's stderr. */
+void death_expect_end(const struct death *d, int sig);
+
+/* The report: line 1 is "==PID==ERROR: hmap: <kind>" (followed by " on map"
+ * or the end of the line), the last line starts with "SUMMARY: hmap: <kind>",
+ * and a frame line ("    #N ...") names each of the NULL-terminated
+ * functions.  Under ThreadSanitizer, whose own warnings may come first, the
+ * report is looked for anywhere in the output. */
+void death_expect_report(const struct death *d, const char *kind, ...);
+
+/* How many frame lines name function fn (" in fn+" or " in fn "). */
+int death_count_frames(const struct death *d, const char *fn);
+
+/* Whether the child's stderr contains s. */
+bool death_stderr_has(const struct death *d, const char *s);
+
+#endif /* HMAP_DEATHUTIL_H */

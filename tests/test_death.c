@@ -1,0 +1,456 @@
+/*
+ * test_death.c - one death test (at least) per kind of report of the checked
+ * build (DESIGN §4), meson suite `death`.
+ *
+ * Each scenario below is a small program that misuses a map and must not
+ * survive it.  The test runs it in a child process and checks the
+ * termination, the first and last lines of the report with the exact kind
+ * string, and frames naming the scenario's own functions - for concurrent
+ * kinds, the functions of both threads.
+ */
+#define HMAP_CHECKED 1
+#include "deathutil.h"
+#include "testutil.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#ifndef UNDER_TSAN
+#define UNDER_TSAN 0
+#endif
+
+/* ThreadSanitizer delivers asynchronous signals only at its own safe
+ * points, so the other thread's stack may come too late there; everywhere
+ * else both stacks are required. */
+#define OTHER_THREAD(fn) (UNDER_TSAN ? NULL : (fn))
+
+static struct death d;
+
+#define NOINLINE __attribute__((noinline))
+
+static hmap *new_u64_map(void)
+{
+    hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
+    ck_assert_ptr_nonnull(m);
+    return m;
+}
+
+/* ---- concurrent map writes ------------------------------------------- */
+
+static hmap *shared;
+static pthread_barrier_t start;
+
+static NOINLINE void *writer_one(void *arg)
+{
+    (void)arg;
+    pthread_barrier_wait(&start);
+    for (uint64_t i = 0;; i++) {
+        uint64_t k = 5, v = i;
+        hmap_set(shared, &k, &v);
+    }
+    return NULL;
+}
+
+static NOINLINE void *writer_two(void *arg)
+{
+    (void)arg;
+    pthread_barrier_wait(&start);
+    for (uint64_t i = 0;; i++) {
+        uint64_t k = 6, v = i;
+        hmap_set(shared, &k, &v);
+    }
+    return NULL;
+}
+
+static NOINLINE void *reader(void *arg)
+{
+    (void)arg;
+    pthread_barrier_wait(&start);
+    for (;;) {
+        uint64_t k = 6;
+        (void)hmap_get(shared, &k);
+    }
+    return NULL;
+}
+
+static NOINLINE void *iterator(void *arg)
+{
+    (void)arg;
+    pthread_barrier_wait(&start);
+    for (;;) {
+        hmap_iter it;
+        for (hmap_iter_init(&it, shared); hmap_iter_next(&it);)
+            ;
+    }
+    return NULL;
+}
+
+static void run_pair(void *(*a)(void *), void *(*b)(void *))
+{
+    shared = new_u64_map();
+    for (uint64_t k = 0; k < 100; k++)
+        hmap_set(shared, &k, &k);
+    pthread_barrier_init(&start, NULL, 2);
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, a, NULL);
+    pthread_create(&tb, NULL, b, NULL);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+}
+
+static void concurrent_writes(void)
+{
+    run_pair(writer_one, writer_two);
+}
+
+START_TEST(test_concurrent_writes)
+{
+    death_run(&d, concurrent_writes, NULL);
+    death_expect_end(&d, SIGABRT);
+    /* Either thread may be the one that notices. */
+    death_expect_report(&d, "concurrent map writes", "start_thread", NULL);
+    ck_assert_msg(death_count_frames(&d, "writer_one") > 0 || UNDER_TSAN, "%s", d.err);
+    ck_assert_msg(death_count_frames(&d, "writer_two") > 0 || UNDER_TSAN, "%s", d.err);
+    ck_assert_msg(death_stderr_has(&d, "map created by thread T0"), "%s", d.err);
+}
+END_TEST
+
+static void read_and_write(void)
+{
+    run_pair(writer_one, reader);
+}
+
+START_TEST(test_concurrent_read_write)
+{
+    death_run(&d, read_and_write, NULL);
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "concurrent map read and map write", "reader",
+                        OTHER_THREAD("writer_one"), NULL);
+}
+END_TEST
+
+static void iterate_and_write(void)
+{
+    run_pair(writer_one, iterator);
+}
+
+START_TEST(test_concurrent_iteration_write)
+{
+    death_run(&d, iterate_and_write, NULL);
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "concurrent map iteration and map write", "iterator",
+                        OTHER_THREAD("writer_one"), NULL);
+}
+END_TEST
+
+/* ---- map modified during iteration ----------------------------------- */
+
+static NOINLINE void add_while_iterating(void)
+{
+    hmap *m = new_u64_map();
+    for (uint64_t k = 0; k < 10; k++)
+        hmap_set(m, &k, &k);
+    hmap_iter it;
+    for (hmap_iter_init(&it, m); hmap_iter_next(&it);) {
+        uint64_t k = *(const uint64_t *)it.key + 1000;
+        hmap_set(m, &k, &k);
+    }
+}
+
+START_TEST(test_modified_during_iteration)
+{
+    death_run(&d, add_while_iterating, NULL);
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "map modified during iteration", "add_while_iterating", NULL);
+    ck_assert_msg(death_stderr_has(&d, "the iteration began at"), "%s", d.err);
+    ck_assert_msg(death_stderr_has(&d, "map written by thread T0"), "%s", d.err);
+}
+END_TEST
+
+/* ---- dangling pointers ----------------------------------------------- */
+
+static volatile uint64_t sink;
+
+static NOINLINE void read_after_growth(void)
+{
+    hmap *m = new_u64_map();
+    uint64_t k = 1;
+    uint64_t *p = hmap_put(m, &k, NULL);
+    for (k = 2; k < 1000; k++) /* grows several times */
+        hmap_set(m, &k, &k);
+    sink = *p;
+}
+
+static NOINLINE void write_after_insert(void)
+{
+    hmap *m = new_u64_map();
+    uint64_t k = 1;
+    uint64_t *p = hmap_put(m, &k, NULL);
+    k = 2;
+    hmap_set(m, &k, &k); /* does not grow: relocate=always moves it anyway */
+    *p = 42;
+}
+
+START_TEST(test_dangling_read)
+{
+    death_run(&d, read_after_growth, "relocate=never");
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "dangling pointer read", "read_after_growth", NULL);
+    ck_assert_msg(death_stderr_has(&d, "array retired by thread T0"), "%s", d.err);
+    ck_assert_msg(death_stderr_has(&d, "generation"), "%s", d.err);
+}
+END_TEST
+
+START_TEST(test_dangling_write_relocate_always)
+{
+    death_run(&d, write_after_insert, "relocate=always");
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "dangling pointer write", "write_after_insert", NULL);
+}
+END_TEST
+
+START_TEST(test_no_relocation_no_report)
+{
+    /* The same bug with relocation off and no growth goes unnoticed: the
+     * pointer happens to stay valid.  The test shows what relocate= buys. */
+    death_run(&d, write_after_insert, "relocate=never");
+    death_expect_end(&d, -99);
+    ck_assert_msg(!death_stderr_has(&d, "ERROR: hmap"), "%s", d.err);
+}
+END_TEST
+
+/* ---- nil, freed and invalid maps -------------------------------------- */
+
+static NOINLINE void write_to_nil_map(void)
+{
+    hmap *m = NULL;
+    uint64_t k = 1, v = 2;
+    ck_assert_ptr_null(hmap_get(m, &k)); /* reading a nil map is fine */
+    hmap_set(m, &k, &v);
+}
+
+START_TEST(test_nil_map)
+{
+    death_run(&d, write_to_nil_map, NULL);
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "assignment to entry in nil map", "write_to_nil_map", NULL);
+}
+END_TEST
+
+static NOINLINE void get_after_free(void)
+{
+    hmap *m = new_u64_map();
+    uint64_t k = 1;
+    hmap_set(m, &k, &k);
+    hmap_free(m);
+    sink = hmap_has(m, &k);
+}
+
+static NOINLINE void double_free(void)
+{
+    hmap *m = new_u64_map();
+    hmap_free(m);
+    hmap_free(m);
+    sink = 0; /* keeps the second free from being a tail call, so this frame shows */
+}
+
+static NOINLINE void iterate_freed_map(void)
+{
+    hmap *m = new_u64_map();
+    for (uint64_t k = 0; k < 10; k++)
+        hmap_set(m, &k, &k);
+    hmap_iter it;
+    hmap_iter_init(&it, m);
+    hmap_iter_next(&it);
+    hmap_free(m);
+    hmap_iter_next(&it);
+}
+
+START_TEST(test_use_after_free)
+{
+    death_run(&d, get_after_free, NULL);
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "use of freed map", "get_after_free", NULL);
+}
+END_TEST
+
+START_TEST(test_double_free)
+{
+    death_run(&d, double_free, NULL);
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "use of freed map", "double_free", NULL);
+}
+END_TEST
+
+START_TEST(test_iterator_of_freed_map)
+{
+    death_run(&d, iterate_freed_map, NULL);
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "use of freed map", "iterate_freed_map", NULL);
+}
+END_TEST
+
+static NOINLINE void not_a_map(void)
+{
+    static uint64_t words[64] = { 1, 2, 3 };
+    uint64_t k = 1;
+    sink = hmap_len((hmap *)(void *)words) + (hmap_get((hmap *)(void *)words, &k) != NULL);
+}
+
+START_TEST(test_invalid_map_pointer)
+{
+    death_run(&d, not_a_map, NULL);
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "invalid map pointer", "not_a_map", NULL);
+}
+END_TEST
+
+/* ---- reentrant map access ------------------------------------------- */
+
+static hmap *logged;
+
+static uint64_t logging_hash(const void *key, uint64_t seed)
+{
+    const char *tag = "lookups";
+    (void)hmap_get(logged, &tag); /* the bug: a lookup in the map being hashed for */
+    return hmap_hash_cstr(key, seed);
+}
+
+static NOINLINE void hash_calls_back(void)
+{
+    hmap_type t = HMAP_TYPE_CSTR(int);
+    t.hash = logging_hash;
+    logged = hmap_new(&t, 0);
+    const char *k = "a";
+    int v = 1;
+    hmap_set(logged, &k, &v);
+}
+
+START_TEST(test_reentrant)
+{
+    death_run(&d, hash_calls_back, NULL);
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "reentrant map access", "logging_hash", "hash_calls_back", NULL);
+}
+END_TEST
+
+/* ---- key modified after insertion ------------------------------------ */
+
+static char names[64][16];
+
+static NOINLINE void edit_key_then_grow(void)
+{
+    hmap *m = hmap_new(&HMAP_TYPE_CSTR(int), 0);
+    for (int i = 0; i < 8; i++) {
+        snprintf(names[i], sizeof names[i], "user%d", i);
+        const char *k = names[i];
+        hmap_set(m, &k, &i);
+    }
+    strcpy(names[3], "renamed"); /* the bug: the stored key's string changes */
+    for (int i = 8; i < 64; i++) { /* growth moves, and rehashes, every key */
+        snprintf(names[i], sizeof names[i], "user%d", i);
+        const char *k = names[i];
+        hmap_set(m, &k, &i);
+    }
+}
+
+static NOINLINE void edit_key_then_verify(void)
+{
+    hmap *m = new_u64_map();
+    for (uint64_t k = 0; k < 4; k++)
+        hmap_set(m, &k, &k);
+    hmap_iter it;
+    hmap_iter_init(&it, m);
+    hmap_iter_next(&it);
+    *(uint64_t *)(uintptr_t)it.key += 1000; /* the bug: casting away it.key's const */
+    hmap_verify(m);
+}
+
+START_TEST(test_key_modified_growth)
+{
+    death_run(&d, edit_key_then_grow, "relocate=never");
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "key modified after insertion", "edit_key_then_grow", NULL);
+    ck_assert_msg(death_stderr_has(&d, "\"renamed\""), "%s", d.err);
+}
+END_TEST
+
+START_TEST(test_key_modified_verify)
+{
+    death_run(&d, edit_key_then_verify, "relocate=never");
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "key modified after insertion", "edit_key_then_verify", NULL);
+}
+END_TEST
+
+/* ---- options that change the ending ---------------------------------- */
+
+START_TEST(test_exitcode)
+{
+    death_run(&d, write_to_nil_map, "exitcode=23");
+    death_expect_end(&d, -23);
+    death_expect_report(&d, "assignment to entry in nil map", "write_to_nil_map", NULL);
+}
+END_TEST
+
+/* ---- faults that are not ours ---------------------------------------- */
+
+static NOINLINE void unrelated_null_dereference(void)
+{
+    hmap *m = new_u64_map(); /* the runtime and its SIGSEGV handler are up */
+    uint64_t k = 1;
+    hmap_set(m, &k, &k);
+    volatile int *volatile nowhere = NULL;
+    sink = (uint64_t)*nowhere;
+}
+
+START_TEST(test_unrelated_segv_chains)
+{
+    death_run(&d, unrelated_null_dereference, NULL);
+    ck_assert_msg(!death_stderr_has(&d, "ERROR: hmap"), "%s", d.err);
+#if defined(__SANITIZE_ADDRESS__)
+    /* ASan's handler ran before ours was installed: it still reports. */
+    ck_assert_msg(death_stderr_has(&d, "AddressSanitizer: SEGV"), "%s", d.err);
+#else
+    if (!UNDER_TSAN)
+        death_expect_end(&d, SIGSEGV);
+#endif
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("death");
+    TCase *tc = tu_tcase("death");
+    tcase_add_test(tc, test_concurrent_writes);
+    tcase_add_test(tc, test_concurrent_read_write);
+    tcase_add_test(tc, test_concurrent_iteration_write);
+    tcase_add_test(tc, test_modified_during_iteration);
+    tcase_add_test(tc, test_dangling_read);
+    tcase_add_test(tc, test_dangling_write_relocate_always);
+    tcase_add_test(tc, test_no_relocation_no_report);
+    tcase_add_test(tc, test_nil_map);
+    tcase_add_test(tc, test_use_after_free);
+    tcase_add_test(tc, test_double_free);
+    tcase_add_test(tc, test_iterator_of_freed_map);
+    tcase_add_test(tc, test_invalid_map_pointer);
+    tcase_add_test(tc, test_reentrant);
+    tcase_add_test(tc, test_key_modified_growth);
+    tcase_add_test(tc, test_key_modified_verify);
+    tcase_add_test(tc, test_exitcode);
+    tcase_add_test(tc, test_unrelated_segv_chains);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}

@@ -1,0 +1,186 @@
+/*
+ * detect_rate.c - how often the checked build catches Go's crash-test
+ * scenarios (hmap-detect-rate; tools/detect-rate.sh runs it).
+ *
+ * Go's runtime tests (TestConcurrentMapWrites, TestConcurrentMapReadWrite,
+ * TestConcurrentMapIterateWrite) start two goroutines that each do 10000
+ * operations on one small map, yielding between operations; Go catches the
+ * misuse in only part of the runs.  This tool runs the same three scenarios
+ * with two threads and sched_yield(), each RUNS times in a fresh child
+ * process, and prints for each how many runs ended with the expected
+ * report, and how many of those carried both threads' stacks.
+ *
+ *     hmap-detect-rate [RUNS]      (default 100)
+ *
+ * The exit status is 0 when every scenario was caught in at least 99% of
+ * runs.
+ */
+#define HMAP_CHECKED 1
+#include <hmap.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { ITERATIONS = 10000 };
+
+static hmap *m;
+
+static __attribute__((noinline)) void *write_key_5(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < ITERATIONS; i++) {
+        uint64_t k = 5, v = 0;
+        hmap_set(m, &k, &v);
+        sched_yield();
+    }
+    return NULL;
+}
+
+static __attribute__((noinline)) void *write_key_6(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < ITERATIONS; i++) {
+        uint64_t k = 6, v = 0;
+        hmap_set(m, &k, &v);
+        sched_yield();
+    }
+    return NULL;
+}
+
+static __attribute__((noinline)) void *read_key_6(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < ITERATIONS; i++) {
+        uint64_t k = 6;
+        (void)hmap_get(m, &k);
+        sched_yield();
+    }
+    return NULL;
+}
+
+static __attribute__((noinline)) void *iterate(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < ITERATIONS; i++) {
+        hmap_iter it;
+        for (hmap_iter_init(&it, m); hmap_iter_next(&it);)
+            ;
+        sched_yield();
+    }
+    return NULL;
+}
+
+struct scenario {
+    const char *name;
+    const char *kind;            /* the report expected */
+    void *(*first)(void *);
+    void *(*second)(void *);
+    const char *first_fn, *second_fn;
+};
+
+static const struct scenario scenarios[] = {
+    { "concurrent writes (keys 5 and 6)", "concurrent map writes", write_key_5, write_key_6,
+      "write_key_5", "write_key_6" },
+    { "write key 5 while reading key 6", "concurrent map read and map write", write_key_5,
+      read_key_6, "write_key_5", "read_key_6" },
+    { "write key 5 while iterating", "concurrent map iteration and map write", write_key_5,
+      iterate, "write_key_5", "iterate" },
+};
+
+static void run_scenario(const struct scenario *s)
+{
+    m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
+    pthread_t a, b;
+    pthread_create(&a, NULL, s->first, NULL);
+    pthread_create(&b, NULL, s->second, NULL);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    _exit(0);
+}
+
+struct outcome {
+    bool caught;      /* ended with the expected kind */
+    bool other_kind;  /* ended with another hmap report */
+    bool both_stacks; /* frames of both threads' functions */
+};
+
+static bool has_frame(const char *out, const char *fn)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, " in %s+", fn);
+    return strstr(out, pat) != NULL;
+}
+
+static struct outcome run_once(const struct scenario *s)
+{
+    static char out[1 << 20];
+    int fds[2];
+    if (pipe(fds) != 0) {
+        perror("pipe");
+        exit(2);
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], STDERR_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        run_scenario(s);
+    }
+    close(fds[1]);
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read(fds[0], out + len, sizeof out - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    out[len] = '\0';
+    close(fds[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    char want[128];
+    snprintf(want, sizeof want, "ERROR: hmap: %s", s->kind);
+    struct outcome o = { false, false, false };
+    o.caught = strstr(out, want) != NULL;
+    o.other_kind = !o.caught && strstr(out, "ERROR: hmap: ") != NULL;
+    o.both_stacks = has_frame(out, s->first_fn) && has_frame(out, s->second_fn);
+    return o;
+}
+
+int main(int argc, char **argv)
+{
+    int runs = argc > 1 ? atoi(argv[1]) : 100;
+    if (runs <= 0) {
+        fprintf(stderr, "usage: %s [RUNS]\n", argv[0]);
+        return 2;
+    }
+    bool all_good = true;
+    printf("%-36s %10s %14s %12s\n", "scenario", "caught", "both stacks", "other report");
+    for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
+        const struct scenario *s = &scenarios[i];
+        int caught = 0, both = 0, other = 0;
+        for (int r = 0; r < runs; r++) {
+            struct outcome o = run_once(s);
+            caught += o.caught;
+            both += o.caught && o.both_stacks;
+            other += o.other_kind;
+        }
+        printf("%-36s %6d/%-3d %10d/%-3d %8d/%-3d\n", s->name, caught, runs, both, runs, other,
+               runs);
+        fflush(stdout);
+        if (caught * 100 < runs * 99)
+            all_good = false;
+    }
+    return all_good ? 0 : 1;
+}
