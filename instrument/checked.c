@@ -40,6 +40,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -292,6 +293,43 @@ static void leave_map(struct hmap_thread *t, struct inside_mark saved)
 
 /* ---- writers and readers -------------------------------------------- */
 
+/* Two unsynchronised operations are only caught when they overlap in time,
+ * and a map operation takes tens of nanoseconds: two threads that each
+ * yield between operations, as in Go's crash tests, overlap rarely.  So a
+ * write to a map that another thread used last lingers inside its window,
+ * now and then (LINGER_ONE_IN), giving the other thread the moment to run
+ * into it.  A map used by one thread never lingers; a correct program that
+ * hands a map between threads under a lock pays a sched_yield on some of
+ * those writes. */
+enum { LINGER_ONE_IN = 4, READ_SAMPLE = 16 };
+
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Readers leave their tid behind, sampled, so that writers can tell the
+ * map is shared without every read storing to it. */
+static void note_read(const struct hmap *m, struct hmap_thread *t)
+{
+    if (HMAP_UNLIKELY(++t->reads % READ_SAMPLE == 0) &&
+        RELAXED_LOAD(&m->checked.last_reader) != (uint64_t)t->tid)
+        RELAXED_STORE((uint64_t *)&m->checked.last_reader, (uint64_t)t->tid);
+}
+
+static void linger_if_shared(const struct hmap *m, struct hmap_thread *t, uint64_t prev_writer)
+{
+    uint64_t self = (uint64_t)t->tid;
+    uint64_t reader = RELAXED_LOAD(&m->checked.last_reader);
+    if (HMAP_LIKELY((prev_writer == self || prev_writer == 0) && (reader == self || reader == 0)))
+        return;
+    if (next_random(&t->rng) % LINGER_ONE_IN == 0)
+        sched_yield();
+}
+
 static void note_write(struct hmap *m, pid_t tid, const struct hmap__site *site)
 {
     RELAXED_STORE(&m->checked.modcount, RELAXED_LOAD(&m->checked.modcount) + 1);
@@ -301,6 +339,7 @@ static void note_write(struct hmap *m, pid_t tid, const struct hmap__site *site)
 
 static void write_begin(struct hmap *m, struct hmap_thread *t, const struct hmap__site *site)
 {
+    uint64_t prev_writer = RELAXED_LOAD(&m->checked.last_writer);
     uint64_t holder = 0;
     if (HMAP_UNLIKELY(!__atomic_compare_exchange_n(&m->checked.owner, &holder, (uint64_t)t->tid,
                                                    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))) {
@@ -310,6 +349,7 @@ static void write_begin(struct hmap *m, struct hmap_thread *t, const struct hmap
     RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
     note_write(m, t->tid, site);
     hmap__tsan_write(m, (const void *)entry_pc);
+    linger_if_shared(m, t, prev_writer);
     COMPILER_BARRIER();
 }
 
@@ -346,11 +386,13 @@ static _Noreturn void report_read_write(const struct hmap *m, const struct hmap_
                 last_write_site_of(m, writer), "concurrent write", NULL, site);
 }
 
-static uint64_t read_begin(const struct hmap *m, const struct hmap__site *site, enum read_kind rk)
+static uint64_t read_begin(const struct hmap *m, struct hmap_thread *t,
+                           const struct hmap__site *site, enum read_kind rk)
 {
     uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);
     if (HMAP_UNLIKELY(seq & 1))
         report_read_write(m, site, rk);
+    note_read(m, t);
     hmap__tsan_read(m, (const void *)entry_pc);
     COMPILER_BARRIER();
     return seq;
@@ -380,7 +422,7 @@ static void read_end(const struct hmap *m, uint64_t seq, const struct hmap__site
     do {                                                                     \
         struct hmap_thread *t_ = this_thread();                              \
         struct inside_mark mark_ = enter_map(t_, (m), (site));               \
-        uint64_t seq_ = read_begin((m), (site), (rk));                       \
+        uint64_t seq_ = read_begin((m), t_, (site), (rk));                   \
         body;                                                                \
         read_end((m), seq_, (site), (rk));                                   \
         leave_map(t_, mark_);                                                \
@@ -573,14 +615,6 @@ void hmap__checked_iter_del(hmap_iter *it, const struct hmap__site *site)
 }
 
 /* ---- hooks ---------------------------------------------------------- */
-
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 static bool relocation_due(struct hmap *m)
 {

@@ -63,6 +63,8 @@ struct hmap_thread {
     int tnum;                     /* 0 for the main thread, then 1, 2, ... in order of first use */
     const struct hmap *inside;    /* the map whose operation this thread is in, or NULL */
     const struct hmap__site *site;/* the call site of that operation */
+    uint32_t reads;               /* checked reads so far (samples last_reader) */
+    uint64_t rng;                 /* this thread's random state (lingering) */
 };
 
 /* This thread's record, registering the thread on first use: it gets its

@@ -81,6 +81,7 @@ struct hmap_thread *hmap__thread_self(void)
     self.tid = (pid_t)syscall(SYS_gettid);
     self.tnum = self.tid == getpid() ? 0 : __atomic_fetch_add(&next_tnum, 1, __ATOMIC_RELAXED);
     remember_number(self.tid, self.tnum);
+    self.rng = hmap__random64();
     hmap__altstack_install();
     registered = true;
     return &self;

@@ -125,6 +125,7 @@ struct hmap_checked_state {
     uint64_t write_seq;         /* odd while a write is in progress */
     uint64_t modcount;          /* bumped by every write; iterators compare it */
     uint64_t last_writer;       /* thread id of the last write */
+    uint64_t last_reader;       /* thread id of a recent read (sampled) */
     const void *last_write_site;
     const void *create_site;
     uint64_t creator;           /* thread id that created the map */

@@ -10,8 +10,9 @@
  * process, and prints for each how many runs ended with the expected
  * report, and how many of those carried both threads' stacks.
  *
- *     hmap-detect-rate [RUNS]      (default 100)
+ *     hmap-detect-rate [-v] [RUNS]      (default 100)
  *
+ * -v prints how each missed run ended.
  * The exit status is 0 when every scenario was caught in at least 99% of
  * runs.
  */
@@ -105,6 +106,8 @@ static void run_scenario(const struct scenario *s)
     _exit(0);
 }
 
+static bool verbose;
+
 struct outcome {
     bool caught;      /* ended with the expected kind */
     bool other_kind;  /* ended with another hmap report */
@@ -155,12 +158,20 @@ static struct outcome run_once(const struct scenario *s)
     o.caught = strstr(out, want) != NULL;
     o.other_kind = !o.caught && strstr(out, "ERROR: hmap: ") != NULL;
     o.both_stacks = has_frame(out, s->first_fn) && has_frame(out, s->second_fn);
+    if (verbose && !o.caught)
+        fprintf(stderr, "missed run of '%s': wait status %#x, output:\n%s\n", s->name, status,
+                out);
     return o;
 }
 
 int main(int argc, char **argv)
 {
-    int runs = argc > 1 ? atoi(argv[1]) : 100;
+    int arg = 1;
+    if (argc > 1 && strcmp(argv[1], "-v") == 0) {
+        verbose = true;
+        arg++;
+    }
+    int runs = argc > arg ? atoi(argv[arg]) : 100;
     if (runs <= 0) {
         fprintf(stderr, "usage: %s [RUNS]\n", argv[0]);
         return 2;
