@@ -413,7 +413,9 @@ static void read_end(const struct hmap *m, uint64_t seq, const struct hmap__site
         struct hmap_thread *t_ = this_thread();                              \
         struct inside_mark mark_ = enter_map(t_, (m), (site));               \
         write_begin((m), t_, (site));                                        \
+        hmap__tsan_ignore_begin();                                           \
         body;                                                                \
+        hmap__tsan_ignore_end();                                             \
         write_end(m);                                                        \
         leave_map(t_, mark_);                                                \
     } while (0)
@@ -423,7 +425,9 @@ static void read_end(const struct hmap *m, uint64_t seq, const struct hmap__site
         struct hmap_thread *t_ = this_thread();                              \
         struct inside_mark mark_ = enter_map(t_, (m), (site));               \
         uint64_t seq_ = read_begin((m), t_, (site), (rk));                   \
+        hmap__tsan_ignore_begin();                                           \
         body;                                                                \
+        hmap__tsan_ignore_end();                                             \
         read_end((m), seq_, (site), (rk));                                   \
         leave_map(t_, mark_);                                                \
     } while (0)

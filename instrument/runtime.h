@@ -196,5 +196,8 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d);
 void hmap__tsan_init(void);
 void hmap__tsan_read(const struct hmap *m, const void *caller_pc);
 void hmap__tsan_write(const struct hmap *m, const void *caller_pc);
+/* Around the core's work inside a checked operation: TSan ignores it. */
+void hmap__tsan_ignore_begin(void);
+void hmap__tsan_ignore_end(void);
 
 #endif /* HMAP_RUNTIME_H */
