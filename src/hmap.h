@@ -159,25 +159,27 @@ bool hmap__checked_verify(const hmap *m, const struct hmap__site *site);
 
 #ifdef HMAP_CHECKED
 /* One static record per call site, so that the runtime can keep a pointer
- * to "where the last write came from" at the cost of one store. */
+ * to "where the last write came from" at the cost of one store.  The
+ * macros are variadic so that an argument holding commas of its own, such
+ * as a compound literal &(hmap_type){ .key_size = 8, ... }, passes whole. */
 #define HMAP__SITE                                                           \
     (__extension__({                                                         \
         static const struct hmap__site hmap__site_ = { __FILE__, __func__, __LINE__ }; \
         &hmap__site_;                                                        \
     }))
-#define hmap_new(type, hint) hmap__checked_new((type), (hint), HMAP__SITE)
-#define hmap_free(m) hmap__checked_free((m), HMAP__SITE)
-#define hmap_len(m) hmap__checked_len((m), HMAP__SITE)
-#define hmap_get(m, key) hmap__checked_get((m), (key), HMAP__SITE)
-#define hmap_has(m, key) hmap__checked_has((m), (key), HMAP__SITE)
-#define hmap_put(m, key, inserted) hmap__checked_put((m), (key), (inserted), HMAP__SITE)
-#define hmap_set(m, key, val) hmap__checked_set((m), (key), (val), HMAP__SITE)
-#define hmap_del(m, key) hmap__checked_del((m), (key), HMAP__SITE)
-#define hmap_clear(m) hmap__checked_clear((m), HMAP__SITE)
-#define hmap_iter_init(it, m) hmap__checked_iter_init((it), (m), HMAP__SITE)
-#define hmap_iter_next(it) hmap__checked_iter_next((it), HMAP__SITE)
-#define hmap_iter_del(it) hmap__checked_iter_del((it), HMAP__SITE)
-#define hmap_verify(m) hmap__checked_verify((m), HMAP__SITE)
+#define hmap_new(...) hmap__checked_new(__VA_ARGS__, HMAP__SITE)
+#define hmap_free(...) hmap__checked_free(__VA_ARGS__, HMAP__SITE)
+#define hmap_len(...) hmap__checked_len(__VA_ARGS__, HMAP__SITE)
+#define hmap_get(...) hmap__checked_get(__VA_ARGS__, HMAP__SITE)
+#define hmap_has(...) hmap__checked_has(__VA_ARGS__, HMAP__SITE)
+#define hmap_put(...) hmap__checked_put(__VA_ARGS__, HMAP__SITE)
+#define hmap_set(...) hmap__checked_set(__VA_ARGS__, HMAP__SITE)
+#define hmap_del(...) hmap__checked_del(__VA_ARGS__, HMAP__SITE)
+#define hmap_clear(...) hmap__checked_clear(__VA_ARGS__, HMAP__SITE)
+#define hmap_iter_init(...) hmap__checked_iter_init(__VA_ARGS__, HMAP__SITE)
+#define hmap_iter_next(...) hmap__checked_iter_next(__VA_ARGS__, HMAP__SITE)
+#define hmap_iter_del(...) hmap__checked_iter_del(__VA_ARGS__, HMAP__SITE)
+#define hmap_verify(...) hmap__checked_verify(__VA_ARGS__, HMAP__SITE)
 #endif
 
 #ifdef __cplusplus

@@ -49,7 +49,7 @@ typedef struct bench_table {
 } bench_table;
 
 /* The tables; which ones exist is decided by the build (BENCH_HAVE_*). */
-extern const bench_table bench_hmap, bench_glib, bench_uthash, bench_stb,
+extern const bench_table bench_hmap, bench_hmap_checked, bench_glib, bench_uthash, bench_stb,
     bench_boost, bench_absl;
 
 /* Print "bench: <what>" to stderr and exit(2). */

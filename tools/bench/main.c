@@ -33,6 +33,7 @@
 
 static const bench_table *const tables[] = {
     &bench_hmap,
+    &bench_hmap_checked,
 #ifdef BENCH_HAVE_BOOST
     &bench_boost,
 #endif

@@ -98,6 +98,20 @@ def comparison(data, tables, sizes):
     return rows
 
 
+def checked_overhead(data, sizes):
+    """hmap-checked's time over hmap's, per keys, n and op."""
+    rows = ["| keys | n | " + " | ".join(OPS) + " |", "|---|---|" + "---:|" * len(OPS)]
+    for keys in KEYS:
+        for n in sizes:
+            plain = [median(data, ("hmap", keys, n), op) for op in OPS]
+            checked = [median(data, ("hmap-checked", keys, n), op) for op in OPS]
+            if not any(plain) or not any(checked):
+                continue
+            cells = ["—" if not p or not c else f"{c / p:.2f}x" for p, c in zip(plain, checked)]
+            rows.append(f"| {keys} | {n:,} | " + " | ".join(cells) + " |")
+    return rows if len(rows) > 2 else []
+
+
 def write_plot_data(data, tables, n, outdir):
     """plot-<keys>.dat: every table in every file (NaN where missing), so a
     table keeps its column and colour; plot-vars.gp: the size and the
@@ -140,6 +154,11 @@ def main():
     lines += ["", "## hmap against the others", "",
               "Time of hmap divided by the other table's (below 1.00x: hmap is faster).", ""]
     lines += comparison(data, tables, sizes)
+    overhead = checked_overhead(data, sizes)
+    if overhead:
+        lines += ["", "## The checked build against the plain one", "",
+                  "Time of hmap-checked (-DHMAP_CHECKED, default HMAP_OPTIONS) divided by "
+                  "plain hmap's; the target is at most 1.50x.", ""] + overhead
     text = "\n".join(lines) + "\n"
     with open(f"{outdir}/results.md", "w") as f:
         f.write(text)

@@ -2,6 +2,9 @@
  * table_hmap.c - hmap in the benchmark: HMAP_TYPE(uint64_t, uint64_t) for
  * u64 keys, HMAP_TYPE_CSTR(uint64_t) for strings (the map stores the
  * `const char *`, the strings live in the driver's arrays).
+ *
+ * table_hmap_checked.c includes this file with HMAP_CHECKED defined: the
+ * same code through the checked entry points, as table "hmap-checked".
  */
 #include "bench_c.h"
 
@@ -43,4 +46,8 @@
 HMAP_BENCH(hmap_u64, uint64_t, HMAP_TYPE(uint64_t, uint64_t));
 HMAP_BENCH(hmap_str, bench_str, HMAP_TYPE_CSTR(uint64_t));
 
+#ifdef HMAP_CHECKED
+const bench_table bench_hmap_checked = { "hmap-checked", &hmap_u64_ops, &hmap_str_ops };
+#else
 const bench_table bench_hmap = { "hmap", &hmap_u64_ops, &hmap_str_ops };
+#endif
