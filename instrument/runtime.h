@@ -34,6 +34,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Everything declared from here on is internal to the library: hidden, so
+ * that calls between its files are direct rather than through the PLT and
+ * nothing here becomes part of the ABI. */
+#pragma GCC visibility push(hidden)
+
 /* ---- options.c ------------------------------------------------------ */
 
 enum hmap_relocate { RELOCATE_NEVER, RELOCATE_SAMPLED, RELOCATE_ALWAYS };
@@ -67,11 +72,25 @@ struct hmap_thread {
     uint64_t rng;                 /* this thread's random state (lingering) */
 };
 
-/* This thread's record, registering the thread on first use: it gets its
- * number and an alternate signal stack (hmap__altstack_install). */
-struct hmap_thread *hmap__thread_self(void);
+extern HMAP_TLS struct hmap_thread hmap__thread_record;
+extern HMAP_TLS bool hmap__thread_registered;
+/* Gives the calling thread its record: number, random state, alternate
+ * signal stack (hmap__altstack_install). */
+struct hmap_thread *hmap__thread_register(void);
+
+/* This thread's record, registering the thread on first use. */
+HMAP_INLINE struct hmap_thread *hmap__thread_self(void)
+{
+    if (HMAP_LIKELY(hmap__thread_registered))
+        return &hmap__thread_record;
+    return hmap__thread_register();
+}
+
 /* This thread's record if it has one, else NULL; async-signal-safe. */
-struct hmap_thread *hmap__thread_peek(void);
+HMAP_INLINE struct hmap_thread *hmap__thread_peek(void)
+{
+    return hmap__thread_registered ? &hmap__thread_record : NULL;
+}
 /* The thread number recorded for tid, or -1 if tid never used a checked map. */
 int hmap__thread_number(pid_t tid);
 
@@ -193,11 +212,31 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d);
 
 /* ---- tsan.c --------------------------------------------------------- */
 
+#if defined(__SANITIZE_THREAD__)
+#define HMAP_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HMAP_TSAN 1
+#endif
+#endif
+
+#ifdef HMAP_TSAN
+
 void hmap__tsan_init(void);
 void hmap__tsan_read(const struct hmap *m, const void *caller_pc);
 void hmap__tsan_write(const struct hmap *m, const void *caller_pc);
 /* Around the core's work inside a checked operation: TSan ignores it. */
 void hmap__tsan_ignore_begin(void);
 void hmap__tsan_ignore_end(void);
+#else
+/* Without ThreadSanitizer the annotations cost nothing at all. */
+HMAP_INLINE void hmap__tsan_init(void) {}
+HMAP_INLINE void hmap__tsan_read(const struct hmap *m, const void *pc) { (void)m; (void)pc; }
+HMAP_INLINE void hmap__tsan_write(const struct hmap *m, const void *pc) { (void)m; (void)pc; }
+HMAP_INLINE void hmap__tsan_ignore_begin(void) {}
+HMAP_INLINE void hmap__tsan_ignore_end(void) {}
+#endif
+
+#pragma GCC visibility pop
 
 #endif /* HMAP_RUNTIME_H */

@@ -132,13 +132,35 @@ static void collect(unw_cursor_t *cursor, struct hmap_stack *out, int skip, uint
     out->unavailable = out->depth == 0;
 }
 
-/* The first frame of the context taken here is this function's own. */
+/* The first frame of the context taken here is this function's own.
+ *
+ * Outside ThreadSanitizer this takes libunwind's fast path, unw_backtrace,
+ * which caches how to step through each function and takes no lock: the
+ * checked runtime unwinds on every retirement of a bucket array (for the
+ * "array retired by" stack of a later dangling-pointer report), and the
+ * cursor walk below costs several microseconds of signal-mask system calls
+ * per unwind.  Under TSan unw_backtrace's per-thread cache crashes at
+ * thread exit (gcc 12), so the cursor walk is used there. */
 OWN_FRAME void hmap__unwind_here(struct hmap_stack *out, int skip)
 {
     unw_context_t context;
     unw_cursor_t cursor;
 
     stack_reset(out);
+#ifndef HMAP_STACK_TSAN
+    {
+        void *pcs[HMAP_STACK_MAX + 16];
+        int want = max_frames() + (skip > 0 ? skip : 0) + 1;
+        if (want > (int)(sizeof pcs / sizeof pcs[0]))
+            want = (int)(sizeof pcs / sizeof pcs[0]);
+        int n = unw_backtrace(pcs, want);
+        int first = (skip > 0 ? skip : 0) + 1;
+        for (int i = first; i < n && out->depth < max_frames(); i++)
+            out->pc[out->depth++] = (uintptr_t)pcs[i];
+        if (out->depth > 0)
+            return;
+    }
+#endif
     if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0) {
         stack_unavailable(out);
         return;

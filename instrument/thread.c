@@ -32,8 +32,8 @@ struct tid_number {
 static struct tid_number tid_table[THREAD_TABLE];
 static int next_tnum = 1; /* T0 is the main thread */
 
-static __thread struct hmap_thread self;
-static __thread bool registered;
+HMAP_TLS struct hmap_thread hmap__thread_record;
+HMAP_TLS bool hmap__thread_registered;
 
 static void remember_number(pid_t tid, int tnum)
 {
@@ -69,20 +69,14 @@ int hmap__thread_number(pid_t tid)
     return -1;
 }
 
-struct hmap_thread *hmap__thread_peek(void)
+struct hmap_thread *hmap__thread_register(void)
 {
-    return registered ? &self : NULL;
-}
-
-struct hmap_thread *hmap__thread_self(void)
-{
-    if (HMAP_LIKELY(registered))
-        return &self;
-    self.tid = (pid_t)syscall(SYS_gettid);
-    self.tnum = self.tid == getpid() ? 0 : __atomic_fetch_add(&next_tnum, 1, __ATOMIC_RELAXED);
-    remember_number(self.tid, self.tnum);
-    self.rng = hmap__random64();
+    struct hmap_thread *self = &hmap__thread_record;
+    self->tid = (pid_t)syscall(SYS_gettid);
+    self->tnum = self->tid == getpid() ? 0 : __atomic_fetch_add(&next_tnum, 1, __ATOMIC_RELAXED);
+    remember_number(self->tid, self->tnum);
+    self->rng = hmap__random64();
     hmap__altstack_install();
-    registered = true;
-    return &self;
+    hmap__thread_registered = true;
+    return self;
 }

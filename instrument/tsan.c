@@ -15,17 +15,10 @@
  * there is to say, and one race would otherwise also come out as a handful
  * of data races on the map's internals.
  *
- * Without TSan these are empty functions.
+ * Without TSan these are empty inline functions in runtime.h and this
+ * file compiles to nothing.
  */
 #include "runtime.h"
-
-#if defined(__SANITIZE_THREAD__)
-#define HMAP_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define HMAP_TSAN 1
-#endif
-#endif
 
 #ifdef HMAP_TSAN
 
@@ -68,32 +61,6 @@ void hmap__tsan_ignore_end(void)
 {
     AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
     AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
-}
-
-#else
-
-void hmap__tsan_ignore_begin(void)
-{
-}
-
-void hmap__tsan_ignore_end(void)
-{
-}
-
-void hmap__tsan_init(void)
-{
-}
-
-void hmap__tsan_read(const struct hmap *m, const void *caller_pc)
-{
-    (void)m;
-    (void)caller_pc;
-}
-
-void hmap__tsan_write(const struct hmap *m, const void *caller_pc)
-{
-    (void)m;
-    (void)caller_pc;
 }
 
 #endif

@@ -121,8 +121,8 @@ static uint64_t fresh_entropy(void)
 
 uint64_t hmap__random64(void)
 {
-    static _Thread_local uint64_t state;
-    static _Thread_local bool seeded;
+    static HMAP_TLS uint64_t state;
+    static HMAP_TLS bool seeded;
     if (HMAP_UNLIKELY(!seeded)) {
         state = fresh_entropy();
         seeded = true;

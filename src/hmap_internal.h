@@ -60,9 +60,19 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Everything declared from here on is internal to the library: hidden, so
+ * that calls between its files are direct rather than through the PLT and
+ * nothing here becomes part of the ABI. */
+#pragma GCC visibility push(hidden)
+
 #define HMAP_LIKELY(x) __builtin_expect(!!(x), 1)
 #define HMAP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define HMAP_INLINE static inline __attribute__((always_inline))
+/* Thread-locals reached without a call to __tls_get_addr: the library is
+ * loaded with the program (or dlopened with glibc's static TLS surplus,
+ * which these few words fit in), so initial-exec is safe and the checked
+ * entry points, which touch thread-locals on every call, stay cheap. */
+#define HMAP_TLS __thread __attribute__((tls_model("initial-exec")))
 
 enum {
     BUCKET_SLOTS = 8,
@@ -251,5 +261,7 @@ void hmap__array_free(const struct hmap *m, struct hmap_array *a);
 void hmap__release_arrays(struct hmap *m);
 struct hmap *hmap__new_hooked(const hmap_type *type, size_t hint, const struct hmap_hooks *hooks);
 int hmap__relocate(struct hmap *m);
+
+#pragma GCC visibility pop
 
 #endif /* HMAP_INTERNAL_H */
