@@ -100,16 +100,29 @@ def child_env(args, base):
     else:
         env.pop("HMAP_OPTIONS", None)
     if args.expect == "crash":
-        # A reproduction aborts with its map still allocated; that is not a
-        # leak worth reporting (and LeakSanitizer would not run at abort
-        # anyway).  Other ASan settings, such as meson's, are kept.
-        env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS", ""), "detect_leaks=0"]))
+        # Appended, so they win over the caller's (sanitizers take the last
+        # setting of a flag); the caller's other settings, meson's included,
+        # are kept.
+        # - A reproduction aborts with its map still allocated: not a leak
+        #   worth reporting.
+        # - TSan warns about the racing examples' race before hmap reports
+        #   it; with halt_on_error=1 TSan would end the program first.
+        #   TSan's exitcode needs no change: it applies to a normal exit
+        #   only, and a reproduction that exits normally has failed anyway.
+        #   (For correct programs it stays as is, so that a TSan warning,
+        #   exit status 66, fails them.)
+        add_sanitizer_flag(env, "ASAN_OPTIONS", "detect_leaks=0")
+        add_sanitizer_flag(env, "TSAN_OPTIONS", "halt_on_error=0")
     return env
 
 
-def run(args, env):
+def add_sanitizer_flag(env, var, flag):
+    env[var] = ":".join(filter(None, [env.get(var, ""), flag]))
+
+
+def run(args, env, cwd=None):
     """Runs the program; returns (pid, returncode or None on timeout, stdout, stderr)."""
-    proc = subprocess.Popen(args.program, env=env, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(args.program, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         out, err = proc.communicate(timeout=args.timeout)
@@ -194,10 +207,14 @@ def verdict_ok(args):
     return "exit status 0, no report"
 
 
-def run_one(args, base_env, out=sys.stdout, err=sys.stderr):
-    """Runs one example, shows its output and a verdict; returns True if it
-    behaved as expected."""
-    pid, code, child_out, child_err = run(args, child_env(args, base_env))
+def run_one(args, base_env, cwd=None, out=sys.stdout, err=sys.stderr):
+    """Runs one example (in directory cwd), shows its output and a verdict;
+    returns True if it behaved as expected."""
+    try:
+        pid, code, child_out, child_err = run(args, child_env(args, base_env), cwd)
+    except OSError as e:
+        out.write("---- NOT AS EXPECTED (%s): cannot run %s: %s\n" % (args.expect, args.program[0], e))
+        return False
     out.write(child_out)
     out.flush()
     err.write(child_err)
@@ -250,10 +267,11 @@ def example_tests(builddir):
 def title(args, n, total):
     what = args.kind if args.expect == "crash" else (
         "correct" if args.expect == "clean" else "plain build")
-    line = "==== %d/%d %s: %s" % (n, total, what, args.story or os.path.basename(args.program[0]))
+    line = "==== %d/%d %s: %s" % (n, total, what, args.story)
+    about = [os.path.basename(args.program[0])]
     if args.options:
-        line += " [HMAP_OPTIONS=%s]" % args.options
-    return line
+        about.append("HMAP_OPTIONS=" + args.options)
+    return line + "  (%s)" % ", ".join(about)
 
 
 def run_all(builddir):
@@ -271,8 +289,10 @@ def run_all(builddir):
             print(title(args, n, len(group)), flush=True)
             env = dict(os.environ)
             env.update(t.get("env") or {})
+            # As meson test runs it: paths are relative to the build directory.
+            cwd = t.get("workdir") or builddir
             # Everything on stdout, in order, for a reader of the terminal.
-            if not run_one(args, env, out=sys.stdout, err=sys.stdout):
+            if not run_one(args, env, cwd=cwd, out=sys.stdout, err=sys.stdout):
                 failed.append(t["name"])
             print()
     print("examples: %d behaved as expected, %d did not%s"

@@ -115,11 +115,21 @@ static struct hmap_thread *this_thread(void)
 
 /* ---- reports -------------------------------------------------------- */
 
+/* Whether m can be read at all as a header: not NULL, aligned, and above
+ * the pages no real object lives in.  (A wild pointer elsewhere still
+ * faults, and that fault goes to whoever handled SIGSEGV before us.) */
+static bool plausible_pointer(const void *m)
+{
+    uintptr_t p = (uintptr_t)m;
+    return p >= 4096 && (p & (_Alignof(struct hmap) - 1)) == 0 && p < ((uintptr_t)1 << 47);
+}
+
 /* Live and freed headers still hold their type (freed ones stay in the
  * quarantine); anything else cannot be trusted. */
 static bool header_readable(const struct hmap *m)
 {
-    return m && (m->magic == HMAP_MAGIC_LIVE || m->magic == HMAP_MAGIC_FREED);
+    return m && plausible_pointer(m) &&
+           (m->magic == HMAP_MAGIC_LIVE || m->magic == HMAP_MAGIC_FREED);
 }
 
 static const char *type_name_of(const struct hmap *m)
@@ -171,12 +181,16 @@ static void add_part(struct hmap_report *r, const char *role, pid_t tid,
         r->threads[r->nthreads++] = (struct hmap_report_thread){ role, tid, site, stack };
 }
 
-/* "map created by thread T0 (tid 4242) at file:line in main", when known. */
+/* "map created by thread T0 (tid 4242) at file:line in main", when known,
+ * and for a freed map who freed it: hmap_free is its last write. */
 static void add_creation(struct hmap_report *r, const struct hmap *m)
 {
     if (header_readable(m) && m->checked.create_site)
         add_part(r, "map created", (pid_t)m->checked.creator,
                  (const struct hmap__site *)m->checked.create_site, NULL);
+    if (m && plausible_pointer(m) && m->magic == HMAP_MAGIC_FREED)
+        add_part(r, "map freed", (pid_t)m->checked.last_writer,
+                 (const struct hmap__site *)m->checked.last_write_site, NULL);
 }
 
 /* A report about the calling thread alone. */
@@ -238,14 +252,6 @@ static void format_site(char *buf, size_t len, const char *prefix, const struct 
 
 enum access { READ, WRITE };
 
-/* Whether m can be read at all as a header: not NULL, aligned, and above
- * the pages no real object lives in.  (A wild pointer elsewhere still
- * faults, and that fault goes to whoever handled SIGSEGV before us.) */
-static bool plausible_pointer(const void *m)
-{
-    uintptr_t p = (uintptr_t)m;
-    return p >= 4096 && (p & (_Alignof(struct hmap) - 1)) == 0 && p < ((uintptr_t)1 << 47);
-}
 
 /* Returns false for a NULL map that a read may treat as empty; reports
  * (and does not return) for every other bad pointer. */
@@ -677,7 +683,7 @@ static void hook_key_misplaced(const struct hmap *m, const void *key)
     struct hmap_thread *t = this_thread();
     describe_key(detail_line, sizeof detail_line, m, key);
     const struct hmap__site *site = t->inside == m ? t->site : NULL;
-    report_single("key modified after insertion", m, site, "found by", detail_line);
+    report_single("key modified after insertion", m, site, "found", detail_line);
 }
 
 /* ---- faults in quarantined arrays ----------------------------------- */

@@ -283,6 +283,7 @@ START_TEST(test_use_after_free)
     death_run(&d, get_after_free, NULL);
     death_expect_end(&d, SIGABRT);
     death_expect_report(&d, "use of freed map", "get_after_free", NULL);
+    ck_assert_msg(death_stderr_has(&d, "map freed by thread T0"), "%s", d.err);
 }
 END_TEST
 

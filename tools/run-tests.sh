@@ -38,5 +38,7 @@ for spec in "${builds[@]}"; do
 done
 echo "==== packaging"
 bash tools/check-packaging.sh
+echo "==== consumer recipe"
+bash tools/check-consumer.sh
 echo "==== all builds passed"
 echo "tests: $passed passed, 0 failed"
