@@ -80,29 +80,6 @@
 #error "quarantine.c reads the x86-64 page-fault error code and redirects RIP/RSP"
 #endif
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HMAP_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HMAP_ASAN 1
-#endif
-#endif
-
-#if defined(__SANITIZE_THREAD__)
-#define HMAP_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define HMAP_TSAN 1
-#endif
-#endif
-
-#ifndef HMAP_ASAN
-#define HMAP_ASAN 0
-#endif
-#ifndef HMAP_TSAN
-#define HMAP_TSAN 0
-#endif
-
 #if HMAP_ASAN
 #include <sanitizer/asan_interface.h>
 #endif

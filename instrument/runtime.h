@@ -34,6 +34,30 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Which sanitizer the runtime is built under (gcc defines __SANITIZE_*__,
+ * clang has __has_feature): HMAP_ASAN and HMAP_TSAN are 0 or 1. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HMAP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HMAP_ASAN 1
+#endif
+#endif
+#ifndef HMAP_ASAN
+#define HMAP_ASAN 0
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define HMAP_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HMAP_TSAN 1
+#endif
+#endif
+#ifndef HMAP_TSAN
+#define HMAP_TSAN 0
+#endif
+
 /* Everything declared from here on is internal to the library: hidden, so
  * that calls between its files are direct rather than through the PLT and
  * nothing here becomes part of the ABI. */
@@ -212,15 +236,7 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d);
 
 /* ---- tsan.c --------------------------------------------------------- */
 
-#if defined(__SANITIZE_THREAD__)
-#define HMAP_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define HMAP_TSAN 1
-#endif
-#endif
-
-#ifdef HMAP_TSAN
+#if HMAP_TSAN
 
 void hmap__tsan_init(void);
 void hmap__tsan_read(const struct hmap *m, const void *caller_pc);

@@ -58,14 +58,6 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_THREAD__)
-#define HMAP_STACK_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define HMAP_STACK_TSAN 1
-#endif
-#endif
-
 /* Frames are skipped by counting, so the functions that take a context
  * must stay frames of their own: not inlined, and (gcc) not split into a
  * clone that would add one. */
@@ -147,7 +139,7 @@ OWN_FRAME void hmap__unwind_here(struct hmap_stack *out, int skip)
     unw_cursor_t cursor;
 
     stack_reset(out);
-#ifndef HMAP_STACK_TSAN
+#if !HMAP_TSAN
     {
         void *pcs[HMAP_STACK_MAX + 16];
         int want = max_frames() + (skip > 0 ? skip : 0) + 1;
@@ -220,7 +212,7 @@ static bool cas_state(uint64_t *expected, uint64_t desired)
 
 /* ---- the handler side ------------------------------------------------ */
 
-#ifdef HMAP_STACK_TSAN
+#if HMAP_TSAN
 /* The kernel puts a signal's ucontext and the FPU state it points to in
  * one frame, the FPU state a few hundred bytes above.  TSan's delayed
  * delivery passes a copy kept in its own memory, whose fpregs still points
@@ -255,7 +247,7 @@ OWN_FRAME static void unwind_current(uintptr_t signal_sp, struct hmap_stack *out
 
 static void unwind_for_request(void *ucontext, struct hmap_stack *out)
 {
-#ifdef HMAP_STACK_TSAN
+#if HMAP_TSAN
     const ucontext_t *uc = ucontext;
     if (!context_is_live(uc)) {
         stack_reset(out);

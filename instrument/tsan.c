@@ -20,7 +20,7 @@
  */
 #include "runtime.h"
 
-#ifdef HMAP_TSAN
+#if HMAP_TSAN
 
 /* compiler-rt's tsan_interface.h declares these only in newer releases. */
 void *__tsan_external_register_tag(const char *object_type);

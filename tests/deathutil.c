@@ -17,17 +17,6 @@
 
 enum { DEADLINE_S = 60 };
 
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
-#ifndef UNDER_TSAN
-#define UNDER_TSAN 0
-#endif
-
 static void run_child(int errfd, void (*scenario)(void), const char *options)
 {
     dup2(errfd, STDERR_FILENO);

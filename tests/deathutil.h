@@ -15,6 +15,19 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Built under ThreadSanitizer: its warnings may precede a report, and it
+ * delivers asynchronous signals late. */
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#ifndef UNDER_TSAN
+#define UNDER_TSAN 0
+#endif
+
 struct death {
     pid_t pid;
     int status;          /* from waitpid */

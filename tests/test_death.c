@@ -20,17 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
-#ifndef UNDER_TSAN
-#define UNDER_TSAN 0
-#endif
-
 /* ThreadSanitizer delivers asynchronous signals only at its own safe
  * points, so the other thread's stack may come too late there; everywhere
  * else both stacks are required. */
