@@ -305,13 +305,16 @@ static void leave_map(struct hmap_thread *t, struct inside_mark saved)
 
 /* Two unsynchronised operations are only caught when they overlap in time,
  * and a map operation takes tens of nanoseconds: two threads that each
- * yield between operations, as in Go's crash tests, overlap rarely.  So a
- * write to a map that another thread used last lingers inside its window,
- * now and then (LINGER_ONE_IN), giving the other thread the moment to run
- * into it.  A map used by one thread never lingers; a correct program that
- * hands a map between threads under a lock pays a sched_yield on some of
- * those writes. */
-enum { LINGER_ONE_IN = 4, READ_SAMPLE = 16 };
+ * yield between operations, as in Go's crash tests, rarely overlap, and on
+ * a loaded machine one may run its whole loop while the other waits for a
+ * CPU.  So operations on a map that another thread uses linger inside their
+ * window (a sched_yield, which lets a thread waiting for this CPU run into
+ * it): every write to a map another thread used last, and one read in
+ * READ_LINGER_ONE_IN of a map another thread wrote last.  A map used by one
+ * thread never lingers, so single-threaded code pays one comparison; a
+ * correct program that shares a map under a lock pays a sched_yield on
+ * those operations, with the lock held. */
+enum { READ_LINGER_ONE_IN = 8, READ_SAMPLE = 16 };
 
 static uint64_t next_random(uint64_t *state)
 {
@@ -330,13 +333,22 @@ static void note_read(const struct hmap *m, struct hmap_thread *t)
         RELAXED_STORE((uint64_t *)&m->checked.last_reader, (uint64_t)t->tid);
 }
 
-static void linger_if_shared(const struct hmap *m, struct hmap_thread *t, uint64_t prev_writer)
+static void write_linger_if_shared(const struct hmap *m, struct hmap_thread *t,
+                                   uint64_t prev_writer)
 {
     uint64_t self = (uint64_t)t->tid;
     uint64_t reader = RELAXED_LOAD(&m->checked.last_reader);
     if (HMAP_LIKELY((prev_writer == self || prev_writer == 0) && (reader == self || reader == 0)))
         return;
-    if (next_random(&t->rng) % LINGER_ONE_IN == 0)
+    sched_yield();
+}
+
+static void read_linger_if_shared(const struct hmap *m, struct hmap_thread *t)
+{
+    uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
+    if (HMAP_LIKELY(writer == (uint64_t)t->tid || writer == 0))
+        return;
+    if (next_random(&t->rng) % READ_LINGER_ONE_IN == 0)
         sched_yield();
 }
 
@@ -359,7 +371,7 @@ static void write_begin(struct hmap *m, struct hmap_thread *t, const struct hmap
     RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
     note_write(m, t->tid, site);
     hmap__tsan_write(m, (const void *)entry_pc);
-    linger_if_shared(m, t, prev_writer);
+    write_linger_if_shared(m, t, prev_writer);
     COMPILER_BARRIER();
 }
 
@@ -403,6 +415,7 @@ static uint64_t read_begin(const struct hmap *m, struct hmap_thread *t,
     if (HMAP_UNLIKELY(seq & 1))
         report_read_write(m, site, rk);
     note_read(m, t);
+    read_linger_if_shared(m, t);
     hmap__tsan_read(m, (const void *)entry_pc);
     COMPILER_BARRIER();
     return seq;

@@ -395,6 +395,87 @@ START_TEST(test_exitcode)
 }
 END_TEST
 
+/* ---- deleted slots are poisoned --------------------------------------- */
+
+static NOINLINE void read_deleted_slot(void)
+{
+    hmap *m = new_u64_map();
+    uint64_t k = 1, v = 77;
+    hmap_set(m, &k, &v);
+    const uint64_t *p = hmap_get(m, &k);
+    hmap_del(m, &k); /* the bug: p is kept across the delete (relocate=never: no fault) */
+    fprintf(stderr, "value after delete: %#llx\n", (unsigned long long)*p);
+    _exit(0);
+}
+
+START_TEST(test_deleted_slot_poisoned)
+{
+    death_run(&d, read_deleted_slot, "relocate=never");
+#if defined(__SANITIZE_ADDRESS__)
+    /* Under ASan the slot is poisoned for it too: the read is its report. */
+    ck_assert_msg(death_stderr_has(&d, "AddressSanitizer: use-after-poison"), "%s", d.err);
+#else
+    death_expect_end(&d, 0);
+    ck_assert_msg(death_stderr_has(&d, "value after delete: 0xdbdbdbdbdbdbdbdb"), "%s", d.err);
+#endif
+}
+END_TEST
+
+/* ---- HMAP_OPTIONS ------------------------------------------------------ */
+
+START_TEST(test_unknown_option_is_an_error)
+{
+    death_run(&d, write_to_nil_map, "relocate=always:colour=blue");
+    death_expect_end(&d, -1);
+    ck_assert_msg(death_stderr_has(&d, "'colour'") && death_stderr_has(&d, "help=1"), "%s", d.err);
+    ck_assert_msg(!death_stderr_has(&d, "ERROR: hmap: assignment"), "%s", d.err);
+}
+END_TEST
+
+START_TEST(test_bad_value_is_an_error)
+{
+    death_run(&d, write_to_nil_map, "relocate=sometimes");
+    death_expect_end(&d, -1);
+    ck_assert_msg(death_stderr_has(&d, "'relocate'") && death_stderr_has(&d, "sometimes"), "%s",
+                  d.err);
+}
+END_TEST
+
+START_TEST(test_help_lists_options_and_carries_on)
+{
+    death_run(&d, write_to_nil_map, "help=1");
+    const char *names[] = { "relocate", "seed", "quarantine_mb", "log_path", "log_format",
+                            "exitcode", "stack_depth", "signal", "symbolize" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        ck_assert_msg(death_stderr_has(&d, names[i]), "no %s in:\n%s", names[i], d.err);
+    death_expect_end(&d, SIGABRT); /* and then the nil-map write is still reported */
+    ck_assert_msg(death_stderr_has(&d, "ERROR: hmap: assignment to entry in nil map"), "%s", d.err);
+}
+END_TEST
+
+START_TEST(test_json_log_path)
+{
+    char dir[] = "/tmp/hmap-death-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char opts[256], path[300];
+    snprintf(opts, sizeof opts, "log_format=json:log_path=%s/log", dir);
+    death_run(&d, write_to_nil_map, opts);
+    death_expect_end(&d, SIGABRT);
+    ck_assert_msg(!death_stderr_has(&d, "ERROR: hmap"), "the report went to stderr:\n%s", d.err);
+    snprintf(path, sizeof path, "%s/log.%d", dir, (int)d.pid);
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "no log file %s", path);
+    char line[1 << 16];
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    fclose(f);
+    const char *head = "{\"kind\":\"assignment to entry in nil map\"";
+    ck_assert_msg(strncmp(line, head, strlen(head)) == 0, "%s", line);
+    ck_assert_msg(strstr(line, "\"function\":\"write_to_nil_map\"") != NULL, "%s", line);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
 /* ---- faults that are not ours ---------------------------------------- */
 
 static NOINLINE void unrelated_wild_dereference(void)
@@ -480,6 +561,11 @@ int main(void)
     tcase_add_test(tc, test_key_modified_verify);
     tcase_add_test(tc, test_exitcode);
     tcase_add_test(tc, test_unrelated_segv_chains);
+    tcase_add_test(tc, test_deleted_slot_poisoned);
+    tcase_add_test(tc, test_unknown_option_is_an_error);
+    tcase_add_test(tc, test_bad_value_is_an_error);
+    tcase_add_test(tc, test_help_lists_options_and_carries_on);
+    tcase_add_test(tc, test_json_log_path);
 #if UNDER_TSAN
     tcase_add_test(tc, test_tsan_reports_map_race);
 #endif
