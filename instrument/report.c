@@ -43,7 +43,8 @@
  * runtime's atomics, so that under TSan it creates no happens-before edge
  * that could hide a real race; it only elects one thread, it publishes no
  * data. */
-static _Atomic pid_t reporter_tid;
+/* The reporter's tid, 0 while nobody reports (runtime.h reads it inline). */
+int hmap__reporter_tid;
 
 static pid_t current_tid(void)
 {
@@ -90,19 +91,14 @@ static _Noreturn void die_of_reentrant_report(void)
 bool hmap__report_begin(void)
 {
     pid_t self = current_tid();
-    pid_t holder = 0;
+    int holder = 0;
 
-    if (atomic_compare_exchange_strong_explicit(&reporter_tid, &holder, self,
-                                                memory_order_relaxed, memory_order_relaxed))
+    if (__atomic_compare_exchange_n(&hmap__reporter_tid, &holder, (int)self, false,
+                                    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         return true;
     if (holder == self)
         die_of_reentrant_report();
     return false;
-}
-
-bool hmap__reporting(void)
-{
-    return atomic_load_explicit(&reporter_tid, memory_order_relaxed) != 0;
 }
 
 _Noreturn void hmap__park(void)

@@ -218,7 +218,11 @@ struct hmap_report {
  * is already reporting: the caller must then park (hmap__park). */
 bool hmap__report_begin(void);
 /* True while some thread is reporting: checked operations park on exit. */
-bool hmap__reporting(void);
+extern int hmap__reporter_tid;
+HMAP_INLINE bool hmap__reporting(void)
+{
+    return __atomic_load_n(&hmap__reporter_tid, __ATOMIC_RELAXED) != 0;
+}
 /* Never returns: serves stack requests until the reporter ends the process. */
 _Noreturn void hmap__park(void);
 /* Writes the report (text or JSON, to stderr or log_path) and ends the
