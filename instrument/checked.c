@@ -96,6 +96,7 @@ static void runtime_init(void)
     hmap__stack_init();
     hmap__quarantine_init();
     hmap__tsan_init();
+    pthread_atfork(NULL, NULL, hmap__thread_after_fork);
     __atomic_store_n(&runtime_ready, true, __ATOMIC_RELEASE);
 }
 
@@ -167,9 +168,14 @@ static _Noreturn void finish_report(struct hmap_report *r)
     hmap__report_end(r);
 }
 
+/* Makes this thread the reporter (or parks it for good).  Called before
+ * anything is formatted into the shared buffers below; a second call by
+ * the reporter itself is a no-op. */
 static void begin_report_or_park(void)
 {
-    (void)this_thread(); /* a report may come before any map exists: options first */
+    struct hmap_thread *t = this_thread(); /* a report may come before any map: options first */
+    if (__atomic_load_n(&hmap__reporter_tid, __ATOMIC_RELAXED) == t->tid)
+        return;
     if (!hmap__report_begin())
         hmap__park();
 }
@@ -278,20 +284,23 @@ static bool validate(const struct hmap *m, enum access access, const struct hmap
 struct inside_mark {
     const struct hmap *map;
     const struct hmap__site *site;
+    uint8_t op;
 };
 
 static struct inside_mark enter_map(struct hmap_thread *t, const struct hmap *m,
-                                    const struct hmap__site *site)
+                                    const struct hmap__site *site, enum hmap_op op)
 {
     if (HMAP_UNLIKELY(t->inside == m)) {
+        begin_report_or_park();
         format_site(detail_line, sizeof detail_line,
                     "a hash or equal callback called into the map while the thread was inside the "
                     "map's operation from", t->site);
         report_single("reentrant map access", m, site, "access", detail_line);
     }
-    struct inside_mark saved = { t->inside, t->site };
+    struct inside_mark saved = { t->inside, t->site, t->op };
     t->inside = m;
     t->site = site;
+    t->op = op;
     return saved;
 }
 
@@ -299,6 +308,7 @@ static void leave_map(struct hmap_thread *t, struct inside_mark saved)
 {
     t->inside = saved.map;
     t->site = saved.site;
+    t->op = saved.op;
 }
 
 /* ---- writers and readers -------------------------------------------- */
@@ -307,14 +317,18 @@ static void leave_map(struct hmap_thread *t, struct inside_mark saved)
  * and a map operation takes tens of nanoseconds: two threads that each
  * yield between operations, as in Go's crash tests, rarely overlap, and on
  * a loaded machine one may run its whole loop while the other waits for a
- * CPU.  So operations on a map that another thread uses linger inside their
- * window (a sched_yield, which lets a thread waiting for this CPU run into
- * it): every write to a map another thread used last, and one read in
- * READ_LINGER_ONE_IN of a map another thread wrote last.  A map used by one
- * thread never lingers, so single-threaded code pays one comparison; a
- * correct program that shares a map under a lock pays a sched_yield on
- * those operations, with the lock held. */
-enum { READ_LINGER_ONE_IN = 8, READ_SAMPLE = 16 };
+ * CPU.  So operations on a map that another thread is using linger inside
+ * their window now and then (a sched_yield, which lets a thread waiting
+ * for this CPU run into it).  The evidence of sharing is used up as it is
+ * used, so that a map handed to one thread for good stops lingering:
+ *  - a write lingers (one in WRITE_LINGER_ONE_IN) when another thread
+ *    wrote the map last, or read it recently (readers leave their tid,
+ *    sampled, and the write clears it);
+ *  - a read lingers (one in READ_LINGER_ONE_IN) when another thread wrote
+ *    last and the map was written since a read last lingered on it.
+ * A map used by one thread never lingers: single-threaded code pays a
+ * comparison or two. */
+enum { WRITE_LINGER_ONE_IN = 4, READ_LINGER_ONE_IN = 8, READ_SAMPLE = 16 };
 
 static uint64_t next_random(uint64_t *state)
 {
@@ -333,14 +347,18 @@ static void note_read(const struct hmap *m, struct hmap_thread *t)
         RELAXED_STORE((uint64_t *)&m->checked.last_reader, (uint64_t)t->tid);
 }
 
-static void write_linger_if_shared(const struct hmap *m, struct hmap_thread *t,
-                                   uint64_t prev_writer)
+static void write_linger_if_shared(struct hmap *m, struct hmap_thread *t, uint64_t prev_writer)
 {
     uint64_t self = (uint64_t)t->tid;
     uint64_t reader = RELAXED_LOAD(&m->checked.last_reader);
-    if (HMAP_LIKELY((prev_writer == self || prev_writer == 0) && (reader == self || reader == 0)))
+    bool other_writer = prev_writer != self && prev_writer != 0;
+    bool other_reader = reader != self && reader != 0;
+    if (HMAP_LIKELY(!other_writer && !other_reader))
         return;
-    sched_yield();
+    if (other_reader)
+        RELAXED_STORE(&m->checked.last_reader, 0);
+    if (next_random(&t->rng) % WRITE_LINGER_ONE_IN == 0)
+        sched_yield();
 }
 
 static void read_linger_if_shared(const struct hmap *m, struct hmap_thread *t)
@@ -348,8 +366,13 @@ static void read_linger_if_shared(const struct hmap *m, struct hmap_thread *t)
     uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
     if (HMAP_LIKELY(writer == (uint64_t)t->tid || writer == 0))
         return;
-    if (next_random(&t->rng) % READ_LINGER_ONE_IN == 0)
-        sched_yield();
+    uint64_t modcount = RELAXED_LOAD(&m->checked.modcount);
+    if (modcount == RELAXED_LOAD(&m->checked.read_linger_mark))
+        return;
+    if (next_random(&t->rng) % READ_LINGER_ONE_IN != 0)
+        return;
+    RELAXED_STORE((uint64_t *)&m->checked.read_linger_mark, modcount);
+    sched_yield();
 }
 
 static void note_write(struct hmap *m, pid_t tid, const struct hmap__site *site)
@@ -434,7 +457,7 @@ static void read_end(const struct hmap *m, uint64_t seq, const struct hmap__site
 #define WRITE_OP(m, site, body)                                              \
     do {                                                                     \
         struct hmap_thread *t_ = this_thread();                              \
-        struct inside_mark mark_ = enter_map(t_, (m), (site));               \
+        struct inside_mark mark_ = enter_map(t_, (m), (site), OP_WRITE);     \
         write_begin((m), t_, (site));                                        \
         hmap__tsan_ignore_begin();                                           \
         body;                                                                \
@@ -446,7 +469,8 @@ static void read_end(const struct hmap *m, uint64_t seq, const struct hmap__site
 #define READ_OP(m, site, rk, body)                                         \
     do {                                                                     \
         struct hmap_thread *t_ = this_thread();                              \
-        struct inside_mark mark_ = enter_map(t_, (m), (site));               \
+        struct inside_mark mark_ =                                           \
+            enter_map(t_, (m), (site), (rk) == AS_ITERATION ? OP_ITERATE : OP_READ); \
         uint64_t seq_ = read_begin((m), t_, (site), (rk));                   \
         hmap__tsan_ignore_begin();                                           \
         body;                                                                \
@@ -570,17 +594,24 @@ bool hmap__checked_verify(const hmap *m, const struct hmap__site *site)
 
 /* ---- iteration ------------------------------------------------------ */
 
+/* The snapshot is taken inside the read's window, so a write that slips in
+ * between is caught by the window's own check. */
+static void begin_iteration(hmap_iter *it, hmap *m, const struct hmap__site *site)
+{
+    hmap_iter_init(it, m);
+    struct iter_state *s = hmap__iter_state(it);
+    s->modcount = RELAXED_LOAD(&m->checked.modcount);
+    s->site = site;
+}
+
 void hmap__checked_iter_init(hmap_iter *it, hmap *m, const struct hmap__site *site)
 {
     NOTE_ENTRY();
-    struct iter_state *s = hmap__iter_state(it);
     if (!validate(m, READ, site)) {
         hmap_iter_init(it, NULL);
         return;
     }
-    READ_OP(m, site, AS_ITERATION, hmap_iter_init(it, m));
-    s->modcount = RELAXED_LOAD(&m->checked.modcount);
-    s->site = site;
+    READ_OP(m, site, AS_ITERATION, begin_iteration(it, m, site));
 }
 
 /* The map changed under an iteration: by this thread (anything but
@@ -588,12 +619,12 @@ void hmap__checked_iter_init(hmap_iter *it, hmap *m, const struct hmap__site *si
 static _Noreturn void report_iteration_write(const struct hmap *m, const struct iter_state *s,
                                              struct hmap_thread *t, const struct hmap__site *site)
 {
+    begin_report_or_park();
     pid_t writer = (pid_t)RELAXED_LOAD(&m->checked.last_writer);
     const struct hmap__site *wsite = RELAXED_LOAD(&m->checked.last_write_site);
     const struct hmap__site *began = s->site;
     format_site(detail_line, sizeof detail_line, "the iteration began at", began);
     if (writer == t->tid) {
-        begin_report_or_park();
         unwind_from_entry(&own_stack);
         struct hmap_report r = { .kind = "map modified during iteration", .map = m,
                                  .type_name = type_name_of(m), .detail = detail_line,
@@ -607,6 +638,16 @@ static _Noreturn void report_iteration_write(const struct hmap *m, const struct 
                 wsite, "concurrent write", detail_line, wsite);
 }
 
+/* One step, inside the read's window: the modification count is compared
+ * before the core touches the buckets, which a write may have retired. */
+static bool iteration_step(hmap_iter *it, const struct hmap *m, const struct hmap__site *site)
+{
+    struct iter_state *s = hmap__iter_state(it);
+    if (s->site && HMAP_UNLIKELY(RELAXED_LOAD(&m->checked.modcount) != s->modcount))
+        report_iteration_write(m, s, hmap__thread_self(), site);
+    return hmap_iter_next(it);
+}
+
 bool hmap__checked_iter_next(hmap_iter *it, const struct hmap__site *site)
 {
     NOTE_ENTRY();
@@ -615,13 +656,8 @@ bool hmap__checked_iter_next(hmap_iter *it, const struct hmap__site *site)
     if (!m)
         return hmap_iter_next(it);
     validate(m, READ, site);
-    struct hmap_thread *t = this_thread();
-    /* Checked before the core touches the buckets, which the write may
-     * have retired. */
-    if (s->site && HMAP_UNLIKELY(RELAXED_LOAD(&m->checked.modcount) != s->modcount))
-        report_iteration_write(m, s, t, site);
     bool more;
-    READ_OP(m, site, AS_ITERATION, more = hmap_iter_next(it));
+    READ_OP(m, site, AS_ITERATION, more = iteration_step(it, m, site));
     return more;
 }
 
@@ -694,6 +730,7 @@ static void describe_key(char *buf, size_t len, const struct hmap *m, const void
 static void hook_key_misplaced(const struct hmap *m, const void *key)
 {
     struct hmap_thread *t = this_thread();
+    begin_report_or_park();
     describe_key(detail_line, sizeof detail_line, m, key);
     const struct hmap__site *site = t->inside == m ? t->site : NULL;
     report_single("key modified after insertion", m, site, "found", detail_line);
@@ -705,21 +742,26 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d)
 {
     struct hmap_thread *t = hmap__thread_self();
     const struct hmap *m = d->map;
-    /* The thread faulted inside the map's own operation: not a stale user
-     * pointer but a read racing with a write that retired the array. */
-    if (t->inside == m) {
-        pid_t writer = (pid_t)RELAXED_LOAD(&m->checked.owner);
-        if (writer == 0)
-            writer = (pid_t)RELAXED_LOAD(&m->checked.last_writer);
-        const struct hmap_stack *theirs = NULL;
-        if (writer != 0 && writer != t->tid) {
-            hmap__stack_of_thread(writer, m, &other_stack, OTHER_STACK_TIMEOUT_MS);
-            theirs = &other_stack;
-        }
-        struct hmap_report r = { .kind = "concurrent map read and map write", .map = m,
-                                 .type_name = type_name_of(m), .summary_site = t->site };
-        add_part(&r, "read", t->tid, t->site, &d->fault);
-        add_part(&r, "concurrent write", writer, last_write_site_of(m, writer), theirs);
+    /* The thread faulted inside an operation on the array's own map, and
+     * another thread wrote it: not a stale pointer of the user's but an
+     * operation racing with a write that retired the array.  (If this
+     * thread wrote last, the stale pointer is the user's, passed in, e.g.
+     * a key pointing into the map: a dangling pointer after all.) */
+    pid_t writer = (pid_t)RELAXED_LOAD(&m->checked.owner);
+    if (writer == 0)
+        writer = (pid_t)RELAXED_LOAD(&m->checked.last_writer);
+    if (t->inside == m && writer != 0 && writer != t->tid) {
+        hmap__stack_of_thread(writer, m, &other_stack, OTHER_STACK_TIMEOUT_MS);
+        const char *kind = t->op == OP_ITERATE ? "concurrent map iteration and map write"
+                           : t->op == OP_WRITE ? "concurrent map writes"
+                                               : "concurrent map read and map write";
+        const char *role = t->op == OP_ITERATE ? "iteration step"
+                           : t->op == OP_WRITE ? "write"
+                                               : "read";
+        struct hmap_report r = { .kind = kind, .map = m, .type_name = type_name_of(m),
+                                 .summary_site = t->site };
+        add_part(&r, role, t->tid, t->site, &d->fault);
+        add_part(&r, "concurrent write", writer, last_write_site_of(m, writer), &other_stack);
         add_creation(&r, m);
         finish_report(&r);
     }

@@ -87,11 +87,14 @@ void hmap__options_init(void);
 
 /* ---- thread.c ------------------------------------------------------- */
 
+enum hmap_op { OP_READ, OP_ITERATE, OP_WRITE };
+
 struct hmap_thread {
     pid_t tid;
     int tnum;                     /* 0 for the main thread, then 1, 2, ... in order of first use */
     const struct hmap *inside;    /* the map whose operation this thread is in, or NULL */
     const struct hmap__site *site;/* the call site of that operation */
+    uint8_t op;                   /* what that operation is: enum hmap_op */
     uint32_t reads;               /* checked reads so far (samples last_reader) */
     uint64_t rng;                 /* this thread's random state (lingering) */
 };
@@ -115,6 +118,8 @@ HMAP_INLINE struct hmap_thread *hmap__thread_peek(void)
 {
     return hmap__thread_registered ? &hmap__thread_record : NULL;
 }
+/* In a child after fork: the thread must register again (its tid changed). */
+void hmap__thread_after_fork(void);
 /* The thread number recorded for tid, or -1 if tid never used a checked map. */
 int hmap__thread_number(pid_t tid);
 

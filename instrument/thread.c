@@ -80,3 +80,8 @@ struct hmap_thread *hmap__thread_register(void)
     hmap__thread_registered = true;
     return self;
 }
+
+void hmap__thread_after_fork(void)
+{
+    hmap__thread_registered = false;
+}

@@ -328,7 +328,10 @@ static void evac_append(struct hmap *m, struct evac_dest *d, uint8_t tag, const 
         d->i = 0;
     }
     d->b[d->i] = (char)tag;
-    copy_small(bucket_key(m, d->b, d->i), entry, m->layout.entry_size);
+    char *to = bucket_key(m, d->b, d->i);
+    copy_small(to, entry, m->layout.entry_size);
+    if (HMAP_UNLIKELY(entry == m->followed))
+        m->followed = to;
     d->i++;
 }
 
@@ -662,9 +665,15 @@ void *hmap_put(hmap *m, const void *key, bool *inserted)
         break;
     }
     if (val && m->hooks) {
-        /* Relocation may move the array: find the slot again after it. */
+        /* Relocation may move the entry: evacuation says where to.  (Looking
+         * the key up again would run the user's callbacks twice, fail for a
+         * key not equal to itself, and read `key` after the move when it
+         * points into the map.) */
+        ptrdiff_t val_in_entry = (ptrdiff_t)m->layout.val_off - (ptrdiff_t)m->layout.key_off;
+        m->followed = (char *)val - val_in_entry;
         write_done(m);
-        val = hmap_get(m, key);
+        val = m->followed + val_in_entry;
+        m->followed = NULL;
     }
     return val;
 }
@@ -730,6 +739,7 @@ void hmap_clear(hmap *m)
     m->nevacuate = 0;
     m->count = 0;
     m->hash0 = hmap__random64();
+    write_done(m);
 }
 
 static int init_map(struct hmap *m, const hmap_type *type, size_t hint,

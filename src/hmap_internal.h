@@ -135,7 +135,8 @@ struct hmap_checked_state {
     uint64_t write_seq;         /* odd while a write is in progress */
     uint64_t modcount;          /* bumped by every write; iterators compare it */
     uint64_t last_writer;       /* thread id of the last write */
-    uint64_t last_reader;       /* thread id of a recent read (sampled) */
+    uint64_t last_reader;       /* thread id of a recent read (sampled), 0 once a write used it */
+    uint64_t read_linger_mark;  /* modcount when a reader last lingered */
     const void *last_write_site;
     const void *create_site;
     uint64_t creator;           /* thread id that created the map */
@@ -156,6 +157,7 @@ struct hmap {
     size_t nevacuate;           /* old buckets below this are evacuated */
     uint64_t generation;        /* bumped for every array allocated */
     const struct hmap_hooks *hooks; /* NULL: plain map */
+    char *followed;             /* an entry whose moves evacuation reports here (hmap_put), or NULL */
     struct hmap_layout layout;
     hmap_type type;
     struct hmap_checked_state checked;

@@ -168,6 +168,29 @@ START_TEST(test_modified_during_iteration)
 }
 END_TEST
 
+/* A write from a plain translation unit (here: hmap_clear through a
+ * function pointer, which the checked macros do not rename) still counts
+ * for the iteration in progress. */
+static void (*const plain_clear)(hmap *) = (hmap_clear);
+
+static NOINLINE void plain_clear_while_iterating(void)
+{
+    hmap *m = new_u64_map();
+    for (uint64_t k = 0; k < 100; k++)
+        hmap_set(m, &k, &k);
+    hmap_iter it;
+    for (hmap_iter_init(&it, m); hmap_iter_next(&it);)
+        plain_clear(m);
+}
+
+START_TEST(test_plain_write_during_iteration)
+{
+    death_run(&d, plain_clear_while_iterating, NULL);
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "map modified during iteration", "plain_clear_while_iterating", NULL);
+}
+END_TEST
+
 /* ---- dangling pointers ----------------------------------------------- */
 
 static volatile uint64_t sink;
@@ -548,6 +571,7 @@ int main(void)
     tcase_add_test(tc, test_concurrent_read_write);
     tcase_add_test(tc, test_concurrent_iteration_write);
     tcase_add_test(tc, test_modified_during_iteration);
+    tcase_add_test(tc, test_plain_write_during_iteration);
     tcase_add_test(tc, test_dangling_read);
     tcase_add_test(tc, test_dangling_write_relocate_always);
     tcase_add_test(tc, test_no_relocation_no_report);

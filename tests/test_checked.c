@@ -1,0 +1,80 @@
+/*
+ * test_checked.c - correct programs under the checked build, where the
+ * checked runtime itself could get them wrong (suite `unit`, run with
+ * HMAP_OPTIONS=relocate=always so that every write moves the map).
+ */
+#define HMAP_CHECKED 1
+#include "testutil.h"
+
+#include <math.h>
+
+/* hmap_put returns the slot where the entry lives after the write moved
+ * it, without looking the key up again. */
+START_TEST(test_put_follows_relocation)
+{
+    hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
+    for (uint64_t k = 0; k < 2000; k++) {
+        uint64_t *v = hmap_put(m, &k, NULL);
+        TU_NONNULL(v);
+        *v = k * 3;
+        TU_PTR_EQ(v, hmap_get(m, &k));
+    }
+    for (uint64_t k = 0; k < 2000; k++)
+        TU_EQ(*(uint64_t *)hmap_get(m, &k), k * 3);
+    TU_CHECK(hmap_verify(m));
+    hmap_free(m);
+}
+END_TEST
+
+static bool equal_doubles(const void *a, const void *b)
+{
+    return *(const double *)a == *(const double *)b; /* NaN != NaN, as in Go */
+}
+
+/* A key that is not equal to itself (NaN, as in Go's map[float64]): every
+ * put inserts a new entry, and relocation must not lose track of it. */
+START_TEST(test_key_unequal_to_itself)
+{
+    hmap_type t = HMAP_TYPE(double, int);
+    t.equal = equal_doubles;
+    hmap *m = hmap_new(&t, 0);
+    double nan = NAN;
+    for (int i = 1; i <= 50; i++) {
+        bool fresh = false;
+        int *v = hmap_put(m, &nan, &fresh);
+        TU_NONNULL(v);
+        TU_CHECK(fresh);
+        *v = i;
+        TU_EQ(hmap_len(m), (size_t)i);
+    }
+    TU_EQ_INT(hmap_set(m, &nan, &(int){ 7 }), 0);
+    TU_EQ(hmap_len(m), 51);
+    hmap_free(m);
+}
+END_TEST
+
+/* A key argument that points into the map itself is used before the
+ * write: allowed, and it must not be read after the write moved it. */
+START_TEST(test_key_pointing_into_the_map)
+{
+    hmap *m = hmap_new(&HMAP_SET_TYPE(uint64_t), 0);
+    uint64_t k = 42;
+    TU_EQ_INT(hmap_set(m, &k, NULL), 0);
+    const uint64_t *stored = hmap_get(m, &k);
+    TU_NONNULL(stored);
+    TU_NONNULL(hmap_put(m, stored, NULL)); /* finds itself */
+    TU_EQ(hmap_len(m), 1);
+    hmap_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("checked");
+    TCase *tc = tu_tcase("checked");
+    tcase_add_test(tc, test_put_follows_relocation);
+    tcase_add_test(tc, test_key_unequal_to_itself);
+    tcase_add_test(tc, test_key_pointing_into_the_map);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
