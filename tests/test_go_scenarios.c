@@ -88,14 +88,14 @@ static void read_write(void) { two_threads(write_key_5, read_key_6); }
 static void iterate_write(void) { two_threads(write_key_5, iterate); }
 
 /* Runs a scenario RUNS times; each caught run must carry the right report.
- * A run is missed only when the two threads never run at the same time:
- * on a loaded machine (the test suite runs two tests at once on 2 cores)
- * one thread may do all its 10000 operations before the other gets a CPU,
- * and then nothing but happens-before tracking (TSan) could tell.  So this
- * test asserts what every caught run looks like and that runs are caught;
- * the rate itself (every run on an idle machine) is measured by
- * tools/detect/detect_rate.c, not asserted on a shared machine. */
-enum { MIN_CAUGHT = 1 };
+ * A run is missed only when the two threads never run at the same time,
+ * which the runtime's lingering makes rare even with both cores busy
+ * (hmap-detect-rate: 100/100 per scenario with two busy loops beside it);
+ * then nothing but happens-before tracking (TSan) could tell.  Two misses
+ * in ten are tolerated so that a freak of scheduling on a shared CI
+ * machine does not fail the suite; a runtime that stopped catching these
+ * would miss far more. */
+enum { MIN_CAUGHT = RUNS - 2 };
 
 static void expect_caught(void (*scenario)(void), const char *kind, const char *fn1,
                           const char *fn2)
