@@ -243,6 +243,47 @@ START_TEST(test_no_relocation_no_report)
 }
 END_TEST
 
+/* relocate=sampled (the default) moves a small map now and then, so a
+ * pointer held across many writes is caught without anyone asking; with
+ * seed= the run is reproducible: the same writes relocate. */
+static NOINLINE void hold_across_many_writes(void)
+{
+    hmap *m = new_u64_map();
+    for (uint64_t k = 0; k < 8; k++)
+        hmap_set(m, &k, &k);
+    uint64_t k0 = 0;
+    uint64_t *p = hmap_get(m, &k0);
+    for (uint64_t i = 0; i < 50000; i++) { /* overwrites: the map never grows */
+        uint64_t k = i % 8;
+        hmap_set(m, &k, &i);
+    }
+    sink = *p;
+}
+
+/* The report's detail line ("address ... generation ..."), without the
+ * address, which ASLR changes from run to run. */
+static void generations_of(const struct death *r, char *out, size_t len)
+{
+    const char *g = strstr(r->err, "is in a bucket array of generation");
+    ck_assert_msg(g != NULL, "%s", r->err);
+    size_t n = strcspn(g, "\n");
+    snprintf(out, len, "%.*s", (int)n, g);
+}
+
+START_TEST(test_sampled_relocation_is_reproducible)
+{
+    char first[256], second[256];
+    death_run(&d, hold_across_many_writes, "relocate=sampled:seed=12345");
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "dangling pointer read", "hold_across_many_writes", NULL);
+    generations_of(&d, first, sizeof first);
+    death_run(&d, hold_across_many_writes, "relocate=sampled:seed=12345");
+    death_expect_end(&d, SIGABRT);
+    generations_of(&d, second, sizeof second);
+    ck_assert_str_eq(first, second);
+}
+END_TEST
+
 /* ---- nil, freed and invalid maps -------------------------------------- */
 
 static NOINLINE void write_to_nil_map(void)
@@ -575,6 +616,7 @@ int main(void)
     tcase_add_test(tc, test_dangling_read);
     tcase_add_test(tc, test_dangling_write_relocate_always);
     tcase_add_test(tc, test_no_relocation_no_report);
+    tcase_add_test(tc, test_sampled_relocation_is_reproducible);
     tcase_add_test(tc, test_nil_map);
     tcase_add_test(tc, test_use_after_free);
     tcase_add_test(tc, test_double_free);
