@@ -20,8 +20,9 @@
  *              "concurrent map writes" and names the owner.
  *   write_seq  odd while a write is in progress.  A reader loads it on
  *              entry and on exit: odd on entry, or changed on exit, means
- *              a write overlapped the read.  Readers write nothing shared,
- *              so concurrent readers cost each other nothing.
+ *              a write overlapped the read.  Readers store to the map
+ *              only now and then (their tid, sampled, for lingering:
+ *              see below), so concurrent readers hardly slow each other.
  *   modcount   bumped by every write.  An iterator keeps the value it
  *              expects and compares on every step; who wrote last, and
  *              from where, is recorded for the report.
@@ -257,7 +258,6 @@ static void format_site(char *buf, size_t len, const char *prefix, const struct 
 /* ---- map validation ------------------------------------------------- */
 
 enum access { READ, WRITE };
-
 
 /* Returns false for a NULL map that a read may treat as empty; reports
  * (and does not return) for every other bad pointer. */
