@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ThreadSanitizer delivers asynchronous signals only at its own safe
@@ -540,6 +541,40 @@ START_TEST(test_json_log_path)
 }
 END_TEST
 
+/* ---- after fork ------------------------------------------------------- */
+
+/* A child of a process that already used maps is a new thread to the
+ * runtime: its reports name its own tid (a stale tid would also be asked
+ * for stacks that no thread in the child can give). */
+static NOINLINE void fork_then_misuse(void)
+{
+    hmap *m = new_u64_map();
+    uint64_t k = 1;
+    hmap_set(m, &k, &k); /* this process's thread is now registered */
+    pid_t child = fork();
+    if (child == 0) {
+        write_to_nil_map();
+        _exit(0);
+    }
+    fprintf(stderr, "forked child %d\n", (int)child);
+    int status;
+    waitpid(child, &status, 0);
+    _exit(WIFSIGNALED(status) ? 100 + WTERMSIG(status) : 1);
+}
+
+START_TEST(test_report_after_fork_names_the_child)
+{
+    death_run(&d, fork_then_misuse, NULL);
+    death_expect_end(&d, -(100 + SIGABRT));
+    const char *line = strstr(d.err, "forked child ");
+    ck_assert_ptr_nonnull(line);
+    int child = atoi(line + strlen("forked child "));
+    char want[64];
+    snprintf(want, sizeof want, "thread T0 (tid %d)", child);
+    ck_assert_msg(death_stderr_has(&d, want), "no '%s' in:\n%s", want, d.err);
+}
+END_TEST
+
 /* ---- faults that are not ours ---------------------------------------- */
 
 static NOINLINE void unrelated_wild_dereference(void)
@@ -632,6 +667,7 @@ int main(void)
     tcase_add_test(tc, test_bad_value_is_an_error);
     tcase_add_test(tc, test_help_lists_options_and_carries_on);
     tcase_add_test(tc, test_json_log_path);
+    tcase_add_test(tc, test_report_after_fork_names_the_child);
 #if UNDER_TSAN
     tcase_add_test(tc, test_tsan_reports_map_race);
 #endif
