@@ -140,23 +140,17 @@ static const char *type_name_of(const struct hmap *m)
 }
 
 /* The return address of the current checked entry point: the user's call.
- * A report's own stack starts at the frame that returns there, so frames of
- * the runtime itself (how many depends on inlining) are left out. */
-static HMAP_TLS uintptr_t entry_pc;
-#define NOTE_ENTRY() (entry_pc = (uintptr_t)__builtin_return_address(0))
+ * Stacks in reports start at the frame that returns there, so frames of
+ * the runtime itself (how many depends on inlining) are left out; it is
+ * kept in the thread's record (written even before the thread registers)
+ * so that another thread's stack, taken in its signal handler, can be
+ * trimmed the same way. */
+#define NOTE_ENTRY() (hmap__thread_record.entry_pc = (uintptr_t)__builtin_return_address(0))
 
 static void unwind_from_entry(struct hmap_stack *st)
 {
     hmap__unwind_here(st, 0);
-    for (int i = 0; i < st->depth; i++) {
-        if (st->pc[i] == entry_pc) {
-            /* pc[i-1] is the entry point itself, which returns to pc[i]. */
-            int drop = i > 0 ? i - 1 : 0;
-            memmove(st->pc, st->pc + drop, (size_t)(st->depth - drop) * sizeof st->pc[0]);
-            st->depth -= drop;
-            return;
-        }
-    }
+    hmap__stack_trim_to_entry(st, hmap__thread_record.entry_pc);
 }
 
 /* Reports are built in static storage: only the one thread that won
@@ -393,7 +387,7 @@ static void write_begin(struct hmap *m, struct hmap_thread *t, const struct hmap
     }
     RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
     note_write(m, t->tid, site);
-    hmap__tsan_write(m, (const void *)entry_pc);
+    hmap__tsan_write(m, (const void *)hmap__thread_record.entry_pc);
     write_linger_if_shared(m, t, prev_writer);
     COMPILER_BARRIER();
 }
@@ -439,7 +433,7 @@ static uint64_t read_begin(const struct hmap *m, struct hmap_thread *t,
         report_read_write(m, site, rk);
     note_read(m, t);
     read_linger_if_shared(m, t);
-    hmap__tsan_read(m, (const void *)entry_pc);
+    hmap__tsan_read(m, (const void *)hmap__thread_record.entry_pc);
     COMPILER_BARRIER();
     return seq;
 }

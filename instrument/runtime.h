@@ -95,6 +95,7 @@ struct hmap_thread {
     const struct hmap *inside;    /* the map whose operation this thread is in, or NULL */
     const struct hmap__site *site;/* the call site of that operation */
     uint8_t op;                   /* what that operation is: enum hmap_op */
+    uintptr_t entry_pc;           /* return address of the current checked entry point */
     uint32_t reads;               /* checked reads so far (samples last_reader) */
     uint64_t rng;                 /* this thread's random state (lingering) */
 };
@@ -134,6 +135,12 @@ struct hmap_stack {
     bool pc0_exact;             /* pc[0] is where a signal interrupted the thread, not a return address */
     uintptr_t pc[HMAP_STACK_MAX];
 };
+
+/* Drops the frames inside the runtime from a stack: those above the frame
+ * of the checked entry point that returns to entry_pc (the user's call),
+ * which is kept.  Leaves the stack alone if no frame returns there.
+ * Async-signal-safe. */
+void hmap__stack_trim_to_entry(struct hmap_stack *st, uintptr_t entry_pc);
 
 /* Installs the handler of hmap__opts.signal.  Called once at start-up. */
 void hmap__stack_init(void);

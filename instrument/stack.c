@@ -177,6 +177,22 @@ void hmap__unwind_signal(void *ucontext, struct hmap_stack *out)
     out->pc0_exact = out->depth > 0;
 }
 
+void hmap__stack_trim_to_entry(struct hmap_stack *st, uintptr_t entry_pc)
+{
+    for (int i = 1; i < st->depth; i++) {
+        if (st->pc[i] != entry_pc)
+            continue;
+        /* pc[i-1] is the entry point itself, which returns to pc[i]. */
+        int drop = i - 1;
+        for (int j = drop; j < st->depth; j++) /* no memmove: signal context */
+            st->pc[j - drop] = st->pc[j];
+        st->depth -= drop;
+        if (drop > 0)
+            st->pc0_exact = false;
+        return;
+    }
+}
+
 /* ---- the request slot --------------------------------------------------- */
 
 enum phase { IDLE, FILLING, REQUESTED, WORKING, DONE, ABANDONED };
@@ -280,6 +296,10 @@ static void serve_request(void *ucontext)
 
     unwind_for_request(ucontext, &slot.answer);
     slot.answer.left_map = !inside_map(atomic_load_explicit(&slot.map, memory_order_relaxed));
+    /* Inside the map, what the reader wants is the map call and its
+     * callers, not the runtime's own frames (unwinding, quarantine). */
+    if (!slot.answer.left_map)
+        hmap__stack_trim_to_entry(&slot.answer, hmap__thread_peek()->entry_pc);
 
     expected = STATE(SEQ(w), WORKING);
     if (!cas_state(&expected, STATE(SEQ(w), DONE))) {
