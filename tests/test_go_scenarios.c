@@ -15,6 +15,7 @@
 #define HMAP_CHECKED 1
 #include "deathutil.h"
 #include "testutil.h"
+#include "go_scenarios.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -22,70 +23,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { ITERATIONS = 10000, RUNS = 10 };
+enum { RUNS = 10 };
 
 static struct death d;
-static hmap *m;
 
-static __attribute__((noinline)) void *write_key_5(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < ITERATIONS; i++) {
-        uint64_t k = 5, v = 0;
-        hmap_set(m, &k, &v);
-        sched_yield();
-    }
-    return NULL;
-}
-
-static __attribute__((noinline)) void *write_key_6(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < ITERATIONS; i++) {
-        uint64_t k = 6, v = 0;
-        hmap_set(m, &k, &v);
-        sched_yield();
-    }
-    return NULL;
-}
-
-static __attribute__((noinline)) void *read_key_6(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < ITERATIONS; i++) {
-        uint64_t k = 6;
-        (void)hmap_get(m, &k);
-        sched_yield();
-    }
-    return NULL;
-}
-
-static __attribute__((noinline)) void *iterate(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < ITERATIONS; i++) {
-        hmap_iter it;
-        for (hmap_iter_init(&it, m); hmap_iter_next(&it);)
-            ;
-        sched_yield();
-    }
-    return NULL;
-}
-
-static void two_threads(void *(*a)(void *), void *(*b)(void *))
-{
-    m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
-    pthread_t ta, tb;
-    pthread_create(&ta, NULL, a, NULL);
-    pthread_create(&tb, NULL, b, NULL);
-    pthread_join(ta, NULL);
-    pthread_join(tb, NULL);
-    _exit(0); /* not caught: death_expect_end then fails */
-}
-
-static void writes(void) { two_threads(write_key_5, write_key_6); }
-static void read_write(void) { two_threads(write_key_5, read_key_6); }
-static void iterate_write(void) { two_threads(write_key_5, iterate); }
+static void writes(void) { go_scenario_run(&go_scenarios[0]); }
+static void read_write(void) { go_scenario_run(&go_scenarios[1]); }
+static void iterate_write(void) { go_scenario_run(&go_scenarios[2]); }
 
 /* Runs a scenario RUNS times; each caught run must carry the right report.
  * A run is missed only when the two threads never run at the same time:

@@ -1,6 +1,6 @@
 /*
  * detect_rate.c - how often the checked build catches Go's crash-test
- * scenarios (hmap-detect-rate; tools/detect-rate.sh runs it).
+ * scenarios (built as build/tools/hmap-detect-rate).
  *
  * Go's runtime tests (TestConcurrentMapWrites, TestConcurrentMapReadWrite,
  * TestConcurrentMapIterateWrite) start two goroutines that each do 10000
@@ -17,7 +17,7 @@
  * runs.
  */
 #define HMAP_CHECKED 1
-#include <hmap.h>
+#include "go_scenarios.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -28,83 +28,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-enum { ITERATIONS = 10000 };
-
-static hmap *m;
-
-static __attribute__((noinline)) void *write_key_5(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < ITERATIONS; i++) {
-        uint64_t k = 5, v = 0;
-        hmap_set(m, &k, &v);
-        sched_yield();
-    }
-    return NULL;
-}
-
-static __attribute__((noinline)) void *write_key_6(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < ITERATIONS; i++) {
-        uint64_t k = 6, v = 0;
-        hmap_set(m, &k, &v);
-        sched_yield();
-    }
-    return NULL;
-}
-
-static __attribute__((noinline)) void *read_key_6(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < ITERATIONS; i++) {
-        uint64_t k = 6;
-        (void)hmap_get(m, &k);
-        sched_yield();
-    }
-    return NULL;
-}
-
-static __attribute__((noinline)) void *iterate(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < ITERATIONS; i++) {
-        hmap_iter it;
-        for (hmap_iter_init(&it, m); hmap_iter_next(&it);)
-            ;
-        sched_yield();
-    }
-    return NULL;
-}
-
-struct scenario {
-    const char *name;
-    const char *kind;            /* the report expected */
-    void *(*first)(void *);
-    void *(*second)(void *);
-    const char *first_fn, *second_fn;
-};
-
-static const struct scenario scenarios[] = {
-    { "concurrent writes (keys 5 and 6)", "concurrent map writes", write_key_5, write_key_6,
-      "write_key_5", "write_key_6" },
-    { "write key 5 while reading key 6", "concurrent map read and map write", write_key_5,
-      read_key_6, "write_key_5", "read_key_6" },
-    { "write key 5 while iterating", "concurrent map iteration and map write", write_key_5,
-      iterate, "write_key_5", "iterate" },
-};
-
-static void run_scenario(const struct scenario *s)
-{
-    m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
-    pthread_t a, b;
-    pthread_create(&a, NULL, s->first, NULL);
-    pthread_create(&b, NULL, s->second, NULL);
-    pthread_join(a, NULL);
-    pthread_join(b, NULL);
-    _exit(0);
-}
 
 static bool verbose;
 
@@ -121,7 +44,7 @@ static bool has_frame(const char *out, const char *fn)
     return strstr(out, pat) != NULL;
 }
 
-static struct outcome run_once(const struct scenario *s)
+static struct outcome run_once(const struct go_scenario *s)
 {
     static char out[1 << 20];
     int fds[2];
@@ -135,7 +58,7 @@ static struct outcome run_once(const struct scenario *s)
         dup2(fds[1], STDERR_FILENO);
         close(fds[0]);
         close(fds[1]);
-        run_scenario(s);
+        go_scenario_run(s);
     }
     close(fds[1]);
     size_t len = 0;
@@ -178,8 +101,8 @@ int main(int argc, char **argv)
     }
     bool all_good = true;
     printf("%-36s %10s %14s %12s\n", "scenario", "caught", "both stacks", "other report");
-    for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
-        const struct scenario *s = &scenarios[i];
+    for (size_t i = 0; i < sizeof go_scenarios / sizeof go_scenarios[0]; i++) {
+        const struct go_scenario *s = &go_scenarios[i];
         int caught = 0, both = 0, other = 0;
         for (int r = 0; r < runs; r++) {
             struct outcome o = run_once(s);
