@@ -51,6 +51,12 @@ static void expect_caught(void (*scenario)(void), const char *kind, const char *
         death_run(&d, scenario, NULL);
         if (WIFEXITED(d.status) && WEXITSTATUS(d.status) == 0 && d.len == 0)
             continue; /* the threads never overlapped */
+        if (UNDER_TSAN && WIFEXITED(d.status) && !death_stderr_has(&d, "ERROR: hmap:")) {
+            /* Not overlapped either, but TSan saw the race by happens-before
+             * (the map-level report of tsan.c) and exited with its code. */
+            ck_assert_msg(death_stderr_has(&d, "ThreadSanitizer: hmap:"), "%s", d.err);
+            continue;
+        }
         death_expect_end(&d, SIGABRT);
         death_expect_report(&d, kind, fn1, fn2, NULL);
         caught++;
