@@ -38,6 +38,7 @@
  * map call it was making.
  */
 #include "runtime.h"
+#include "hash.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -324,14 +325,6 @@ static void leave_map(struct hmap_thread *t, struct inside_mark saved)
  * comparison or two. */
 enum { WRITE_LINGER_ONE_IN = 4, READ_LINGER_ONE_IN = 8, READ_SAMPLE = 16 };
 
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* Readers leave their tid behind, sampled, so that writers can tell the
  * map is shared without every read storing to it. */
 static void note_read(const struct hmap *m, struct hmap_thread *t)
@@ -351,7 +344,7 @@ static void write_linger_if_shared(struct hmap *m, struct hmap_thread *t, uint64
         return;
     if (other_reader)
         RELAXED_STORE(&m->checked.last_reader, 0);
-    if (next_random(&t->rng) % WRITE_LINGER_ONE_IN == 0)
+    if (hmap__splitmix64(&t->rng) % WRITE_LINGER_ONE_IN == 0)
         sched_yield();
 }
 
@@ -363,7 +356,7 @@ static void read_linger_if_shared(const struct hmap *m, struct hmap_thread *t)
     uint64_t modcount = RELAXED_LOAD(&m->checked.modcount);
     if (modcount == RELAXED_LOAD(&m->checked.read_linger_mark))
         return;
-    if (next_random(&t->rng) % READ_LINGER_ONE_IN != 0)
+    if (hmap__splitmix64(&t->rng) % READ_LINGER_ONE_IN != 0)
         return;
     RELAXED_STORE((uint64_t *)&m->checked.read_linger_mark, modcount);
     sched_yield();
@@ -481,7 +474,7 @@ static uint64_t relocate_seed(const struct hmap *m)
     uint64_t n = __atomic_add_fetch(&maps_created, 1, __ATOMIC_RELAXED);
     uint64_t seed = hmap__opts.seed ? hmap__opts.seed : hmap__random64();
     (void)m;
-    return seed ^ (n * 0x9e3779b97f4a7c15ull);
+    return seed ^ (n * HASH_K0);
 }
 
 hmap *hmap__checked_new(const hmap_type *type, size_t hint, const struct hmap__site *site)
@@ -681,7 +674,7 @@ static bool relocation_due(struct hmap *m)
     case RELOCATE_SAMPLED:
         /* A uniform draw below SAMPLE_BASE + count, by multiplication
          * (Lemire): a division would cost more than the rest of the check. */
-        return (uint64_t)(((unsigned __int128)next_random(&m->checked.relocate_rng) *
+        return (uint64_t)(((unsigned __int128)hmap__splitmix64(&m->checked.relocate_rng) *
                            (SAMPLE_BASE + SAMPLE_PER_ENTRY * (unsigned __int128)m->count)) >>
                           64) == 0;
     case RELOCATE_NEVER:

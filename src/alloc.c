@@ -101,14 +101,6 @@ void hmap__free(void *p)
     free(p);
 }
 
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += HASH_K0);
-    z = (z ^ (z >> 30)) * HASH_K1;
-    z = (z ^ (z >> 27)) * HASH_K2;
-    return z ^ (z >> 31);
-}
-
 static uint64_t fresh_entropy(void)
 {
     uint64_t v;
@@ -127,7 +119,7 @@ uint64_t hmap__random64(void)
         state = fresh_entropy();
         seeded = true;
     }
-    return splitmix64(&state);
+    return hmap__splitmix64(&state);
 }
 
 /* Gives the whole pages inside [p, p + bytes) back to the kernel while the

@@ -17,6 +17,16 @@
 #define HASH_K1 0xbf58476d1ce4e5b9ull
 #define HASH_K2 0x94d049bb133111ebull
 
+/* The next value of a splitmix64 stream (the map seeds, iteration start
+ * points, and the checked runtime's sampling all draw from such streams). */
+static inline uint64_t hmap__splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += HASH_K0);
+    z = (z ^ (z >> 30)) * HASH_K1;
+    z = (z ^ (z >> 27)) * HASH_K2;
+    return z ^ (z >> 31);
+}
+
 static inline uint64_t hmap__fold_mul(uint64_t a, uint64_t b)
 {
     unsigned __int128 r = (unsigned __int128)a * b;
