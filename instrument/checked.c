@@ -81,7 +81,6 @@ static void hook_slot_deleted(const struct hmap *m, void *key, size_t ks, void *
 static const struct hmap_hooks checked_hooks = {
     .array_alloc = hmap__quarantine_array_alloc,
     .array_retire = hmap__quarantine_array_retire,
-    .array_free = hmap__quarantine_array_free,
     .slot_filling = hook_slot_filling,
     .slot_deleted = hook_slot_deleted,
     .key_misplaced = hook_key_misplaced,
@@ -159,11 +158,6 @@ static void unwind_from_entry(struct hmap_stack *st)
 static struct hmap_stack own_stack, other_stack;
 static char detail_line[512];
 
-static _Noreturn void finish_report(struct hmap_report *r)
-{
-    hmap__report_end(r);
-}
-
 /* Makes this thread the reporter (or parks it for good).  Called before
  * anything is formatted into the shared buffers below; a second call by
  * the reporter itself is a no-op. */
@@ -207,7 +201,7 @@ static _Noreturn void report_single(const char *kind, const struct hmap *m,
                              .detail = detail, .summary_site = site };
     add_part(&r, role, t->tid, site, &own_stack);
     add_creation(&r, m);
-    finish_report(&r);
+    hmap__report_end(&r);
 }
 
 /* A report about the calling thread and another one, whose stack is asked
@@ -231,7 +225,7 @@ static _Noreturn void report_pair(const char *kind, const struct hmap *m,
     add_part(&r, role, t->tid, site, &own_stack);
     add_part(&r, other_role, other, other_site, theirs);
     add_creation(&r, m);
-    finish_report(&r);
+    hmap__report_end(&r);
 }
 
 /* The site recorded for the last write by `tid`, if that is who it was. */
@@ -619,7 +613,7 @@ static _Noreturn void report_iteration_write(const struct hmap *m, const struct 
         add_part(&r, "iteration step", t->tid, site, &own_stack);
         add_part(&r, "map written", writer, wsite, NULL);
         add_creation(&r, m);
-        finish_report(&r);
+        hmap__report_end(&r);
     }
     report_pair("concurrent map iteration and map write", m, site, "iteration step", writer,
                 wsite, "concurrent write", detail_line, wsite);
@@ -750,7 +744,7 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d)
         add_part(&r, role, t->tid, t->site, &d->fault);
         add_part(&r, "concurrent write", writer, last_write_site_of(m, writer), &other_stack);
         add_creation(&r, m);
-        finish_report(&r);
+        hmap__report_end(&r);
     }
     snprintf(detail_line, sizeof detail_line,
              "address %#lx is in a bucket array of generation %llu, retired when the map was at "
@@ -763,5 +757,5 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d)
     add_part(&r, d->write ? "write" : "read", t->tid, NULL, &d->fault);
     add_part(&r, "array retired", d->retired_by, NULL, &d->retired);
     add_creation(&r, m);
-    finish_report(&r);
+    hmap__report_end(&r);
 }

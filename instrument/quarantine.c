@@ -432,13 +432,6 @@ void *hmap__quarantine_array_alloc(const struct hmap *m, size_t bytes, size_t al
     return p;
 }
 
-void hmap__quarantine_array_free(const struct hmap *m, void *p, size_t bytes)
-{
-    (void)m;
-    if (p)
-        unmap_range(p, page_round(bytes));
-}
-
 void hmap__quarantine_array_retire(struct hmap *m, struct hmap_array *a)
 {
     if (!a)

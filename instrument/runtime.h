@@ -179,7 +179,6 @@ void hmap__symbolize(uintptr_t pc, bool is_return_address, bool full, struct hma
 /* The hooks a checked map's core calls for its memory (hmap_hooks.h). */
 void *hmap__quarantine_array_alloc(const struct hmap *m, size_t bytes, size_t align);
 void hmap__quarantine_array_retire(struct hmap *m, struct hmap_array *a);
-void hmap__quarantine_array_free(const struct hmap *m, void *p, size_t bytes);
 /* Keeps a freed map header (magic already HMAP_MAGIC_FREED) out of malloc's
  * hands for a while, so that later use of it is recognised. */
 void hmap__quarantine_map_free(struct hmap *m);

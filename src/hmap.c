@@ -166,14 +166,6 @@ static void *alloc_zeroed(const struct hmap *m, size_t bytes)
     return hmap__alloc_zeroed_aligned(bytes, m->layout.bucket_align);
 }
 
-static void free_allocation(const struct hmap *m, void *p, size_t bytes)
-{
-    if (m->hooks)
-        m->hooks->array_free(m, p, bytes);
-    else
-        hmap__free_zeroed_aligned(p, bytes, m->layout.bucket_align);
-}
-
 static struct hmap_array *array_new(struct hmap *m, unsigned B)
 {
     size_t bytes = array_bytes(m, B);
@@ -194,17 +186,18 @@ static struct hmap_array *array_new(struct hmap *m, unsigned B)
     return a;
 }
 
-/* Frees an array and its overflow chunks at once.  The checked runtime's
- * array_retire calls this when it evicts an array from its quarantine. */
-void hmap__array_free(const struct hmap *m, struct hmap_array *a)
+/* Frees a plain map's array and its overflow chunks at once.  (A checked
+ * map's arrays go to its array_retire hook, which keeps them.) */
+static void array_free(const struct hmap *m, struct hmap_array *a)
 {
+    size_t align = m->layout.bucket_align;
     struct hmap_ovf_chunk *c = a->chunks;
     while (c) {
         struct hmap_ovf_chunk *next = c->next;
-        free_allocation(m, c, c->bytes);
+        hmap__free_zeroed_aligned(c, c->bytes, align);
         c = next;
     }
-    free_allocation(m, a, a->bytes);
+    hmap__free_zeroed_aligned(a, a->bytes, align);
 }
 
 static void array_retire(struct hmap *m, struct hmap_array *a)
@@ -214,7 +207,7 @@ static void array_retire(struct hmap *m, struct hmap_array *a)
     if (m->hooks)
         m->hooks->array_retire(m, a);
     else
-        hmap__array_free(m, a);
+        array_free(m, a);
 }
 
 /* Makes sure `a` can hand out n overflow buckets without allocating. */

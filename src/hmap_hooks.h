@@ -23,13 +23,11 @@ struct hmap_hooks {
     /* Zeroed memory for a bucket array or overflow chunk, aligned to
      * `align`; NULL when out of memory. */
     void *(*array_alloc)(const struct hmap *m, size_t bytes, size_t align);
-    /* A bucket array (with its overflow chunks) leaves service: growth
-     * finished with it, or the map was cleared, relocated or freed.  The
-     * plain core frees it; the checked runtime quarantines it. */
+    /* A bucket array (with its overflow chunks, also from array_alloc)
+     * leaves service: growth finished with it, or the map was cleared,
+     * relocated or freed.  The hook owns it from here on (the checked
+     * runtime quarantines it, then unmaps it). */
     void (*array_retire)(struct hmap *m, struct hmap_array *a);
-    /* Frees one overflow chunk or array allocation made by array_alloc
-     * (called by array_retire's default and for chunks). */
-    void (*array_free)(const struct hmap *m, void *p, size_t bytes);
     /* A free slot is about to be filled: undo slot_deleted's poison. */
     void (*slot_filling)(const struct hmap *m, void *key, size_t key_size,
                          void *val, size_t val_size);

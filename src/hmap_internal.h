@@ -259,7 +259,6 @@ void hmap__release_pages(void *p, size_t bytes);
 void hmap__free(void *p);
 void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align);
 void hmap__delete_slot(struct hmap *m, char *b, unsigned i);
-void hmap__array_free(const struct hmap *m, struct hmap_array *a);
 void hmap__release_arrays(struct hmap *m);
 struct hmap *hmap__new_hooked(const hmap_type *type, size_t hint, const struct hmap_hooks *hooks);
 int hmap__relocate(struct hmap *m);
