@@ -52,10 +52,10 @@ enum { OTHER_STACK_TIMEOUT_MS = 1000 };
 /* relocate=sampled: a write relocates the map with probability
  * 1 / (SAMPLE_BASE + SAMPLE_PER_ENTRY * count).  A relocation costs a fixed
  * part (mmap, mprotect and madvise of the arrays, an unwind of the retiring
- * stack: about 7 us here) plus about 17 ns per entry (measured with
- * relocate=always), so this keeps the expected cost of relocation under
- * about 5 ns per write at any size - the budget of a checked build that
- * must stay within 1.5x of the plain one.  That is far below Abseil's
+ * stack: about 8 us here) plus 25-40 ns per entry (build/tools/
+ * hmap-relocate-cost), so this keeps the expected cost of relocation at a
+ * few nanoseconds per write at any size - the budget of a checked build
+ * that must stay within 1.5x of the plain one.  That is far below Abseil's
  * 16/capacity in sanitizer builds: a pointer held across one write is
  * caught only now and then, and across thousands of writes almost surely.
  * relocate=always catches it on the first write. */
