@@ -164,7 +164,7 @@ static Dwfl_Module *module_of(Dwarf_Addr addr)
  * finds the compilation unit through .debug_aranges, which clang does not
  * emit unless asked (-gdwarf-aranges), and takes each unit to extend up to
  * the next one, so an address in code without debug info (_start, a PLT
- * stub) gets the last line of the unit before it.  So the unit found that
+ * entry) gets the last line of the unit before it.  So the unit found that
  * way must really contain addr, else each unit's own ranges are tried. */
 static Dwarf_Line *line_of(Dwfl_Module *mod, Dwarf_Addr addr)
 {
