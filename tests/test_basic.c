@@ -210,6 +210,19 @@ static bool all_bytes(const void *p, size_t n, unsigned char c)
     return true;
 }
 
+/* Inserts key tu_key(i), which must be new, and checks that its value
+ * slot comes zero-filled; `when` says at which step, for the message. */
+static void *put_new_zeroed(hmap *m, size_t i, size_t vsize, const char *when)
+{
+    uint64_t k = tu_key(i);
+    bool inserted;
+    void *v = hmap_put(m, &k, &inserted);
+    TU_NONNULL(v);
+    TU_CHECK(inserted);
+    TU_ASSERT(all_bytes(v, vsize, 0), "key %zu: %s slot not zero-filled", i, when);
+    return v;
+}
+
 /* Runs the zero-fill scenario on a map with uint64_t keys and values of
  * `vsize` bytes. */
 static void zero_fill_scenario(hmap *m, size_t vsize)
@@ -218,12 +231,7 @@ static void zero_fill_scenario(hmap *m, size_t vsize)
 
     /* new slots are zero; fill them with a per-key garbage byte */
     for (size_t i = 0; i < n; i++) {
-        uint64_t k = tu_key(i);
-        bool inserted;
-        void *v = hmap_put(m, &k, &inserted);
-        TU_NONNULL(v);
-        TU_CHECK(inserted);
-        TU_ASSERT(all_bytes(v, vsize, 0), "key %zu: new value slot not zero-filled", i);
+        void *v = put_new_zeroed(m, i, vsize, "new value");
         memset(v, (int)(0x80 | (i & 0x7f)), vsize);
     }
     TU_CHECK(hmap_verify(m));
@@ -241,11 +249,7 @@ static void zero_fill_scenario(hmap *m, size_t vsize)
     for (size_t i = 0; i < n; i += 2) {
         uint64_t k = tu_key(i);
         TU_CHECK(hmap_del(m, &k));
-        bool inserted;
-        void *v = hmap_put(m, &k, &inserted);
-        TU_NONNULL(v);
-        TU_CHECK(inserted);
-        TU_ASSERT(all_bytes(v, vsize, 0), "key %zu: re-inserted slot not zero-filled", i);
+        void *v = put_new_zeroed(m, i, vsize, "re-inserted");
         memset(v, 0xAB, vsize);
     }
     TU_CHECK(hmap_verify(m));
@@ -257,38 +261,22 @@ static void zero_fill_scenario(hmap *m, size_t vsize)
     }
     TU_CHECK(hmap_verify(m));
     for (size_t i = n; i < n + n / 2; i++) {
-        uint64_t k = tu_key(i);
-        bool inserted;
-        void *v = hmap_put(m, &k, &inserted);
-        TU_NONNULL(v);
-        TU_CHECK(inserted);
-        TU_ASSERT(all_bytes(v, vsize, 0), "key %zu: slot of a deleted key not zero-filled", i);
+        void *v = put_new_zeroed(m, i, vsize, "reused");
         memset(v, 0xCD, vsize);
     }
     TU_CHECK(hmap_verify(m));
 
     /* and the deleted ones come back zeroed */
     for (size_t i = 1; i < n; i += 2) {
-        uint64_t k = tu_key(i);
-        bool inserted;
-        void *v = hmap_put(m, &k, &inserted);
-        TU_NONNULL(v);
-        TU_CHECK(inserted);
-        TU_ASSERT(all_bytes(v, vsize, 0), "key %zu: re-inserted slot not zero-filled", i);
+        void *v = put_new_zeroed(m, i, vsize, "re-inserted");
         memset(v, 0xEF, vsize);
     }
 
     /* after clear, every slot is new again */
     hmap_clear(m);
     TU_CHECK(hmap_verify(m));
-    for (size_t i = 0; i < n + n / 2; i++) {
-        uint64_t k = tu_key(i);
-        bool inserted;
-        void *v = hmap_put(m, &k, &inserted);
-        TU_NONNULL(v);
-        TU_CHECK(inserted);
-        TU_ASSERT(all_bytes(v, vsize, 0), "key %zu: slot not zero-filled after clear", i);
-    }
+    for (size_t i = 0; i < n + n / 2; i++)
+        (void)put_new_zeroed(m, i, vsize, "post-clear");
     TU_CHECK(hmap_verify(m));
 }
 
