@@ -34,19 +34,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Which sanitizer the runtime is built under (gcc defines __SANITIZE_*__,
- * clang has __has_feature): HMAP_ASAN and HMAP_TSAN are 0 or 1. */
-#if defined(__SANITIZE_ADDRESS__)
-#define HMAP_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HMAP_ASAN 1
-#endif
-#endif
-#ifndef HMAP_ASAN
-#define HMAP_ASAN 0
-#endif
-
+/* Whether the runtime is built under ThreadSanitizer (gcc defines
+ * __SANITIZE_THREAD__, clang has __has_feature): HMAP_TSAN is 0 or 1.
+ * HMAP_ASAN comes from hmap_internal.h. */
 #if defined(__SANITIZE_THREAD__)
 #define HMAP_TSAN 1
 #elif defined(__has_feature)

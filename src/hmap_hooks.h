@@ -28,7 +28,8 @@ struct hmap_hooks {
      * relocated or freed.  The hook owns it from here on (the checked
      * runtime quarantines it, then unmaps it). */
     void (*array_retire)(struct hmap *m, struct hmap_array *a);
-    /* A free slot is about to be filled: undo slot_deleted's poison. */
+    /* A free slot is about to be filled: undo slot_deleted's poison
+     * (called only when the library is built under ASan). */
     void (*slot_filling)(const struct hmap *m, void *key, size_t key_size,
                          void *val, size_t val_size);
     /* A slot was deleted: its key and value bytes may be poisoned. */

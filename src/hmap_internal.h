@@ -74,6 +74,21 @@
  * entry points, which touch thread-locals on every call, stay cheap. */
 #define HMAP_TLS __thread __attribute__((tls_model("initial-exec")))
 
+/* Whether the library is built under AddressSanitizer (gcc defines
+ * __SANITIZE_ADDRESS__, clang has __has_feature): 0 or 1.  Only then can a
+ * deleted slot carry poison that must be lifted before the slot is
+ * written again. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HMAP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HMAP_ASAN 1
+#endif
+#endif
+#ifndef HMAP_ASAN
+#define HMAP_ASAN 0
+#endif
+
 enum {
     BUCKET_SLOTS = 8,
     TAG_EMPTY = 0,
