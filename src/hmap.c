@@ -537,8 +537,16 @@ HMAP_INLINE void *insert(struct hmap *m, const void *key, bool *inserted, enum k
             goto oom;
     }
 again:
-    if (HMAP_UNLIKELY(m->old != NULL) && grow_work(m, kind) != 0)
-        goto oom;
+    if (HMAP_UNLIKELY(m->old != NULL)) {
+        /* The key's bucket will be a cache miss in a large map; fetching it
+         * now overlaps that miss with the growth work, which touches other
+         * memory.  (The work may evacuate the bucket and move the key's
+         * home to the new array; then this prefetch was wasted, nothing
+         * more.) */
+        __builtin_prefetch(home_bucket(m, h, NULL));
+        if (grow_work(m, kind) != 0)
+            goto oom;
+    }
 
     struct hmap_array *a;
     char *b = home_bucket(m, h, &a);
