@@ -45,10 +45,11 @@ static bool resolve_align(size_t size, size_t *align)
 }
 
 /* A bucket is the 8 tags and the overflow link (16 bytes, so that one
- * cache line serves both), then 8 entries, each a key followed by its value.
- * Keeping a key beside its value makes a lookup touch two cache lines, the
- * tags and the entry, where Go's "all keys, then all values" touches three. */
-static bool compute_layout(hmap_type *t, struct hmap_layout *l)
+ * cache line serves both), the split bits if the map keeps them, then 8
+ * entries, each a key followed by its value.  Keeping a key beside its value
+ * makes a lookup touch two cache lines, the tags and the entry, where Go's
+ * "all keys, then all values" touches three. */
+static bool compute_layout(hmap_type *t, struct hmap_layout *l, bool split_bits)
 {
     if (t->key_size == 0 || t->key_size > MAX_ITEM_SIZE || t->val_size > MAX_ITEM_SIZE)
         return false;
@@ -59,7 +60,11 @@ static bool compute_layout(hmap_type *t, struct hmap_layout *l)
     size_t align = entry_align > _Alignof(void *) ? entry_align : _Alignof(void *);
     size_t val_in_entry = t->val_size ? align_up(t->key_size, t->val_align) : 0;
     size_t entry = align_up(val_in_entry + (t->val_size ? t->val_size : t->key_size), entry_align);
-    size_t key_off = align_up(BUCKET_SLOTS + sizeof(void *), entry_align);
+    size_t header = BUCKET_SLOTS + sizeof(void *);
+    l->split_off = split_bits ? (uint32_t)header : 0;
+    if (split_bits)
+        header += BUCKET_SLOTS;
+    size_t key_off = align_up(header, entry_align);
 
     l->bucket_align = (uint32_t)align;
     l->ovf_off = BUCKET_SLOTS;
@@ -81,6 +86,14 @@ static enum key_kind choose_kind(const hmap_type *t)
             return KIND_U32;
     }
     return KIND_GENERIC;
+}
+
+/* Keys whose hash reads memory outside the map (C strings) or runs the
+ * user's code: hashing them again in every growth would cost more than the
+ * byte per slot of split bits. */
+static bool keeps_split_bits(const hmap_type *t, enum key_kind kind)
+{
+    return kind == KIND_CSTR || t->hash != NULL;
 }
 
 /* ---- hashing and comparing keys ------------------------------------- */
@@ -312,7 +325,8 @@ HMAP_INLINE void zero_small(void *dst, size_t n)
 }
 
 /* Appends an entry (key and value, copied together: they are adjacent). */
-static void evac_append(struct hmap *m, struct evac_dest *d, uint8_t tag, const char *entry)
+static void evac_append(struct hmap *m, struct evac_dest *d, uint8_t tag, uint8_t split,
+                        const char *entry)
 {
     if (d->i == BUCKET_SLOTS) {
         char *nb = take_overflow(m, m->buckets);
@@ -321,6 +335,8 @@ static void evac_append(struct hmap *m, struct evac_dest *d, uint8_t tag, const 
         d->i = 0;
     }
     d->b[d->i] = (char)tag;
+    if (m->layout.split_off)
+        bucket_split(m, d->b)[d->i] = split;
     char *to = bucket_key(m, d->b, d->i);
     copy_small(to, entry, m->layout.entry_size);
     if (HMAP_UNLIKELY(entry == m->followed))
@@ -349,24 +365,32 @@ HMAP_INLINE int evacuate_next(struct hmap *m, enum key_kind kind)
         { bucket_at(m->buckets, oi, bs), 0 },
         { same ? NULL : bucket_at(m->buckets, oi + oldn, bs), 0 },
     };
-    /* Same-size growth needs no hash to place a key; it rehashes only when
-     * the checked build wants to see modified keys. */
-    bool rehash = !same || m->hooks;
+    /* A key is hashed again only where its new place cannot be told
+     * without it: a doubling of a map that keeps no split bits, or an entry
+     * whose split bits have run out.  Same-size growth keeps every key's
+     * place.  The checked build hashes every key, to see modified ones. */
+    bool splits = m->layout.split_off != 0;
+    unsigned B = m->B;
     for (char *b = ob; b; b = *bucket_overflow(m, b)) {
         for (unsigned i = 0; i < BUCKET_SLOTS; i++) {
             uint8_t tag = (uint8_t)b[i];
             if (tag == TAG_EMPTY)
                 continue;
             char *key = bucket_key(m, b, i);
+            uint8_t split = splits ? bucket_split(m, b)[i] : 0;
             unsigned to = 0;
-            if (rehash) {
+            if (m->hooks || (!same && split < 2)) {
                 uint64_t h = key_hash(m, key, kind);
                 if (HMAP_UNLIKELY((h & (oldn - 1)) != oi || tag_of(h) != tag) && m->hooks)
                     m->hooks->key_misplaced(m, key);
                 tag = tag_of(h);
                 to = !same && (h & oldn) != 0;
+                split = split_of(h, B);
+            } else if (!same) {
+                to = split & 1;
+                split >>= 1;
             }
-            evac_append(m, &dest[to], tag, key);
+            evac_append(m, &dest[to], tag, split, key);
         }
     }
     m->nevacuate = oi + 1;
@@ -592,6 +616,8 @@ again:
         m->hooks->slot_filling(m, bucket_key(m, free_b, free_i), m->type.key_size, val,
                                m->type.val_size);
     free_b[free_i] = (char)tag;
+    if (m->layout.split_off)
+        bucket_split(m, free_b)[free_i] = split_of(h, (unsigned)__builtin_ctzll(a->nbuckets));
     copy_small(bucket_key(m, free_b, free_i), key, m->type.key_size);
     zero_small(val, m->type.val_size);
     m->count++;
@@ -752,14 +778,15 @@ static int init_map(struct hmap *m, const hmap_type *type, size_t hint,
     memset(m, 0, sizeof *m);
     m->hooks = hooks;
     m->type = *type;
-    if (!compute_layout(&m->type, &m->layout))
+    enum key_kind kind = choose_kind(&m->type);
+    if (!compute_layout(&m->type, &m->layout, keeps_split_bits(&m->type, kind)))
         return EINVAL;
     unsigned B = buckets_for_hint(hint);
     if (array_bytes(m, B) == 0)
         return EINVAL;
     m->magic = HMAP_MAGIC_LIVE;
     m->B = (uint8_t)B;
-    m->kind = (uint8_t)choose_kind(&m->type);
+    m->kind = (uint8_t)kind;
     m->hash0 = hmap__random64();
     /* Allocate up front only when the caller announced entries, so that
      * an out-of-memory hint fails here and not on the first insertion. */

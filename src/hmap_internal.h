@@ -13,11 +13,22 @@
  *
  *     uint8_t  tophash[8];        one tag byte per slot (top hash bits)
  *     bucket  *overflow;          the next bucket of the chain
+ *     uint8_t  split[8];          only for keys costly to hash (see below)
  *     struct { K key; V val; } entries[8];   at layout.key_off / val_off,
  *                                            stride layout.entry_size
  *
  * The tags and the link share a cache line, and each key sits beside its
  * value, so a lookup that hits touches two lines.
+ *
+ * Evacuation must know, for every key it moves, the one hash bit that
+ * picks its new bucket.  For integer keys it simply hashes the key again.
+ * For C strings and keys with a user hash function that means reading the
+ * string or calling the user, a cache miss or worse per entry; those maps
+ * keep "split bits" instead: for each slot, the hash bits just above the
+ * bucket index, B upwards, under a leading 1 that marks how many are left
+ * (0x80 | 7 bits when the entry is placed).  Each doubling consumes the
+ * lowest bit; only an entry that has run out (after seven doublings) is
+ * hashed again.
  *
  * The 8 tag bytes are read as one 64-bit word and matched all at once with
  * SWAR arithmetic.  A tag is the top byte of the hash, moved above
@@ -40,6 +51,8 @@
  *    buckets not yet evacuated;
  *  - every live key in bucket i of an array of 2^b buckets has
  *    hash & (2^b - 1) == i and its tag is tag_of(hash);
+ *  - where a map keeps split bits, a slot's byte 1xxx (k bits under the
+ *    leading 1) holds the k hash bits from bit b upwards;
  *  - while growing, old buckets below `nevacuate` have been evacuated (they
  *    are never read again), and the new buckets fed by an old bucket at or
  *    above `nevacuate` are empty;
@@ -122,6 +135,7 @@ struct hmap_layout {
     uint32_t entry_size;        /* key, padding, value, padding */
     uint32_t val_off;
     uint32_t ovf_off;
+    uint32_t split_off;         /* the split bits, or 0 if the map keeps none */
 };
 
 /* A chunk of overflow buckets allocated after the array's own pool ran out. */
@@ -205,6 +219,19 @@ HMAP_INLINE char *bucket_val(const struct hmap *m, char *b, unsigned i)
 HMAP_INLINE char **bucket_overflow(const struct hmap *m, char *b)
 {
     return (char **)(void *)(b + m->layout.ovf_off);
+}
+
+HMAP_INLINE uint8_t *bucket_split(const struct hmap *m, char *b)
+{
+    return (uint8_t *)b + m->layout.split_off;
+}
+
+enum { SPLIT_FULL = 0x80, SPLIT_BITS = 7 };
+
+/* The split byte of an entry with hash `hash` in an array of 2^B buckets. */
+HMAP_INLINE uint8_t split_of(uint64_t hash, unsigned B)
+{
+    return (uint8_t)(SPLIT_FULL | ((hash >> B) & (SPLIT_FULL - 1)));
 }
 
 HMAP_INLINE uint8_t tag_of(uint64_t hash)

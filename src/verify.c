@@ -39,6 +39,17 @@ static bool check_array_header(const struct hmap *m, const struct hmap_array *a,
     return true;
 }
 
+/* A split byte holds, under its leading 1, the hash bits from the bucket
+ * index upwards (an array of n buckets). */
+static bool split_bits_match(uint8_t split, uint64_t h, size_t n)
+{
+    if (split == 0)
+        return false;
+    unsigned k = 31u - (unsigned)__builtin_clz(split);
+    uint64_t mask = ((uint64_t)1 << k) - 1;
+    return (split & mask) == ((h >> __builtin_ctzll(n)) & mask);
+}
+
 /* Checks the chain of bucket `idx` in an array of `n` buckets: tags valid,
  * every key placed by its hash, no key twice. */
 static bool check_chain(const struct hmap *m, char *head, size_t idx, size_t n, struct walk *w)
@@ -58,6 +69,9 @@ static bool check_chain(const struct hmap *m, char *head, size_t idx, size_t n, 
                 return fail(m, "bucket %zu slot %u: key hashes to bucket %zu tag %u (modified after insertion?)",
                             idx, i, (size_t)(h & (n - 1)), tag_of(h));
             }
+            if (m->layout.split_off && !split_bits_match(bucket_split(m, b)[i], h, n))
+                return fail(m, "bucket %zu slot %u: split bits %#x do not match the hash",
+                            idx, i, bucket_split(m, b)[i]);
             w->live++;
             for (char *c = b; c; c = *bucket_overflow(m, c))
                 for (unsigned j = (c == b ? i + 1 : 0); j < BUCKET_SLOTS; j++)

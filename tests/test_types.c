@@ -9,9 +9,13 @@
  *    survive growth, deletion and iteration;
  *  - string keys (HMAP_TYPE_CSTR): found through a different pointer to the
  *    same content (a strdup'd copy), absent strings not found, the map
- *    stores the caller's pointer.
+ *    stores the caller's pointer;
+ *  - string maps keep "split bits" so that growth need not read the strings
+ *    again: they stay right through more doublings than a byte holds
+ *    (hmap_verify checks them), and hmap_verify notices a wrong one.
  */
 #include "testutil.h"
+#include "hmap_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -387,6 +391,58 @@ START_TEST(cstr_keys)
 }
 END_TEST
 
+/* 20000 keys take a map from 1 bucket to 4096: twelve doublings, so the
+ * first keys outlive their seven split bits and are hashed again. */
+START_TEST(cstr_split_bits_through_growth)
+{
+    hmap *m = hmap_new(&HMAP_TYPE_CSTR(size_t), 0);
+    TU_NONNULL(m);
+    const size_t n = 20000;
+    char **strs = malloc(n * sizeof *strs);
+    TU_NONNULL(strs);
+    for (size_t i = 0; i < n; i++) {
+        strs[i] = make_string(i);
+        TU_CHECK(hmap_set(m, &strs[i], &i) == 0);
+        if ((i & (i + 1)) == 0 || i % 1031 == 0)
+            TU_CHECK(hmap_verify(m));
+    }
+    TU_CHECK(hmap_verify(m));
+    for (size_t i = 0; i < n; i++) {
+        const size_t *v = hmap_get(m, &strs[i]);
+        TU_ASSERT(v && *v == i, "key %zu lost in growth", i);
+    }
+    hmap_free(m);
+    for (size_t i = 0; i < n; i++)
+        free(strs[i]);
+    free(strs);
+}
+END_TEST
+
+START_TEST(verify_notices_wrong_split_bits)
+{
+    hmap *m = hmap_new(&HMAP_TYPE_CSTR(int), 0);
+    TU_NONNULL(m);
+    const char *keys[] = { "one", "two", "three", "four", "five" };
+    for (int i = 0; i < 5; i++)
+        TU_CHECK(hmap_set(m, &keys[i], &i) == 0);
+    TU_CHECK(hmap_verify(m));
+
+    struct hmap *in = m;
+    TU_CHECK(in->layout.split_off != 0);
+    char *b = bucket_at(in->buckets, 0, in->layout.bucket_size);
+    unsigned slot = 0;
+    while ((uint8_t)b[slot] == TAG_EMPTY)
+        slot++;
+    uint8_t *split = &bucket_split(in, b)[slot];
+    uint8_t saved = *split;
+    *split ^= 1; /* the lowest of seven bits: the next doubling's choice */
+    TU_CHECK(!hmap_verify(m));
+    *split = saved;
+    TU_CHECK(hmap_verify(m));
+    hmap_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("types");
@@ -402,6 +458,8 @@ int main(void)
 
     tc = tu_tcase("strings");
     tcase_add_test(tc, cstr_keys);
+    tcase_add_test(tc, cstr_split_bits_through_growth);
+    tcase_add_test(tc, verify_notices_wrong_split_bits);
     suite_add_tcase(s, tc);
 
     return tu_run(s);
