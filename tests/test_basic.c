@@ -9,10 +9,13 @@
  *    a slot is zeroed again when a key is deleted and re-inserted (also
  *    when another key takes over a deleted slot, and after clear);
  *  - hmap_clear: length 0, nothing found, empty iteration, map reusable,
- *    also on an empty map, twice in a row, and while a growth is in progress.
+ *    also on an empty map, twice in a row, and while a growth is in progress;
+ *  - what makes a map grow: inserts alone only ever double it, even large
+ *    and near its load factor; delete churn compacts it at the same size.
  * hmap_verify is checked throughout.
  */
 #include "testutil.h"
+#include "hmap_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -398,6 +401,59 @@ START_TEST(clear_during_growth)
 }
 END_TEST
 
+/* ---- what makes a map grow ------------------------------------------------ */
+
+/* A map's generation counts the bucket arrays it has allocated: the first,
+ * then one per growth.  A map that only doubled from one bucket to 2^B has
+ * generation B + 1. */
+static uint64_t same_size_growths(const hmap *m)
+{
+    const struct hmap *in = m;
+    return in->generation - in->B - 1;
+}
+
+/* 1.6 million keys reach 2^18 buckets near the load factor, where about one
+ * bucket in eight has an overflow bucket: normal chains that a same-size
+ * growth cannot shorten.  (A threshold held at 2^15 overflow buckets once
+ * rewrote the whole map there.) */
+START_TEST(inserts_only_double)
+{
+    hmap *m = tu_new_u64(0);
+    const size_t n = 1600000;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = tu_key(i);
+        TU_CHECK(hmap_set(m, &k, &i) == 0);
+    }
+    const struct hmap *in = m;
+    TU_EQ(in->B, 18);
+    TU_EQ(same_size_growths(m), 0);
+    TU_CHECK(hmap_verify(m));
+    hmap_free(m);
+}
+END_TEST
+
+/* A window of 300 live keys sliding over 30000: deletions leave the chains
+ * sparse, and the map compacts them in place instead of growing. */
+START_TEST(churn_compacts_at_the_same_size)
+{
+    hmap *m = tu_new_u64(0);
+    const size_t n = 30000, window = 300;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = tu_key(i);
+        TU_CHECK(hmap_set(m, &k, &i) == 0);
+        if (i >= window) {
+            k = tu_key(i - window);
+            TU_CHECK(hmap_del(m, &k));
+        }
+    }
+    const struct hmap *in = m;
+    TU_CHECK(in->B <= 7);
+    TU_CHECK(same_size_growths(m) > 0);
+    TU_CHECK(hmap_verify(m));
+    hmap_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("basic");
@@ -420,6 +476,11 @@ int main(void)
     tcase_add_test(tc, clear_full_map);
     tcase_add_test(tc, clear_empty_maps);
     tcase_add_test(tc, clear_during_growth);
+    suite_add_tcase(s, tc);
+
+    tc = tu_tcase("growth");
+    tcase_add_test(tc, inserts_only_double);
+    tcase_add_test(tc, churn_compacts_at_the_same_size);
     suite_add_tcase(s, tc);
 
     return tu_run(s);
