@@ -121,6 +121,34 @@ void hmap_iter_init(hmap_iter *it, hmap *m);
 bool hmap_iter_next(hmap_iter *it); /* false at the end */
 void hmap_iter_del(hmap_iter *it); /* delete the current entry; iteration goes on */
 
+/* hmap_iter_next, inline for the common step: the next entry of the bucket
+ * being walked, whose remaining slots the iterator holds as a bit mask.
+ * Only moving to another bucket calls into the library.  The first private
+ * words are laid out for this (src/hmap_internal.h, struct iter_state):
+ *   [0] slots of the bucket still to visit: bit i is slot (i + offset) % 8,
+ *       with the rotation `offset` in bits 8..10;
+ *   [1] the address of slot 0's key;  [2] the distance between slots;
+ *   [3] the distance from a key to its value, or HMAP__NO_VAL for a set. */
+#define HMAP__NO_VAL (~(uintptr_t)0)
+
+static inline bool hmap__iter_next_inline(hmap_iter *it)
+{
+    uintptr_t pending = it->hmap__private[0];
+    if (!(pending & 0xff))
+        return (hmap_iter_next)(it);
+    unsigned slot = ((unsigned)__builtin_ctz((unsigned)pending) + (unsigned)(pending >> 8)) & 7u;
+    it->hmap__private[0] = pending & (pending - 1);
+    char *key = (char *)it->hmap__private[1] + slot * it->hmap__private[2];
+    uintptr_t to_val = it->hmap__private[3];
+    it->key = key;
+    it->val = to_val == HMAP__NO_VAL ? NULL : key + to_val;
+    return true;
+}
+
+#ifndef HMAP_CHECKED
+#define hmap_iter_next(it) hmap__iter_next_inline(it)
+#endif
+
 /* A full self-check of every invariant: counts, tags, the placement of
  * every key, growth progress.  Returns false (and says why on stderr) if
  * anything is wrong. */

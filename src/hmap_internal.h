@@ -267,20 +267,25 @@ HMAP_INLINE char *unevacuated_old_chain(const struct hmap *m, size_t idx)
 
 /* ---- iteration ------------------------------------------------------ */
 
-/* The private part of hmap_iter. */
+/* The private part of hmap_iter.  The first four words are read and
+ * written by the inline step in hmap.h (hmap__iter_next_inline); their
+ * order is fixed there. */
 struct iter_state {
+    uintptr_t pending;   /* slots of b not yet visited, rotated; the rotation in bits 8..10 */
+    char *keys;          /* the key of b's slot 0 */
+    uintptr_t stride;    /* layout.entry_size */
+    uintptr_t to_val;    /* layout.val_off - layout.key_off, or HMAP__NO_VAL for a set */
     struct hmap *m;      /* NULL when the iteration is over */
     struct hmap *origin; /* the map iterated, kept after the end */
     char *b;             /* bucket being walked; NULL between chains */
     size_t start;        /* first bucket index */
     size_t steps;        /* bucket indexes begun */
     size_t nbuckets;     /* bucket count when the iteration began */
-    uint32_t offset;     /* slot rotation */
-    uint32_t i;          /* slots of b already looked at */
-    uint32_t slot;       /* slot of the current entry */
     uint64_t modcount;   /* the checked build: the map's modcount the iteration expects */
     const void *site;    /* the checked build: where the iteration began (NULL: plain) */
 };
+
+enum { ITER_OFFSET_SHIFT = 8 };
 
 _Static_assert(sizeof(struct iter_state) <= sizeof(((hmap_iter *)0)->hmap__private),
                "hmap_iter's private state is too small");
