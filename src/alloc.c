@@ -122,10 +122,26 @@ uint64_t hmap__random64(void)
     return hmap__splitmix64(&state);
 }
 
+/* Unmaps the whole pages inside [p, p + bytes), part of an allocation of
+ * hmap__alloc_zeroed_aligned(alloc_bytes, align) that is being freed piece
+ * by piece; hmap__free_zeroed_aligned then frees what is left.  False (and
+ * nothing done) if the allocation did not come from mmap. */
+bool hmap__unmap_pages(size_t alloc_bytes, size_t align, void *p, size_t bytes)
+{
+    if (!use_mmap(alloc_bytes, align))
+        return false;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)p + bytes) & ~(page - 1);
+    if (hi > lo)
+        (void)munmap((void *)lo, hi - lo);
+    return true;
+}
+
 /* Gives the whole pages inside [p, p + bytes) back to the kernel while the
  * allocation stays ours; they read as zeros if touched again.  Used on the
- * evacuated part of an old array, so that freeing a huge array at the end
- * of a growth does not have to unmap hundreds of megabytes in one write. */
+ * evacuated part of a checked map's old array, whose mapping belongs to the
+ * quarantine (a plain map's is unmapped instead, hmap__unmap_pages). */
 void hmap__release_pages(void *p, size_t bytes)
 {
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);

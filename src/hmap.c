@@ -213,14 +213,66 @@ static void array_free(const struct hmap *m, struct hmap_array *a)
     hmap__free_zeroed_aligned(a, a->bytes, align);
 }
 
+/* Arrays from this size on give their pages back in steps of RELEASE_STEP,
+ * a step per write, rather than all at once in one write: while a growth
+ * evacuates them (release_evacuated), and when it ends, for everything
+ * left (the overflow buckets, which chains anywhere in the array may use,
+ * and the page tables).  Unmapping tens of megabytes at once takes
+ * milliseconds. */
+#define RELEASE_MIN_ARRAY ((size_t)1 << 20)
+#define RELEASE_STEP ((size_t)256 << 10)
+
+/* Unmaps the next step of the `total` bytes at `from`; *released counts
+ * the bytes done.  False when nothing was left (or the memory is not
+ * mmap'ed, and will go all at once). */
+static bool unmap_step(const struct hmap *m, size_t alloc_bytes, char *from, size_t *released,
+                       size_t total)
+{
+    if (*released >= total)
+        return false;
+    size_t len = total - *released < RELEASE_STEP ? total - *released : RELEASE_STEP;
+    if (!hmap__unmap_pages(alloc_bytes, m->layout.bucket_align, from + *released, len))
+        return false;
+    *released += len;
+    return true;
+}
+
+/* One write's share of freeing the retiring array: a step of the array's
+ * own pages, else of an overflow chunk's, else the headers that remain. */
+static void retire_step(struct hmap *m)
+{
+    struct hmap_array *a = m->retiring;
+    size_t after_first = a->bytes - (size_t)(a->first - (char *)a);
+    if (unmap_step(m, a->bytes, a->first, &a->released, after_first))
+        return;
+    size_t hdr = align_up(sizeof(struct hmap_ovf_chunk), m->layout.bucket_align);
+    for (struct hmap_ovf_chunk *c = a->chunks; c; c = c->next)
+        if (unmap_step(m, c->bytes, (char *)c + hdr, &c->released, c->bytes - hdr))
+            return;
+    m->retiring = NULL;
+    array_free(m, a);
+}
+
+static void finish_retiring(struct hmap *m)
+{
+    if (m->retiring) {
+        array_free(m, m->retiring);
+        m->retiring = NULL;
+    }
+}
+
 static void array_retire(struct hmap *m, struct hmap_array *a)
 {
     if (!a)
         return;
-    if (m->hooks)
+    if (m->hooks) {
         m->hooks->array_retire(m, a);
-    else
+    } else if (a->bytes >= RELEASE_MIN_ARRAY) {
+        finish_retiring(m);
+        m->retiring = a;
+    } else {
         array_free(m, a);
+    }
 }
 
 /* Makes sure `a` can hand out n overflow buckets without allocating. */
@@ -404,19 +456,19 @@ HMAP_INLINE int evacuate_next(struct hmap *m, enum key_kind kind)
     return 0;
 }
 
-/* Arrays from this size on give their evacuated pages back as a growth
- * proceeds, in steps of RELEASE_STEP, instead of all at once when the
- * growth ends. */
-#define RELEASE_MIN_ARRAY ((size_t)4 << 20)
-#define RELEASE_STEP ((size_t)256 << 10)
-
+/* Evacuated old buckets are never read again: a plain map unmaps them (a
+ * checked map's arrays belong to its quarantine, which only wants their
+ * pages back). */
 static void release_evacuated(struct hmap *m)
 {
     struct hmap_array *old = m->old;
     size_t done = m->nevacuate * m->layout.bucket_size;
     if (old->bytes < RELEASE_MIN_ARRAY || done - old->released < RELEASE_STEP)
         return;
-    hmap__release_pages(old->first + old->released, done - old->released);
+    char *from = old->first + old->released;
+    size_t len = done - old->released;
+    if (m->hooks || !hmap__unmap_pages(old->bytes, m->layout.bucket_align, from, len))
+        hmap__release_pages(from, len);
     old->released = done;
 }
 
@@ -568,6 +620,8 @@ HMAP_INLINE void *insert(struct hmap *m, const void *key, bool *inserted, enum k
             goto oom;
     }
 again:
+    if (HMAP_UNLIKELY(m->retiring != NULL))
+        retire_step(m);
     if (HMAP_UNLIKELY(m->old != NULL)) {
         /* The key's bucket will be a cache miss in a large map; fetching it
          * now overlaps that miss with the growth work, which touches other
@@ -748,6 +802,8 @@ bool hmap_del(hmap *m, const void *key)
     uint64_t h = hmap__key_hash(m, key);
     /* Growth work is optional for a delete: if it runs out of memory the
      * delete still happens, in whichever bucket holds the key. */
+    if (m->retiring)
+        retire_step(m);
     if (m->old)
         (void)grow_work(m, (enum key_kind)m->kind);
     char *b = home_bucket(m, h, NULL);
@@ -761,10 +817,13 @@ bool hmap_del(hmap *m, const void *key)
 
 /* ---- whole-map operations ------------------------------------------- */
 
+/* Frees every array of the map now (clear, free): nothing is left
+ * retiring. */
 void hmap__release_arrays(struct hmap *m)
 {
     array_retire(m, m->old);
     array_retire(m, m->buckets);
+    finish_retiring(m);
     m->old = m->buckets = NULL;
 }
 

@@ -44,7 +44,9 @@
  * bucket i feeds new buckets i and i + 2^(B-1); lookups and insertions use
  * the old bucket until it has been evacuated.  When overflow buckets pile up
  * (many deletions), the map "grows" into an array of the same size to
- * compact them.
+ * compact them.  A large old array is given back to the kernel in steps as
+ * well: its evacuated part during the growth, the rest ("retiring") a step
+ * per write after it, so that no write unmaps tens of megabytes.
  *
  * Invariants (checked by hmap_verify):
  *  - count is the number of live slots in the new array plus those in old
@@ -142,6 +144,7 @@ struct hmap_layout {
 struct hmap_ovf_chunk {
     struct hmap_ovf_chunk *next;
     size_t bytes;
+    size_t released;            /* bytes after this header unmapped while retiring */
 };
 
 struct hmap_array {
@@ -183,6 +186,7 @@ struct hmap {
     uint64_t hash0;             /* per-map seed, re-randomised when the map empties */
     struct hmap_array *buckets; /* NULL until the first insertion */
     struct hmap_array *old;     /* non-NULL while growing */
+    struct hmap_array *retiring;/* a plain map's large old array, given back a step per write */
     size_t nevacuate;           /* old buckets below this are evacuated */
     uint64_t generation;        /* bumped for every array allocated */
     const struct hmap_hooks *hooks; /* NULL: plain map */
@@ -303,6 +307,7 @@ uint64_t hmap__random64(void);
 void *hmap__alloc(size_t bytes);
 void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align);
 void hmap__release_pages(void *p, size_t bytes);
+bool hmap__unmap_pages(size_t alloc_bytes, size_t align, void *p, size_t bytes);
 void hmap__free(void *p);
 void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align);
 void hmap__delete_slot(struct hmap *m, char *b, unsigned i);

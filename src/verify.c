@@ -129,6 +129,8 @@ bool hmap_verify(const hmap *m)
     if (cur->nbuckets != ((size_t)1 << m->B))
         return fail(m, "B is %u but the array has %zu buckets", m->B, cur->nbuckets);
 
+    if (m->retiring && !check_array_header(m, m->retiring, "retiring"))
+        return false;
     struct walk w = { 0, cur->noverflow };
     if (m->old && !check_growth(m, &w))
         return false;
