@@ -11,7 +11,8 @@
  *  - hmap_clear: length 0, nothing found, empty iteration, map reusable,
  *    also on an empty map, twice in a row, and while a growth is in progress;
  *  - what makes a map grow: inserts alone only ever double it, even large
- *    and near its load factor; delete churn compacts it at the same size.
+ *    and near its load factor; delete churn compacts it at the same size;
+ *    a large old array is freed a step per write, cleared or freed halfway.
  * hmap_verify is checked throughout.
  */
 #include "testutil.h"
@@ -454,6 +455,42 @@ START_TEST(churn_compacts_at_the_same_size)
 }
 END_TEST
 
+/* A large old array is unmapped a step per write after its growth ends.
+ * The map stays right all along, the steps come to an end, and a map
+ * cleared or freed halfway frees everything (the ASan build's leak check
+ * sees to that). */
+START_TEST(old_array_retires_in_steps)
+{
+    for (int ending = 0; ending < 3; ending++) {
+        hmap *m = tu_new_u64(0);
+        const struct hmap *in = m;
+        size_t i = 0, steps = 0;
+        while (!in->retiring) {
+            uint64_t k = tu_key(i);
+            TU_CHECK(hmap_set(m, &k, &i) == 0);
+            i++;
+        }
+        TU_CHECK(in->retiring->bytes >= ((size_t)1 << 20));
+        if (ending == 1) {
+            hmap_clear(m);
+            TU_NULL(in->retiring);
+        }
+        if (ending == 2) {
+            hmap_free(m);
+            continue;
+        }
+        for (; in->retiring; steps++) {
+            uint64_t k = tu_key(i++);
+            TU_CHECK(hmap_set(m, &k, &i) == 0);
+            TU_VERIFY(m);
+        }
+        TU_CHECK(ending == 1 || steps >= 1);
+        TU_VERIFY(m);
+        hmap_free(m);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("basic");
@@ -481,6 +518,7 @@ int main(void)
     tc = tu_tcase("growth");
     tcase_add_test(tc, inserts_only_double);
     tcase_add_test(tc, churn_compacts_at_the_same_size);
+    tcase_add_test(tc, old_array_retires_in_steps);
     suite_add_tcase(s, tc);
 
     return tu_run(s);
