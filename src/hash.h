@@ -1,7 +1,7 @@
 /*
- * hash.h - the mixing primitive and the fixed-size fast paths of hash.c,
- * inline so that the core's specialised lookups hash a 4- or 8-byte key
- * without a call.
+ * hash.h - the mixing primitive and the hashes of hash.c, inline so that the
+ * core's specialised lookups hash a 4- or 8-byte key, a C string or a key
+ * of any size without a call.
  */
 #ifndef HMAP_HASH_H
 #define HMAP_HASH_H
@@ -55,6 +55,40 @@ static inline uint32_t hmap__load32(const void *p)
 static inline uint64_t hmap__hash_u64(uint64_t x, uint64_t seed)
 {
     return hmap__fold_mul(x ^ seed, HASH_K0 ^ (x >> 32 | x << 32));
+}
+
+/* hmap_hash_bytes itself (see hash.c for the design), inline so that the
+ * core's C-string keys are hashed without a call. */
+static inline uint64_t hmap__hash_bytes(const void *p, size_t n, uint64_t seed)
+{
+    const uint8_t *s = (const uint8_t *)p;
+    uint64_t a, b;
+
+    seed ^= hmap__fold_mul(seed ^ HASH_K0, HASH_K1);
+    if (n <= 16) {
+        if (n >= 8) {
+            a = hmap__load64(s);
+            b = hmap__load64(s + n - 8);
+        } else if (n >= 4) {
+            a = (uint64_t)hmap__load32(s) << 32 | hmap__load32(s + n - 4);
+            b = 0;
+        } else if (n > 0) {
+            a = (uint64_t)s[0] << 16 | (uint64_t)s[n >> 1] << 8 | s[n - 1];
+            b = 0;
+        } else {
+            a = b = 0;
+        }
+    } else {
+        size_t left = n;
+        while (left > 16) {
+            seed = hmap__fold_mul(hmap__load64(s) ^ HASH_K1, hmap__load64(s + 8) ^ seed);
+            s += 16;
+            left -= 16;
+        }
+        a = hmap__load64(s + left - 16);
+        b = hmap__load64(s + left - 8);
+    }
+    return hmap__fold_mul(HASH_K2 ^ n, hmap__fold_mul(a ^ HASH_K1, b ^ seed));
 }
 
 #endif
