@@ -50,16 +50,19 @@
 enum { OTHER_STACK_TIMEOUT_MS = 1000 };
 
 /* relocate=sampled: a write relocates the map with probability
- * 1 / (SAMPLE_BASE + SAMPLE_PER_ENTRY * count).  A relocation costs a fixed
- * part (mmap, mprotect and madvise of the arrays, an unwind of the retiring
- * stack: about 8 us here) plus 25-40 ns per entry (build/tools/
- * hmap-relocate-cost), so this keeps the expected cost of relocation at a
- * few nanoseconds per write at any size - the budget of a checked build
- * that must stay within 1.5x of the plain one.  That is far below Abseil's
- * 16/capacity in sanitizer builds: a pointer held across one write is
- * caught only now and then, and across thousands of writes almost surely.
- * relocate=always catches it on the first write. */
-enum { SAMPLE_BASE = 1024, SAMPLE_PER_ENTRY = 4 };
+ * 1 / (SAMPLE_BASE + SAMPLE_PER_SLOT * slots), slots being the capacity of
+ * the bucket array (8 per bucket).  A relocation costs a fixed part (mmap,
+ * mprotect and madvise of the arrays, an unwind of the retiring stack:
+ * about 8 us here) plus 25-40 ns per entry of a full map
+ * (build/tools/hmap-relocate-cost); it walks and remaps every bucket, so a
+ * map emptied by deletions costs as much as a full one, which is why the
+ * rate follows the capacity and not the count.  This keeps the expected
+ * cost of relocation at a few nanoseconds per write at any size - the
+ * budget of a checked build that must stay within 1.5x of the plain one.
+ * That is far below Abseil's 16/capacity in sanitizer builds: a pointer
+ * held across one write is caught only now and then, and across thousands
+ * of writes almost surely.  relocate=always catches it on the first write. */
+enum { SAMPLE_BASE = 1024, SAMPLE_PER_SLOT = 4 };
 
 /* ---- start-up ------------------------------------------------------- */
 
@@ -666,10 +669,11 @@ static bool relocation_due(struct hmap *m)
     case RELOCATE_ALWAYS:
         return true;
     case RELOCATE_SAMPLED:
-        /* A uniform draw below SAMPLE_BASE + count, by multiplication
-         * (Lemire): a division would cost more than the rest of the check. */
+        /* A uniform draw below SAMPLE_BASE + SAMPLE_PER_SLOT * slots, by
+         * multiplication (Lemire): a division would cost more than the rest
+         * of the check. */
         return (uint64_t)(((unsigned __int128)hmap__splitmix64(&m->checked.relocate_rng) *
-                           (SAMPLE_BASE + SAMPLE_PER_ENTRY * (unsigned __int128)m->count)) >>
+                           (SAMPLE_BASE + ((unsigned __int128)SAMPLE_PER_SLOT * BUCKET_SLOTS << m->B))) >>
                           64) == 0;
     case RELOCATE_NEVER:
         break;
