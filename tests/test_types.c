@@ -302,17 +302,32 @@ static char *make_string(size_t i)
     return s;
 }
 
+/* make_string(0 .. n-1), and their release. */
+static char **make_strings(size_t n)
+{
+    char **strs = malloc(n * sizeof *strs);
+    TU_NONNULL(strs);
+    for (size_t i = 0; i < n; i++)
+        strs[i] = make_string(i);
+    return strs;
+}
+
+static void free_strings(char **strs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(strs[i]);
+    free(strs);
+}
+
 START_TEST(cstr_keys)
 {
     hmap_type t = HMAP_TYPE_CSTR(size_t);
     hmap *m = hmap_new(&t, 0);
     TU_NONNULL(m);
     const size_t n = 5000;
-    char **strs = malloc(n * sizeof *strs);
-    TU_NONNULL(strs);
+    char **strs = make_strings(n);
 
     for (size_t i = 0; i < n; i++) {
-        strs[i] = make_string(i);
         const char *k = strs[i];
         size_t *v = hmap_put(m, &k, NULL);
         TU_NONNULL(v);
@@ -386,9 +401,7 @@ START_TEST(cstr_keys)
         TU_CHECK(hmap_has(m, &strs[i]));
 
     hmap_free(m);
-    for (size_t i = 0; i < n; i++)
-        free(strs[i]);
-    free(strs);
+    free_strings(strs, n);
 }
 END_TEST
 
@@ -399,10 +412,8 @@ START_TEST(cstr_split_bits_through_growth)
     hmap *m = hmap_new(&HMAP_TYPE_CSTR(size_t), 0);
     TU_NONNULL(m);
     const size_t n = 20000;
-    char **strs = malloc(n * sizeof *strs);
-    TU_NONNULL(strs);
+    char **strs = make_strings(n);
     for (size_t i = 0; i < n; i++) {
-        strs[i] = make_string(i);
         TU_CHECK(hmap_set(m, &strs[i], &i) == 0);
         if ((i & (i + 1)) == 0 || i % 1031 == 0)
             TU_CHECK(hmap_verify(m));
@@ -413,9 +424,7 @@ START_TEST(cstr_split_bits_through_growth)
         TU_ASSERT(v && *v == i, "key %zu lost in growth", i);
     }
     hmap_free(m);
-    for (size_t i = 0; i < n; i++)
-        free(strs[i]);
-    free(strs);
+    free_strings(strs, n);
 }
 END_TEST
 
