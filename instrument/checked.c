@@ -584,7 +584,7 @@ static void begin_iteration(hmap_iter *it, hmap *m, const struct hmap__site *sit
 {
     hmap_iter_init(it, m);
     struct iter_state *s = hmap__iter_state(it);
-    s->modcount = RELAXED_LOAD(&m->checked.modcount);
+    s->modcount = (uintptr_t)RELAXED_LOAD(&m->checked.modcount);
     s->site = site;
 }
 
@@ -627,7 +627,7 @@ static _Noreturn void report_iteration_write(const struct hmap *m, const struct 
 static bool iteration_step(hmap_iter *it, const struct hmap *m, const struct hmap__site *site)
 {
     struct iter_state *s = hmap__iter_state(it);
-    if (s->site && HMAP_UNLIKELY(RELAXED_LOAD(&m->checked.modcount) != s->modcount))
+    if (s->site && HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.modcount) != s->modcount))
         report_iteration_write(m, s, hmap__thread_self(), site);
     return hmap_iter_next(it);
 }
@@ -654,11 +654,11 @@ void hmap__checked_iter_del(hmap_iter *it, const struct hmap__site *site)
         return;
     validate(m, WRITE, site);
     struct hmap_thread *t = this_thread();
-    if (s->site && HMAP_UNLIKELY(RELAXED_LOAD(&m->checked.modcount) != s->modcount))
+    if (s->site && HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.modcount) != s->modcount))
         report_iteration_write(m, s, t, site);
     WRITE_OP(m, site, hmap_iter_del(it));
     /* The one write an iteration allows: it expects it. */
-    s->modcount = RELAXED_LOAD(&m->checked.modcount);
+    s->modcount = (uintptr_t)RELAXED_LOAD(&m->checked.modcount);
 }
 
 /* ---- hooks ---------------------------------------------------------- */

@@ -285,7 +285,8 @@ struct iter_state {
     size_t start;        /* first bucket index */
     size_t steps;        /* bucket indexes begun */
     size_t nbuckets;     /* bucket count when the iteration began */
-    uint64_t modcount;   /* the checked build: the map's modcount the iteration expects */
+    uintptr_t modcount;  /* the checked build: the map's modcount the iteration expects
+                            (its low bits on 32-bit targets, so that the state fits) */
     const void *site;    /* the checked build: where the iteration began (NULL: plain) */
 };
 
