@@ -122,31 +122,23 @@ uint64_t hmap__random64(void)
     return hmap__splitmix64(&state);
 }
 
-/* Unmaps the whole pages inside [p, p + bytes), part of an allocation of
- * hmap__alloc_zeroed_aligned(alloc_bytes, align) that is being freed piece
- * by piece; hmap__free_zeroed_aligned then frees what is left.  False (and
- * nothing done) if the allocation did not come from mmap. */
-bool hmap__unmap_pages(size_t alloc_bytes, size_t align, void *p, size_t bytes)
+size_t hmap__page_size(void)
 {
-    if (!use_mmap(alloc_bytes, align))
-        return false;
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
-    uintptr_t hi = ((uintptr_t)p + bytes) & ~(page - 1);
-    if (hi > lo)
-        (void)munmap((void *)lo, hi - lo);
-    return true;
+    return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-/* Gives the whole pages inside [p, p + bytes) back to the kernel while the
- * allocation stays ours; they read as zeros if touched again.  Used on the
- * evacuated part of a checked map's old array, whose mapping belongs to the
- * quarantine (a plain map's is unmapped instead, hmap__unmap_pages). */
-void hmap__release_pages(void *p, size_t bytes)
+/* Gives the pages of [p, p + bytes), whole pages inside an allocation of
+ * hmap__alloc_zeroed_aligned(alloc_bytes, align), back to the kernel.  With
+ * `reserve`, an allocation that came from mmap keeps its address range: the
+ * pages are replaced by an inaccessible mapping, so that no later mmap is
+ * placed in the hole and then unmapped with the allocation when
+ * hmap__free_zeroed_aligned frees it whole.  Otherwise (and if that fails)
+ * the pages are dropped in place and read as zeros if touched again. */
+void hmap__drop_pages(size_t alloc_bytes, size_t align, void *p, size_t bytes, bool reserve)
 {
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
-    uintptr_t hi = ((uintptr_t)p + bytes) & ~(page - 1);
-    if (hi > lo)
-        (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    if (reserve && use_mmap(alloc_bytes, align) &&
+        mmap(p, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
+             0) != MAP_FAILED)
+        return;
+    (void)madvise(p, bytes, MADV_DONTNEED);
 }

@@ -220,38 +220,57 @@ static void array_free(const struct hmap *m, struct hmap_array *a)
 /* Arrays from this size on give their pages back in steps of RELEASE_STEP,
  * a step per write, rather than all at once in one write: while a growth
  * evacuates them (release_evacuated), and when it ends, for everything
- * left (the overflow buckets, which chains anywhere in the array may use,
- * and the page tables).  Unmapping tens of megabytes at once takes
- * milliseconds. */
+ * left (the overflow buckets, which chains anywhere in the array may use);
+ * the final munmap then has almost nothing left to tear down.  Unmapping
+ * tens of megabytes in one write takes milliseconds. */
 #define RELEASE_MIN_ARRAY ((size_t)1 << 20)
 #define RELEASE_STEP ((size_t)256 << 10)
 
-/* Unmaps the next step of the `total` bytes at `from`; *released counts
- * the bytes done.  False when nothing was left (or the memory is not
- * mmap'ed, and will go all at once). */
-static bool unmap_step(const struct hmap *m, size_t alloc_bytes, char *from, size_t *released,
-                       size_t total)
+/* Gives back the whole pages between from + *released and from + upto
+ * (memory whose contents are dead) and moves *released to where that
+ * stopped, a page boundary, so that the next call starts exactly there.
+ * A plain map keeps the range reserved until the allocation is freed
+ * whole; a checked map's arrays belong to its quarantine, which only wants
+ * the pages back. */
+static void release_upto(const struct hmap *m, size_t alloc_bytes, char *from, size_t *released,
+                         size_t upto)
+{
+    uintptr_t page = hmap__page_size();
+    uintptr_t lo = ((uintptr_t)(from + *released) + page - 1) & ~(page - 1);
+    uintptr_t hi = (uintptr_t)(from + upto) & ~(page - 1);
+    if (hi <= lo)
+        return;
+    hmap__drop_pages(alloc_bytes, m->layout.bucket_align, (void *)lo, hi - lo, !m->hooks);
+    *released = hi - (uintptr_t)from;
+}
+
+/* Gives back the next step of the `total` bytes at `from`.  False when
+ * nothing was left. */
+static bool release_step(const struct hmap *m, size_t alloc_bytes, char *from, size_t *released,
+                         size_t total)
 {
     if (*released >= total)
         return false;
-    size_t len = total - *released < RELEASE_STEP ? total - *released : RELEASE_STEP;
-    if (!hmap__unmap_pages(alloc_bytes, m->layout.bucket_align, from + *released, len))
-        return false;
-    *released += len;
+    size_t upto = total - *released <= RELEASE_STEP ? total : *released + RELEASE_STEP;
+    release_upto(m, alloc_bytes, from, released, upto);
+    if (upto == total)
+        *released = total; /* the partial page at the end goes with the final free */
     return true;
 }
 
 /* One write's share of freeing the retiring array: a step of the array's
- * own pages, else of an overflow chunk's, else the headers that remain. */
+ * own pages, else of an overflow chunk's; once all are given back, the
+ * array and its chunks are freed (by then only their headers and the page
+ * tables remain). */
 static void retire_step(struct hmap *m)
 {
     struct hmap_array *a = m->retiring;
     size_t after_first = a->bytes - (size_t)(a->first - (char *)a);
-    if (unmap_step(m, a->bytes, a->first, &a->released, after_first))
+    if (release_step(m, a->bytes, a->first, &a->released, after_first))
         return;
     size_t hdr = align_up(sizeof(struct hmap_ovf_chunk), m->layout.bucket_align);
     for (struct hmap_ovf_chunk *c = a->chunks; c; c = c->next)
-        if (unmap_step(m, c->bytes, (char *)c + hdr, &c->released, c->bytes - hdr))
+        if (release_step(m, c->bytes, (char *)c + hdr, &c->released, c->bytes - hdr))
             return;
     m->retiring = NULL;
     array_free(m, a);
@@ -460,22 +479,20 @@ HMAP_INLINE int evacuate_next(struct hmap *m, enum key_kind kind)
     return 0;
 }
 
-/* Evacuated old buckets are never read again: a plain map unmaps them (a
- * checked map's arrays belong to its quarantine, which only wants their
- * pages back). */
+/* Evacuated old buckets are never read again by the map (a key argument
+ * pointing into one is, until the write ends: end_of_write calls this). */
 static void release_evacuated(struct hmap *m)
 {
     struct hmap_array *old = m->old;
     size_t done = m->nevacuate * m->layout.bucket_size;
     if (old->bytes < RELEASE_MIN_ARRAY || done - old->released < RELEASE_STEP)
         return;
-    char *from = old->first + old->released;
-    size_t len = done - old->released;
-    if (m->hooks || !hmap__unmap_pages(old->bytes, m->layout.bucket_align, from, len))
-        hmap__release_pages(from, len);
-    old->released = done;
+    release_upto(m, old->bytes, old->first, &old->released, done);
 }
 
+/* The old array is emptied, but the write that emptied it may still read
+ * its key argument, which the rules let point into the map: the array is
+ * retired when the write ends (end_of_write). */
 static void finish_growth(struct hmap *m)
 {
     struct hmap_array *old = m->old;
@@ -483,7 +500,31 @@ static void finish_growth(struct hmap *m)
     m->nevacuate = 0;
     if (m->growing_same_size && too_many_overflow(m->buckets->noverflow, m->B))
         m->no_same_size_grow = 1;
-    array_retire(m, old);
+    if (m->evacuated[1])
+        array_retire(m, m->evacuated[1]); /* a third growth in one write: cannot happen */
+    m->evacuated[1] = m->evacuated[0];
+    m->evacuated[0] = old;
+}
+
+static void retire_evacuated(struct hmap *m)
+{
+    for (int i = 0; i < 2; i++) {
+        array_retire(m, m->evacuated[i]);
+        m->evacuated[i] = NULL;
+    }
+}
+
+/* What a write gives back, once it no longer reads its key: the pages of
+ * the old buckets it evacuated, a step of a retiring array, the arrays it
+ * emptied. */
+static void end_of_write(struct hmap *m)
+{
+    if (m->old)
+        release_evacuated(m);
+    if (m->retiring)
+        retire_step(m);
+    if (m->evacuated[0])
+        retire_evacuated(m);
 }
 
 /* The bounded share of a growth that each write does: the next two old
@@ -501,7 +542,6 @@ HMAP_INLINE int grow_work(struct hmap *m, enum key_kind kind)
             return 0;
         }
     }
-    release_evacuated(m);
     return 0;
 }
 
@@ -527,14 +567,16 @@ int hmap__relocate(struct hmap *m)
     if (!m->buckets)
         return 0;
     int err = finish_growth_now(m);
-    if (err)
+    if (err) {
+        end_of_write(m);
         return err;
+    }
     uint8_t keep = m->no_same_size_grow;
     err = start_growth(m, true);
-    if (err)
-        return err;
-    err = finish_growth_now(m);
+    if (!err)
+        err = finish_growth_now(m);
     m->no_same_size_grow = keep;
+    end_of_write(m);
     return err;
 }
 
@@ -624,8 +666,6 @@ HMAP_INLINE void *insert(struct hmap *m, const void *key, bool *inserted, enum k
             goto oom;
     }
 again:
-    if (HMAP_UNLIKELY(m->retiring != NULL))
-        retire_step(m);
     if (HMAP_UNLIKELY(m->old != NULL)) {
         /* The key's bucket will be a cache miss in a large map; fetching it
          * now overlaps that miss with the growth work, which touches other
@@ -759,6 +799,7 @@ void *hmap_put(hmap *m, const void *key, bool *inserted)
         val = insert_generic(m, key, inserted);
         break;
     }
+    end_of_write(m);
     if (val && m->hooks) {
         /* Relocation may move the entry: evacuation says where to.  (Looking
          * the key up again would run the user's callbacks twice, fail for a
@@ -806,15 +847,15 @@ bool hmap_del(hmap *m, const void *key)
     uint64_t h = hmap__key_hash(m, key);
     /* Growth work is optional for a delete: if it runs out of memory the
      * delete still happens, in whichever bucket holds the key. */
-    if (m->retiring)
-        retire_step(m);
     if (m->old)
         (void)grow_work(m, (enum key_kind)m->kind);
     char *b = home_bucket(m, h, NULL);
     int i = find_in_chain(m, &b, key, tag_of(h), (enum key_kind)m->kind);
+    if (i >= 0)
+        hmap__delete_slot(m, b, (unsigned)i);
+    end_of_write(m);
     if (i < 0)
         return false;
-    hmap__delete_slot(m, b, (unsigned)i);
     write_done(m);
     return true;
 }
@@ -825,6 +866,7 @@ bool hmap_del(hmap *m, const void *key)
  * retiring. */
 void hmap__release_arrays(struct hmap *m)
 {
+    retire_evacuated(m);
     array_retire(m, m->old);
     array_retire(m, m->buckets);
     finish_retiring(m);

@@ -46,7 +46,9 @@
  * (many deletions), the map "grows" into an array of the same size to
  * compact them.  A large old array is given back to the kernel in steps as
  * well: its evacuated part during the growth, the rest ("retiring") a step
- * per write after it, so that no write unmaps tens of megabytes.
+ * per write after it, so that no write unmaps tens of megabytes.  Whatever a
+ * write frees, it frees when it ends, after its last read of the key
+ * argument, which may point into the map.
  *
  * Invariants (checked by hmap_verify):
  *  - count is the number of live slots in the new array plus those in old
@@ -144,7 +146,7 @@ struct hmap_layout {
 struct hmap_ovf_chunk {
     struct hmap_ovf_chunk *next;
     size_t bytes;
-    size_t released;            /* bytes after this header unmapped while retiring */
+    size_t released;            /* bytes after this header given back while retiring */
 };
 
 struct hmap_array {
@@ -187,6 +189,7 @@ struct hmap {
     struct hmap_array *buckets; /* NULL until the first insertion */
     struct hmap_array *old;     /* non-NULL while growing */
     struct hmap_array *retiring;/* a plain map's large old array, given back a step per write */
+    struct hmap_array *evacuated[2]; /* old arrays a write emptied, retired when it ends */
     size_t nevacuate;           /* old buckets below this are evacuated */
     uint64_t generation;        /* bumped for every array allocated */
     const struct hmap_hooks *hooks; /* NULL: plain map */

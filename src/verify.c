@@ -131,6 +131,8 @@ bool hmap_verify(const hmap *m)
 
     if (m->retiring && !check_array_header(m, m->retiring, "retiring"))
         return false;
+    if (m->evacuated[0] || m->evacuated[1])
+        return fail(m, "an array emptied by a write was not retired when the write ended");
     struct walk w = { 0, cur->noverflow };
     if (m->old && !check_growth(m, &w))
         return false;
