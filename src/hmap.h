@@ -129,19 +129,36 @@ void hmap_iter_del(hmap_iter *it); /* delete the current entry; iteration goes o
  *       with the rotation `offset` in bits 8..10;
  *   [1] the address of slot 0's key;  [2] the distance between slots;
  *   [3] the distance from a key to its value, or HMAP__NO_VAL for a set. */
-#define HMAP__NO_VAL (~(uintptr_t)0)
+#define HMAP__NO_VAL UINTPTR_MAX
+
+/* Casts and a null pointer that C++ code built with -Wold-style-cast and
+ * -Wzero-as-null-pointer-constant accepts too. */
+#ifdef __cplusplus
+#define HMAP__INT_CAST(T, x) static_cast<T>(x)
+#define HMAP__PTR_CAST(T, x) reinterpret_cast<T>(x)
+#if __cplusplus >= 201103L
+#define HMAP__NULL nullptr
+#else
+#define HMAP__NULL NULL
+#endif
+#else
+#define HMAP__INT_CAST(T, x) ((T)(x))
+#define HMAP__PTR_CAST(T, x) ((T)(x))
+#define HMAP__NULL NULL
+#endif
 
 static inline bool hmap__iter_next_inline(hmap_iter *it)
 {
     uintptr_t pending = it->hmap__private[0];
     if (!(pending & 0xff))
         return (hmap_iter_next)(it);
-    unsigned slot = ((unsigned)__builtin_ctz((unsigned)pending) + (unsigned)(pending >> 8)) & 7u;
+    unsigned first = HMAP__INT_CAST(unsigned, __builtin_ctz(HMAP__INT_CAST(unsigned, pending)));
+    unsigned slot = (first + HMAP__INT_CAST(unsigned, pending >> 8)) & 7u;
     it->hmap__private[0] = pending & (pending - 1);
-    char *key = (char *)it->hmap__private[1] + slot * it->hmap__private[2];
+    char *key = HMAP__PTR_CAST(char *, it->hmap__private[1]) + slot * it->hmap__private[2];
     uintptr_t to_val = it->hmap__private[3];
     it->key = key;
-    it->val = to_val == HMAP__NO_VAL ? NULL : key + to_val;
+    it->val = to_val == HMAP__NO_VAL ? HMAP__NULL : key + to_val;
     return true;
 }
 

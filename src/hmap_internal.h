@@ -297,6 +297,11 @@ enum { ITER_OFFSET_SHIFT = 8 };
 
 _Static_assert(sizeof(struct iter_state) <= sizeof(((hmap_iter *)0)->hmap__private),
                "hmap_iter's private state is too small");
+_Static_assert(offsetof(struct iter_state, pending) == 0 * sizeof(uintptr_t) &&
+                   offsetof(struct iter_state, keys) == 1 * sizeof(uintptr_t) &&
+                   offsetof(struct iter_state, stride) == 2 * sizeof(uintptr_t) &&
+                   offsetof(struct iter_state, to_val) == 3 * sizeof(uintptr_t),
+               "hmap__iter_next_inline (hmap.h) reads these private words by index");
 
 HMAP_INLINE struct iter_state *hmap__iter_state(hmap_iter *it)
 {
@@ -310,8 +315,8 @@ bool hmap__key_equal(const struct hmap *m, const void *a, const void *b);
 uint64_t hmap__random64(void);
 void *hmap__alloc(size_t bytes);
 void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align);
-void hmap__release_pages(void *p, size_t bytes);
-bool hmap__unmap_pages(size_t alloc_bytes, size_t align, void *p, size_t bytes);
+size_t hmap__page_size(void);
+void hmap__drop_pages(size_t alloc_bytes, size_t align, void *p, size_t bytes, bool reserve);
 void hmap__free(void *p);
 void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align);
 void hmap__delete_slot(struct hmap *m, char *b, unsigned i);
