@@ -10,9 +10,11 @@
  *  - string keys (HMAP_TYPE_CSTR): found through a different pointer to the
  *    same content (a strdup'd copy), absent strings not found, the map
  *    stores the caller's pointer;
- *  - string maps keep "split bits" so that growth need not read the strings
- *    again: they stay right through more doublings than a byte holds
- *    (hmap_verify checks them), and hmap_verify notices a wrong one.
+ *  - string maps and maps with a user hash keep "split bits" so that growth
+ *    need not hash the keys again: they stay right through more doublings
+ *    than a byte holds, in maps made with a hint, and through the same-size
+ *    growths of delete churn (hmap_verify checks them at every new array),
+ *    and hmap_verify notices a wrong one.
  */
 #include "testutil.h"
 #include "hmap_internal.h"
@@ -428,6 +430,78 @@ START_TEST(cstr_split_bits_through_growth)
 }
 END_TEST
 
+/* Split bits in the other maps that keep them and the other ways a map
+ * moves its entries: keys with a user hash function, a map made with a
+ * hint, and delete churn, which compacts the map at the same size (the
+ * bytes must then move unchanged).  hmap_verify checks every byte. */
+static uint64_t user_hash(const void *key, uint64_t seed)
+{
+    uint64_t k;
+    memcpy(&k, key, sizeof k);
+    return tu_mix(k ^ seed);
+}
+
+static bool user_equal(const void *a, const void *b)
+{
+    return memcmp(a, b, sizeof(uint64_t)) == 0;
+}
+
+/* Verifies m whenever it has allocated a new array since the last call. */
+static void verify_new_arrays(const hmap *m, uint64_t *generation)
+{
+    const struct hmap *in = m;
+    if (in->generation != *generation) {
+        *generation = in->generation;
+        TU_VERIFY(m);
+    }
+}
+
+START_TEST(split_bits_user_hash_hint_and_churn)
+{
+    hmap_type t = HMAP_TYPE(uint64_t, uint64_t);
+    t.hash = user_hash;
+    t.equal = user_equal;
+    for (size_t hint = 0; hint <= 3000; hint += 3000) {
+        /* 20000 keys: more doublings than the bits last */
+        hmap *m = hmap_new(&t, hint);
+        TU_NONNULL(m);
+        TU_CHECK(((const struct hmap *)m)->layout.split_off != 0);
+        uint64_t generation = 0;
+        for (uint64_t i = 0; i < 20000; i++) {
+            TU_CHECK(hmap_set(m, &i, &i) == 0);
+            verify_new_arrays(m, &generation);
+        }
+        for (uint64_t i = 0; i < 20000; i++) {
+            const uint64_t *v = hmap_get(m, &i);
+            TU_ASSERT(v && *v == i, "key %llu lost", (unsigned long long)i);
+        }
+        hmap_free(m);
+
+        /* a window of 300 keys sliding over 30000: same-size growths */
+        m = hmap_new(&t, hint);
+        TU_NONNULL(m);
+        const struct hmap *in = m;
+        unsigned first_B = in->B;
+        generation = 0;
+        const uint64_t window = 300;
+        for (uint64_t i = 0; i < 30000; i++) {
+            TU_CHECK(hmap_set(m, &i, &i) == 0);
+            if (i >= window) {
+                uint64_t gone = i - window;
+                TU_CHECK(hmap_del(m, &gone));
+            }
+            verify_new_arrays(m, &generation);
+        }
+        /* arrays beyond the first that were not doublings (with the hint
+         * the 300 keys sit in 512 buckets and chains never pile up) */
+        if (hint == 0)
+            TU_CHECK(in->generation - 1 > (uint64_t)(in->B - first_B));
+        TU_EQ(hmap_len(m), window);
+        hmap_free(m);
+    }
+}
+END_TEST
+
 START_TEST(verify_notices_wrong_split_bits)
 {
     hmap *m = hmap_new(&HMAP_TYPE_CSTR(int), 0);
@@ -469,6 +543,7 @@ int main(void)
     tc = tu_tcase("strings");
     tcase_add_test(tc, cstr_keys);
     tcase_add_test(tc, cstr_split_bits_through_growth);
+    tcase_add_test(tc, split_bits_user_hash_hint_and_churn);
     tcase_add_test(tc, verify_notices_wrong_split_bits);
     suite_add_tcase(s, tc);
 
