@@ -1,0 +1,88 @@
+/*
+ * slow_inserts.c - where a plain map's slowest inserts come from (built as
+ * build/tools/hmap-slow-inserts).
+ *
+ * The benchmark reports the slowest single insert; this tool says what
+ * that insert was doing.  It inserts n random uint64_t keys into a fresh
+ * map, times each insert by the thread's CPU clock, and sorts every insert
+ * slower than the threshold by the growth work its write did, read from
+ * the map's header before and after: starting a growth, evacuating, ending
+ * a growth, a step of giving back a retired array, or none of these.
+ * Slow inserts that did no growth work are page faults and the machine's
+ * own stalls.
+ *
+ *     hmap-slow-inserts [n [threshold_us]]     (default 20000000 100)
+ */
+#include "hash.h"
+#include "hmap_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+enum work { STARTED, EVACUATING, ENDED, RETIRING, NONE, NWORK };
+
+static const char *const work_name[NWORK] = {
+    [STARTED] = "started a growth",
+    [EVACUATING] = "evacuated old buckets",
+    [ENDED] = "ended a growth",
+    [RETIRING] = "gave back part of a retired array",
+    [NONE] = "no growth work",
+};
+
+static double thread_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+static enum work work_done(bool had_old, bool had_retiring, const struct hmap *m)
+{
+    if (!had_old && m->old)
+        return STARTED;
+    if (had_old && !m->old)
+        return ENDED;
+    if (had_old)
+        return EVACUATING;
+    if (had_retiring)
+        return RETIRING;
+    return NONE;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 0) : 20000000;
+    double threshold_ns = (argc > 2 ? strtod(argv[2], NULL) : 100) * 1e3;
+    hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
+    const struct hmap *in = m;
+    uint64_t state = 1, slow[NWORK] = { 0 };
+    double worst[NWORK] = { 0 };
+
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t k = hmap__splitmix64(&state);
+        bool had_old = in->old != NULL, had_retiring = in->retiring != NULL;
+        double start = thread_ns();
+        if (hmap_set(m, &k, &i) != 0) {
+            fprintf(stderr, "hmap-slow-inserts: out of memory at insert %" PRIu64 "\n", i);
+            return 1;
+        }
+        double ns = thread_ns() - start;
+        if (ns < threshold_ns)
+            continue;
+        enum work w = work_done(had_old, had_retiring, in);
+        slow[w]++;
+        if (ns > worst[w])
+            worst[w] = ns;
+        printf("insert %" PRIu64 ": %.0f us, %zu buckets: %s\n", i, ns / 1e3,
+               (size_t)1 << in->B, work_name[w]);
+    }
+    printf("\n%" PRIu64 " inserts; slower than %.0f us, by the growth work their write did:\n", n,
+           threshold_ns / 1e3);
+    for (int w = 0; w < NWORK; w++)
+        printf("  %-36s %6" PRIu64 " inserts, slowest %8.0f us\n", work_name[w], slow[w],
+               worst[w] / 1e3);
+    hmap_free(m);
+    return 0;
+}
