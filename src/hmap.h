@@ -112,7 +112,7 @@ typedef struct hmap_iter {
     const void *key; /* the current entry, valid until the next call on the iterator or map */
     void *val;       /* NULL for a set */
     /* private state: fixed size, no allocation */
-    uintptr_t hmap__private[12];
+    uintptr_t hmap__private[16];
 } hmap_iter;
 
 /* Iteration order is randomised per iteration, like Go.  Breaking out of a
@@ -121,14 +121,16 @@ void hmap_iter_init(hmap_iter *it, hmap *m);
 bool hmap_iter_next(hmap_iter *it); /* false at the end */
 void hmap_iter_del(hmap_iter *it); /* delete the current entry; iteration goes on */
 
-/* hmap_iter_next, inline for the common step: the next entry of the bucket
- * being walked, whose remaining slots the iterator holds as a bit mask.
- * Only moving to another bucket calls into the library.  The first private
- * words are laid out for this (src/hmap_internal.h, struct iter_state):
- *   [0] slots of the bucket still to visit: bit i is slot (i + offset) % 8,
- *       with the rotation `offset` in bits 8..10;
- *   [1] the address of slot 0's key;  [2] the distance between slots;
- *   [3] the distance from a key to its value, or HMAP__NO_VAL for a set. */
+/* hmap_iter_next, inline for the common step: the next entry of the run of
+ * buckets being walked, whose remaining slots the iterator holds as a bit
+ * mask.  Only moving to the next run of buckets calls into the library.
+ * The first private words are laid out for this (src/hmap_internal.h,
+ * struct iter_state):
+ *   [0] slots still to visit, a byte per bucket of the run: bit 8k + i is
+ *       slot (i + offset) % 8 of the run's k-th bucket;
+ *   [1] the address of the run's first key;  [2] the distance between
+ *       slots;  [3] the distance from a key to its value, or HMAP__NO_VAL
+ *       for a set;  [4] the distance between buckets;  [5] offset. */
 #define HMAP__NO_VAL UINTPTR_MAX
 
 /* Casts and a null pointer that C++ code built with -Wold-style-cast and
@@ -150,12 +152,13 @@ void hmap_iter_del(hmap_iter *it); /* delete the current entry; iteration goes o
 static inline bool hmap__iter_next_inline(hmap_iter *it)
 {
     uintptr_t pending = it->hmap__private[0];
-    if (!(pending & 0xff))
+    if (!pending)
         return (hmap_iter_next)(it);
-    unsigned first = HMAP__INT_CAST(unsigned, __builtin_ctz(HMAP__INT_CAST(unsigned, pending)));
-    unsigned slot = (first + HMAP__INT_CAST(unsigned, pending >> 8)) & 7u;
+    uintptr_t first = HMAP__INT_CAST(uintptr_t, __builtin_ctzl(HMAP__INT_CAST(unsigned long, pending)));
+    uintptr_t slot = (first + it->hmap__private[5]) & 7u;
     it->hmap__private[0] = pending & (pending - 1);
-    char *key = HMAP__PTR_CAST(char *, it->hmap__private[1]) + slot * it->hmap__private[2];
+    char *key = HMAP__PTR_CAST(char *, it->hmap__private[1]) + (first >> 3) * it->hmap__private[4] +
+                slot * it->hmap__private[2];
     uintptr_t to_val = it->hmap__private[3];
     it->key = key;
     it->val = to_val == HMAP__NO_VAL ? HMAP__NULL : key + to_val;

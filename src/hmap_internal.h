@@ -274,17 +274,19 @@ HMAP_INLINE char *unevacuated_old_chain(const struct hmap *m, size_t idx)
 
 /* ---- iteration ------------------------------------------------------ */
 
-/* The private part of hmap_iter.  The first four words are read and
+/* The private part of hmap_iter.  The first six words are read and
  * written by the inline step in hmap.h (hmap__iter_next_inline); their
  * order is fixed there. */
 struct iter_state {
-    uintptr_t pending;   /* slots of b not yet visited, rotated; the rotation in bits 8..10 */
-    char *keys;          /* the key of b's slot 0 */
+    uintptr_t pending;   /* slots of the run not yet visited: a rotated byte per bucket */
+    char *keys;          /* the key of slot 0 of the run's first bucket */
     uintptr_t stride;    /* layout.entry_size */
     uintptr_t to_val;    /* layout.val_off - layout.key_off, or HMAP__NO_VAL for a set */
+    uintptr_t bucket_stride; /* layout.bucket_size */
+    uintptr_t offset;    /* the rotation of every bucket's slots, 0..7 */
     struct hmap *m;      /* NULL when the iteration is over */
     struct hmap *origin; /* the map iterated, kept after the end */
-    char *b;             /* bucket being walked; NULL between chains */
+    char *chain;         /* a bucket whose overflow chain is walked next, or NULL */
     size_t start;        /* first bucket index */
     size_t steps;        /* bucket indexes begun */
     size_t nbuckets;     /* bucket count when the iteration began */
@@ -293,14 +295,17 @@ struct iter_state {
     const void *site;    /* the checked build: where the iteration began (NULL: plain) */
 };
 
-enum { ITER_OFFSET_SHIFT = 8 };
+/* A run covers as many buckets as `pending` has bytes. */
+enum { ITER_RUN = sizeof(uintptr_t) };
 
 _Static_assert(sizeof(struct iter_state) <= sizeof(((hmap_iter *)0)->hmap__private),
                "hmap_iter's private state is too small");
 _Static_assert(offsetof(struct iter_state, pending) == 0 * sizeof(uintptr_t) &&
                    offsetof(struct iter_state, keys) == 1 * sizeof(uintptr_t) &&
                    offsetof(struct iter_state, stride) == 2 * sizeof(uintptr_t) &&
-                   offsetof(struct iter_state, to_val) == 3 * sizeof(uintptr_t),
+                   offsetof(struct iter_state, to_val) == 3 * sizeof(uintptr_t) &&
+                   offsetof(struct iter_state, bucket_stride) == 4 * sizeof(uintptr_t) &&
+                   offsetof(struct iter_state, offset) == 5 * sizeof(uintptr_t),
                "hmap__iter_next_inline (hmap.h) reads these private words by index");
 
 HMAP_INLINE struct iter_state *hmap__iter_state(hmap_iter *it)

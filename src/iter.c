@@ -10,11 +10,15 @@
  * write allowed then is hmap_iter_del, which empties a slot in place), so
  * the walk sees a structure that does not move.
  *
- * Arriving at a bucket, the iterator takes down which of its slots are live,
- * as a bit mask in visiting order; the steps within the bucket are then the
- * inline hmap__iter_next_inline of hmap.h, with no call and no read of the
- * bucket's tags.  This file does the rest: starting, moving from bucket to
- * bucket, and deleting the current entry.
+ * Arriving at a run of consecutive buckets (as many as a machine word has
+ * bytes, 8 on 64-bit targets), the iterator takes down which of their slots
+ * are live, as a bit mask in visiting order, a byte per bucket; the steps
+ * within the run are then the inline hmap__iter_next_inline of hmap.h, with
+ * no call and no read of the buckets' tags.  A run ends early at a bucket
+ * with an overflow chain, whose buckets are then walked one per run, and
+ * while a growth is in progress every run is a single chain's bucket.  This
+ * file does the rest: starting, gathering the runs, and deleting the
+ * current entry.
  */
 #include "hmap_internal.h"
 
@@ -31,8 +35,9 @@ void hmap_iter_init(hmap_iter *it, hmap *m)
     uint64_t r = hmap__random64();
     s->nbuckets = m->buckets->nbuckets;
     s->start = (size_t)r & (s->nbuckets - 1);
-    s->pending = (uintptr_t)(r >> 61) << ITER_OFFSET_SHIFT;
+    s->offset = (uintptr_t)(r >> 61);
     s->stride = m->layout.entry_size;
+    s->bucket_stride = m->layout.bucket_size;
     s->to_val = m->type.val_size ? (uintptr_t)(m->layout.val_off - m->layout.key_off) : HMAP__NO_VAL;
 }
 
@@ -48,23 +53,23 @@ static char *chain_at(const struct hmap *m, size_t idx)
     return bucket_at(m->buckets, idx, m->layout.bucket_size);
 }
 
-/* The walk is sequential but slow, an entry per call with the caller's
+/* The walk is sequential but slow, an entry per step with the caller's
  * work in between, and starts at a random bucket: the hardware prefetcher
  * picks it up late, so a large map's iteration would wait on every
- * bucket.  Fetching a few buckets ahead keeps it streaming. */
-#define ITER_AHEAD 8
-
-static void prefetch_bucket(const struct hmap *m, size_t idx)
+ * bucket.  Fetching the next run while this one is walked keeps it
+ * streaming. */
+static void prefetch_buckets(const struct hmap *m, size_t idx, size_t n)
 {
     const char *b = bucket_at(m->buckets, idx, m->layout.bucket_size);
-    for (uint32_t off = 0; off < m->layout.bucket_size; off += 64)
-        __builtin_prefetch(b + off);
-    __builtin_prefetch(b + m->layout.bucket_size - 1);
+    const char *end = b + n * m->layout.bucket_size;
+    for (; b < end; b += 64)
+        __builtin_prefetch(b);
+    __builtin_prefetch(end - 1);
 }
 
-/* The live slots of bucket b, as the bits of the inline step: bit i for
- * slot (i + offset) % 8. */
-static unsigned rotated_live_slots(const char *b, unsigned offset)
+/* The live slots of bucket b, as a byte of the inline step's mask: bit i
+ * for slot (i + offset) % 8. */
+static uintptr_t rotated_live_slots(const char *b, unsigned offset)
 {
     /* Bit 7 of each byte says "live"; the multiply gathers the eight of
      * them into the top byte, slot i at bit 56 + i. */
@@ -73,32 +78,75 @@ static unsigned rotated_live_slots(const char *b, unsigned offset)
     return ((live >> offset) | (live << (BUCKET_SLOTS - offset))) & 0xffu;
 }
 
-/* Moves to the next bucket that has live slots: the rest of the current
- * chain, then the next bucket indexes.  False at the end. */
-static bool next_bucket(struct iter_state *s)
+/* Makes bucket b, alone, the run the inline step walks.  False if it has
+ * no live slot. */
+static bool walk_one(struct iter_state *s, char *b)
+{
+    s->pending = rotated_live_slots(b, (unsigned)s->offset);
+    s->keys = bucket_key(s->m, b, 0);
+    return s->pending != 0;
+}
+
+/* Makes the buckets from index idx on a run: up to ITER_RUN of them, not
+ * past the last index of the array or of the iteration, and up to the
+ * first with an overflow chain, which is walked next.  False if the run
+ * has no live slot. */
+static bool walk_run(struct iter_state *s, size_t idx)
+{
+    const struct hmap *m = s->m;
+    size_t n = s->nbuckets - s->steps;
+    if (n > s->nbuckets - idx)
+        n = s->nbuckets - idx;
+    if (n > ITER_RUN)
+        n = ITER_RUN;
+    size_t ahead = (idx + n) & (s->nbuckets - 1);
+    prefetch_buckets(m, ahead, n < s->nbuckets - ahead ? n : s->nbuckets - ahead);
+
+    char *first = bucket_at(m->buckets, idx, m->layout.bucket_size);
+    uintptr_t pending = 0;
+    size_t k = 0;
+    while (k < n) {
+        char *b = first + k * m->layout.bucket_size;
+        pending |= rotated_live_slots(b, (unsigned)s->offset) << (8 * k);
+        k++;
+        if (*bucket_overflow(m, b)) {
+            s->chain = b;
+            break;
+        }
+    }
+    s->steps += k;
+    s->pending = pending;
+    s->keys = bucket_key(m, first, 0);
+    return pending != 0;
+}
+
+/* Moves to the next run that has live slots: the rest of the current
+ * overflow chain, then the next bucket indexes.  False at the end. */
+static bool next_run(struct iter_state *s)
 {
     struct hmap *m = s->m;
-    unsigned offset = (unsigned)(s->pending >> ITER_OFFSET_SHIFT) & (BUCKET_SLOTS - 1);
     for (;;) {
-        if (s->b) {
-            s->b = *bucket_overflow(m, s->b);
-        } else {
-            if (s->steps == s->nbuckets) {
-                s->m = NULL;
-                return false;
-            }
-            size_t idx = (s->start + s->steps++) & (s->nbuckets - 1);
-            prefetch_bucket(m, (idx + ITER_AHEAD) & (s->nbuckets - 1));
-            s->b = chain_at(m, idx);
-        }
-        if (!s->b)
+        if (s->chain) {
+            s->chain = *bucket_overflow(m, s->chain);
+            if (s->chain && walk_one(s, s->chain))
+                return true;
             continue;
-        unsigned live = rotated_live_slots(s->b, offset);
-        if (live) {
-            s->pending = (uintptr_t)offset << ITER_OFFSET_SHIFT | live;
-            s->keys = bucket_key(m, s->b, 0);
-            return true;
         }
+        if (s->steps == s->nbuckets) {
+            s->m = NULL;
+            return false;
+        }
+        size_t idx = (s->start + s->steps) & (s->nbuckets - 1);
+        if (!m->old) {
+            if (walk_run(s, idx))
+                return true;
+            continue;
+        }
+        s->steps++;
+        prefetch_buckets(m, (idx + ITER_RUN) & (s->nbuckets - 1), 1);
+        s->chain = chain_at(m, idx);
+        if (s->chain && walk_one(s, s->chain))
+            return true;
     }
 }
 
@@ -112,7 +160,7 @@ bool (hmap_iter_next)(hmap_iter *it)
     it->val = NULL;
     if (!s->m)
         return false;
-    if (!(s->pending & 0xff) && !next_bucket(s))
+    if (!s->pending && !next_run(s))
         return false;
     return hmap__iter_next_inline(it);
 }
@@ -122,8 +170,11 @@ void hmap_iter_del(hmap_iter *it)
     struct iter_state *s = hmap__iter_state(it);
     if (!s->m || !it->key)
         return;
-    unsigned slot = (unsigned)(((const char *)it->key - s->keys) / s->stride);
-    hmap__delete_slot(s->m, s->b, slot);
+    size_t from_run = (size_t)((const char *)it->key - s->keys);
+    size_t k = from_run / s->bucket_stride;
+    unsigned slot = (unsigned)((from_run - k * s->bucket_stride) / s->stride);
+    char *b = s->keys - s->m->layout.key_off + k * s->bucket_stride;
+    hmap__delete_slot(s->m, b, slot);
     it->key = NULL;
     it->val = NULL;
 }

@@ -10,8 +10,9 @@
  *    deleted);
  *  - hmap_iter_del during iteration: every other entry, every entry, by a
  *    property of the key, breaking off early, and on maps caught in the
- *    middle of a growth; every entry is still visited exactly once, and the
- *    map matches the model (and hmap_verify) afterwards;
+ *    middle of a growth, and in long overflow chains among ordinary
+ *    buckets; every entry is still visited exactly once, and the map
+ *    matches the model (and hmap_verify) afterwards;
  *  - an iterator that reached the end stays there.
  */
 #include "testutil.h"
@@ -309,6 +310,39 @@ START_TEST(iter_del_by_key_and_early_break)
 }
 END_TEST
 
+/* A third of the keys share one hash value, the rest hash well: one long
+ * overflow chain among ordinary buckets, so that the iterator's runs of
+ * consecutive buckets end early at the chain and go on after it. */
+static uint64_t one_chain_hash(const void *key, uint64_t seed)
+{
+    uint64_t k;
+    memcpy(&k, key, sizeof k);
+    return k % 3 == 0 ? 0x5555 : tu_mix(k ^ seed);
+}
+
+START_TEST(iter_del_in_overflow_chains)
+{
+    static const size_t sizes[] = {30, 300, 3000};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        hmap_type t = HMAP_TYPE(uint64_t, uint64_t);
+        t.hash = one_chain_hash;
+        hmap *m = hmap_new(&t, 0);
+        TU_NONNULL(m);
+        tu_model md;
+        tu_model_init(&md);
+        fill(m, &md, 0, sizes[s]);
+        iterate_deleting(m, &md, DEL_EVERY_OTHER, 0);
+        TU_CHECK(hmap_verify(m));
+        iterate_deleting(m, &md, DEL_ODD_KEYS, 0);
+        TU_CHECK(hmap_verify(m));
+        iterate_deleting(m, &md, DEL_ALL, 0);
+        TU_EQ(hmap_len(m), 0);
+        tu_model_free(&md);
+        hmap_free(m);
+    }
+}
+END_TEST
+
 START_TEST(iter_del_during_growth)
 {
     /* every size from 1 to 700, and sizes from just past a growth point
@@ -359,6 +393,7 @@ int main(void)
     tcase_add_test(tc, iter_del_all);
     tcase_add_test(tc, iter_del_by_key_and_early_break);
     tcase_add_test(tc, iter_del_during_growth);
+    tcase_add_test(tc, iter_del_in_overflow_chains);
     suite_add_tcase(s, tc);
 
     return tu_run(s);
