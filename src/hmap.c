@@ -386,6 +386,7 @@ struct evac_dest {
 HMAP_INLINE void copy_small(void *dst, const void *src, size_t n)
 {
     switch (n) {
+    case 0: break; /* a set's hmap_set: val may be NULL */
     case 4: memcpy(dst, src, 4); break;
     case 8: memcpy(dst, src, 8); break;
     case 16: memcpy(dst, src, 16); break;
@@ -517,7 +518,7 @@ static void retire_evacuated(struct hmap *m)
 /* What a write gives back, once it no longer reads its key: the pages of
  * the old buckets it evacuated, a step of a retiring array, the arrays it
  * emptied. */
-static void end_of_write(struct hmap *m)
+static __attribute__((noinline, cold)) void give_back(struct hmap *m)
 {
     if (m->old)
         release_evacuated(m);
@@ -525,6 +526,13 @@ static void end_of_write(struct hmap *m)
         retire_step(m);
     if (m->evacuated[0])
         retire_evacuated(m);
+}
+
+/* Most writes have nothing to give back, and pay only for the test. */
+HMAP_INLINE void end_of_write(struct hmap *m)
+{
+    if (HMAP_UNLIKELY(m->old || m->retiring || m->evacuated[0]))
+        give_back(m);
 }
 
 /* The bounded share of a growth that each write does: the next two old
@@ -543,6 +551,34 @@ HMAP_INLINE int grow_work(struct hmap *m, enum key_kind kind)
         }
     }
     return 0;
+}
+
+/* The growth work of a write, out of line and specialised for each key
+ * kind: most writes do none, and with the work inlined every insertion
+ * would save and restore the registers the evacuation needs. */
+#define DEFINE_GROW_WORK(name, KIND)                                                 \
+    static __attribute__((noinline)) int grow_work_##name(struct hmap *m)         \
+    {                                                                              \
+        return grow_work(m, KIND);                                                 \
+    }
+DEFINE_GROW_WORK(u64, KIND_U64)
+DEFINE_GROW_WORK(u32, KIND_U32)
+DEFINE_GROW_WORK(cstr, KIND_CSTR)
+DEFINE_GROW_WORK(generic, KIND_GENERIC)
+
+HMAP_INLINE int grow_work_of_kind(struct hmap *m, enum key_kind kind)
+{
+    switch (kind) {
+    case KIND_U64:
+        return grow_work_u64(m);
+    case KIND_U32:
+        return grow_work_u32(m);
+    case KIND_CSTR:
+        return grow_work_cstr(m);
+    case KIND_GENERIC:
+        break;
+    }
+    return grow_work_generic(m);
 }
 
 /* Finishes a growth in progress at once (relocation needs a map with a
@@ -673,7 +709,7 @@ again:
          * home to the new array; then this prefetch was wasted, nothing
          * more.) */
         __builtin_prefetch(home_bucket(m, h, NULL));
-        if (grow_work(m, kind) != 0)
+        if (grow_work_of_kind(m, kind) != 0)
             goto oom;
     }
 
@@ -821,8 +857,7 @@ int hmap_set(hmap *m, const void *key, const void *val)
     void *slot = hmap_put(m, key, NULL);
     if (!slot)
         return ENOMEM;
-    if (m->type.val_size)
-        memcpy(slot, val, m->type.val_size);
+    copy_small(slot, val, m->type.val_size);
     return 0;
 }
 
