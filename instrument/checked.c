@@ -672,9 +672,12 @@ static bool relocation_due(struct hmap *m)
         /* A uniform draw below SAMPLE_BASE + SAMPLE_PER_SLOT * slots, by
          * multiplication (Lemire): a division would cost more than the rest
          * of the check. */
-        return (uint64_t)(((unsigned __int128)hmap__splitmix64(&m->checked.relocate_rng) *
-                           (SAMPLE_BASE + ((unsigned __int128)SAMPLE_PER_SLOT * BUCKET_SLOTS << m->B))) >>
-                          64) == 0;
+    {
+        /* (below 2^62 for every B up to MAX_B) */
+        uint64_t bound = SAMPLE_BASE + ((uint64_t)SAMPLE_PER_SLOT * BUCKET_SLOTS << m->B), draw;
+        hmap__mul128(hmap__splitmix64(&m->checked.relocate_rng), bound, &draw);
+        return draw == 0;
+    }
     case RELOCATE_NEVER:
         break;
     }

@@ -27,10 +27,35 @@ static inline uint64_t hmap__splitmix64(uint64_t *state)
     return z ^ (z >> 31);
 }
 
+/* The full 128-bit product of a and b, from 32-bit halves: for targets
+ * without a 128-bit type (32-bit ones).  Returns the low half, stores the
+ * high one. */
+static inline uint64_t hmap__mul128_halves(uint64_t a, uint64_t b, uint64_t *hi)
+{
+    const uint64_t lo32 = 0xffffffffu;
+    uint64_t ll = (a & lo32) * (b & lo32), hl = (a >> 32) * (b & lo32);
+    uint64_t lh = (a & lo32) * (b >> 32), hh = (a >> 32) * (b >> 32);
+    uint64_t mid = (ll >> 32) + (hl & lo32) + lh; /* cannot overflow */
+    *hi = hh + (hl >> 32) + (mid >> 32);
+    return (mid << 32) | (ll & lo32);
+}
+
+/* The 128-bit product of a and b: the low half, and the high one in *hi. */
+static inline uint64_t hmap__mul128(uint64_t a, uint64_t b, uint64_t *hi)
+{
+#ifdef __SIZEOF_INT128__
+    unsigned __int128 r = (unsigned __int128)a * b;
+    *hi = (uint64_t)(r >> 64);
+    return (uint64_t)r;
+#else
+    return hmap__mul128_halves(a, b, hi);
+#endif
+}
+
 static inline uint64_t hmap__fold_mul(uint64_t a, uint64_t b)
 {
-    unsigned __int128 r = (unsigned __int128)a * b;
-    return (uint64_t)r ^ (uint64_t)(r >> 64);
+    uint64_t hi, lo = hmap__mul128(a, b, &hi);
+    return lo ^ hi;
 }
 
 static inline uint64_t hmap__load64(const void *p)

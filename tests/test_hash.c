@@ -7,9 +7,12 @@
  *    byte is 0 or 1, the values a tag byte could be mistaken for);
  *  - a custom equality that looks at part of the key (keys equal by id);
  *  - the exported hash functions: deterministic for a seed, seed-dependent,
- *    hmap_hash_bytes over every length and alignment.
+ *    hmap_hash_bytes over every length and alignment;
+ *  - the 128-bit product that 32-bit targets compute from 32-bit halves
+ *    equals the compiler's 128-bit one.
  */
 #include "testutil.h"
+#include "hash.h"
 
 #include <string.h>
 
@@ -205,6 +208,33 @@ START_TEST(exported_hashes)
 }
 END_TEST
 
+START_TEST(mul128_from_halves)
+{
+#ifdef __SIZEOF_INT128__
+    static const uint64_t edges[] = {0, 1, 2, 0xffffffffu, 0x100000000ull, UINT64_MAX,
+                                     UINT64_MAX - 1, 0x8000000000000000ull, HASH_K0, HASH_K1};
+    enum { NEDGES = sizeof edges / sizeof *edges };
+    tu_rng r;
+    tu_rng_init(&r, tu_seed());
+    for (int i = 0; i < 100000 + NEDGES * NEDGES; i++) {
+        uint64_t a, b;
+        if (i < NEDGES * NEDGES) {
+            a = edges[i / NEDGES];
+            b = edges[i % NEDGES];
+        } else {
+            a = tu_rng_next(&r);
+            b = tu_rng_next(&r) >> (i % 64);
+        }
+        unsigned __int128 want = (unsigned __int128)a * b;
+        uint64_t hi, lo = hmap__mul128_halves(a, b, &hi);
+        TU_ASSERT(lo == (uint64_t)want && hi == (uint64_t)(want >> 64),
+                  "%#llx * %#llx: halves give %#llx:%#llx", (unsigned long long)a,
+                  (unsigned long long)b, (unsigned long long)hi, (unsigned long long)lo);
+    }
+#endif
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hash");
@@ -217,6 +247,7 @@ int main(void)
     tc = tu_tcase("custom");
     tcase_add_test(tc, custom_equal);
     tcase_add_test(tc, exported_hashes);
+    tcase_add_test(tc, mul128_from_halves);
     suite_add_tcase(s, tc);
 
     return tu_run(s);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <hmap_testing.h>
+#include "hash.h"
 
 /* ---- running ---------------------------------------------------------- */
 
@@ -84,7 +85,9 @@ uint64_t tu_rng_next(tu_rng *r)
 uint64_t tu_rng_below(tu_rng *r, uint64_t n)
 {
     /* Lemire's multiply-shift; the tiny bias is irrelevant here. */
-    return (uint64_t)(((unsigned __int128)tu_rng_next(r) * n) >> 64);
+    uint64_t below;
+    hmap__mul128(tu_rng_next(r), n, &below);
+    return below;
 }
 
 /* ---- reference model ----------------------------------------------------- */

@@ -5,7 +5,9 @@
 #   build-clang/  clang, -Werror: all suites
 #   build-asan/   gcc, AddressSanitizer + UndefinedBehaviorSanitizer
 #   build-tsan/   gcc, ThreadSanitizer
-# then checks packaging (meson install + pkg-config, meson subproject).
+# then builds and runs the core on a 32-bit target (gcc/clang -m32, with and
+# without ASan+UBSan) and checks packaging (meson install + pkg-config,
+# meson subproject).
 # Exits non-zero on the first failing build or suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +38,8 @@ for spec in "${builds[@]}"; do
     meson test -C "$dir" --print-errorlogs --num-processes 2 | tee "$dir/meson-test.out"
     passed=$((passed + $(awk '/^Ok:/ { print $2 }' "$dir/meson-test.out")))
 done
+echo "==== 32-bit core"
+bash tools/check-32bit.sh
 echo "==== packaging"
 bash tools/check-packaging.sh
 echo "==== consumer recipe"
