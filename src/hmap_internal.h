@@ -110,7 +110,9 @@ enum {
     BUCKET_SLOTS = 8,
     TAG_EMPTY = 0,
     TAG_MIN = 1,
-    MAX_B = 56,            /* 2^56 buckets: far beyond any real allocation */
+    /* 2^56 buckets, far beyond any real allocation; 2^28 where size_t has
+     * 32 bits, so that 13 * 2^(B-1), the load limit, still fits in it */
+    MAX_B = sizeof(size_t) >= 8 ? 56 : 28,
     MAX_ALIGN = 4096,
 };
 

@@ -3,14 +3,17 @@
  * checked runtime's libraries are not installed: a standalone program
  * that the test script builds with the core's sources alone and runs.
  *
- * It covers what depends on the word size: the 128-bit products built from
- * 32-bit halves (hashing), iteration runs of four buckets (a 32-bit
- * iterator mask) with hmap_iter_del, iteration in the middle of growths,
- * C-string keys with split bits, sets, large keys, and hmap_verify
+ * It covers what depends on the word size: the hash, whose 128-bit products
+ * come from 32-bit halves there (it must give the values a 64-bit build
+ * gives: the script runs this program on both), absurd size hints,
+ * iteration runs of four buckets (a 32-bit iterator mask) with
+ * hmap_iter_del, also in the middle of growths and in a long overflow
+ * chain, C-string keys with split bits, sets, large keys, and hmap_verify
  * throughout.  Exits 1 with a message on the first failure.
  */
 #include <hmap.h>
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +33,41 @@ static uint64_t mix(uint64_t x)
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
     return x ^ (x >> 31);
+}
+
+/* hmap_hash_bytes with seed HASH_K0, as a 64-bit build computes it. */
+static void hash_known_answers(void)
+{
+    static const struct {
+        const char *in;
+        uint64_t hash;
+    } answers[] = {
+        { "", 0x663d77f15ed23a61ull },
+        { "a", 0x7d2effcab82f13a6ull },
+        { "hello, world", 0x4319854c37a126b9ull },
+        { "0123456789abcdef", 0xbcadc4ebfe2aff2aull },
+        { "a string that is longer than thirty-two bytes in all", 0x7cbeb425ce00068bull },
+    };
+    for (size_t i = 0; i < sizeof answers / sizeof *answers; i++)
+        CHECK(hmap_hash_bytes(answers[i].in, strlen(answers[i].in), 0x9e3779b97f4a7c15ull) ==
+              answers[i].hash);
+}
+
+/* Hints no memory can hold: refused (EINVAL or ENOMEM) or capped, never an
+ * overflow. */
+static void absurd_hints(void)
+{
+    static const size_t hints[] = { SIZE_MAX, SIZE_MAX / 2, SIZE_MAX / 13, (size_t)1 << 31 };
+    for (size_t i = 0; i < sizeof hints / sizeof *hints; i++) {
+        errno = 0;
+        hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), hints[i]);
+        CHECK(m || errno == EINVAL || errno == ENOMEM);
+        if (m) {
+            uint64_t k = 1;
+            CHECK(hmap_set(m, &k, &k) == 0 && hmap_verify(m));
+            hmap_free(m);
+        }
+    }
 }
 
 /* Iterates m (keys mix(i) for i below n, with value i), checks that every
@@ -57,6 +95,38 @@ static size_t iterate_u64(hmap *m, size_t n, unsigned char *live, bool del)
         CHECK(seen[i] || !live[i]);
     free(seen);
     return count;
+}
+
+/* A third of the keys share one hash value: a long overflow chain among
+ * ordinary buckets. */
+static uint64_t one_chain_hash(const void *key, uint64_t seed)
+{
+    uint64_t k;
+    memcpy(&k, key, sizeof k);
+    return k % 3 == 0 ? 0x5555 : mix(k ^ seed);
+}
+
+/* Iterations with hmap_iter_del in maps of every size up to 1500 entries
+ * (every stage of several growths), with or without the long chain. */
+static void iter_del_while_growing(hmap_hash_fn hash)
+{
+    for (size_t n = 1; n <= 1500; n += 7) {
+        hmap_type t = HMAP_TYPE(uint64_t, uint64_t);
+        t.hash = hash;
+        hmap *m = hmap_new(&t, 0);
+        unsigned char *live = calloc(n, 1);
+        CHECK(m && live);
+        for (uint64_t i = 0; i < n; i++) {
+            uint64_t k = mix(i);
+            CHECK(hmap_set(m, &k, &i) == 0);
+            live[i] = 1;
+        }
+        CHECK(iterate_u64(m, n, live, true) == n);
+        CHECK(hmap_verify(m) && hmap_len(m) == n - n / 2);
+        CHECK(iterate_u64(m, n, live, false) == n - n / 2);
+        free(live);
+        hmap_free(m);
+    }
 }
 
 static void u64_map(size_t n)
@@ -148,7 +218,12 @@ static void set_of_big_keys(size_t n)
 
 int main(void)
 {
-    CHECK(sizeof(void *) == 4 || getenv("HMAP_CORE32_ANY_TARGET"));
+    const char *any = getenv("HMAP_CORE32_ANY_TARGET");
+    CHECK(sizeof(void *) == 4 || (any && *any));
+    hash_known_answers();
+    absurd_hints();
+    iter_del_while_growing(NULL);
+    iter_del_while_growing(one_chain_hash);
     u64_map(200000);
     cstr_map(50000);
     set_of_big_keys(5000);
