@@ -518,7 +518,7 @@ static void retire_evacuated(struct hmap *m)
 /* What a write gives back, once it no longer reads its key: the pages of
  * the old buckets it evacuated, a step of a retiring array, the arrays it
  * emptied. */
-static __attribute__((noinline, cold)) void give_back(struct hmap *m)
+static __attribute__((noinline)) void give_back(struct hmap *m)
 {
     if (m->old)
         release_evacuated(m);
@@ -528,7 +528,8 @@ static __attribute__((noinline, cold)) void give_back(struct hmap *m)
         retire_evacuated(m);
 }
 
-/* Most writes have nothing to give back, and pay only for the test. */
+/* Most writes have nothing to give back (all but those during a growth and
+ * a few after it), and pay only for the test. */
 HMAP_INLINE void end_of_write(struct hmap *m)
 {
     if (HMAP_UNLIKELY(m->old || m->retiring || m->evacuated[0]))

@@ -154,7 +154,7 @@ static inline bool hmap__iter_next_inline(hmap_iter *it)
     uintptr_t pending = it->hmap__private[0];
     if (!pending)
         return (hmap_iter_next)(it);
-    uintptr_t first = HMAP__INT_CAST(uintptr_t, __builtin_ctzl(HMAP__INT_CAST(unsigned long, pending)));
+    uintptr_t first = HMAP__INT_CAST(uintptr_t, __builtin_ctzll(pending));
     uintptr_t slot = (first + it->hmap__private[5]) & 7u;
     it->hmap__private[0] = pending & (pending - 1);
     char *key = HMAP__PTR_CAST(char *, it->hmap__private[1]) + (first >> 3) * it->hmap__private[4] +

@@ -58,13 +58,17 @@ static char *chain_at(const struct hmap *m, size_t idx)
  * picks it up late, so a large map's iteration would wait on every
  * bucket.  Fetching the next run while this one is walked keeps it
  * streaming. */
-static void prefetch_buckets(const struct hmap *m, size_t idx, size_t n)
+static void prefetch_span(const char *b, size_t bytes)
 {
-    const char *b = bucket_at(m->buckets, idx, m->layout.bucket_size);
-    const char *end = b + n * m->layout.bucket_size;
+    const char *end = b + bytes;
     for (; b < end; b += 64)
         __builtin_prefetch(b);
     __builtin_prefetch(end - 1);
+}
+
+static void prefetch_buckets(const struct hmap *m, size_t idx, size_t n)
+{
+    prefetch_span(bucket_at(m->buckets, idx, m->layout.bucket_size), n * m->layout.bucket_size);
 }
 
 /* The live slots of bucket b, as a byte of the inline step's mask: bit i
@@ -143,7 +147,9 @@ static bool next_run(struct iter_state *s)
             continue;
         }
         s->steps++;
-        prefetch_buckets(m, (idx + ITER_RUN) & (s->nbuckets - 1), 1);
+        char *ahead = chain_at(m, (idx + ITER_RUN) & (s->nbuckets - 1));
+        if (ahead)
+            prefetch_span(ahead, m->layout.bucket_size);
         s->chain = chain_at(m, idx);
         if (s->chain && walk_one(s, s->chain))
             return true;
@@ -151,7 +157,7 @@ static bool next_run(struct iter_state *s)
 }
 
 /* The out-of-line step: what the inline one in hmap.h does, after moving
- * to the next bucket when the current one is used up.  (The parentheses
+ * to the next run when the current one is used up.  (The parentheses
  * keep hmap.h's macro of the same name from applying.) */
 bool (hmap_iter_next)(hmap_iter *it)
 {
