@@ -883,9 +883,12 @@ bool hmap_del(hmap *m, const void *key)
     uint64_t h = hmap__key_hash(m, key);
     /* Growth work is optional for a delete: if it runs out of memory the
      * delete still happens, in whichever bucket holds the key. */
-    if (m->old)
+    if (m->old) {
+        __builtin_prefetch(home_bucket(m, h, NULL)); /* as insert does */
         (void)grow_work(m, (enum key_kind)m->kind);
+    }
     char *b = home_bucket(m, h, NULL);
+    prefetch_entries(b);
     int i = find_in_chain(m, &b, key, tag_of(h), (enum key_kind)m->kind);
     if (i >= 0)
         hmap__delete_slot(m, b, (unsigned)i);
