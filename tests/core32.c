@@ -97,6 +97,14 @@ static size_t iterate_u64(hmap *m, size_t n, unsigned char *live, bool del)
     return count;
 }
 
+/* Inserts key mix(i) with value i and marks it live. */
+static void put_u64(hmap *m, uint64_t i, unsigned char *live)
+{
+    uint64_t k = mix(i);
+    CHECK(hmap_set(m, &k, &i) == 0);
+    live[i] = 1;
+}
+
 /* A third of the keys share one hash value: a long overflow chain among
  * ordinary buckets. */
 static uint64_t one_chain_hash(const void *key, uint64_t seed)
@@ -116,11 +124,8 @@ static void iter_del_while_growing(hmap_hash_fn hash)
         hmap *m = hmap_new(&t, 0);
         unsigned char *live = calloc(n, 1);
         CHECK(m && live);
-        for (uint64_t i = 0; i < n; i++) {
-            uint64_t k = mix(i);
-            CHECK(hmap_set(m, &k, &i) == 0);
-            live[i] = 1;
-        }
+        for (uint64_t i = 0; i < n; i++)
+            put_u64(m, i, live);
         CHECK(iterate_u64(m, n, live, true) == n);
         CHECK(hmap_verify(m) && hmap_len(m) == n - n / 2);
         CHECK(iterate_u64(m, n, live, false) == n - n / 2);
@@ -135,9 +140,7 @@ static void u64_map(size_t n)
     unsigned char *live = calloc(n, 1);
     CHECK(m && live);
     for (uint64_t i = 0; i < n; i++) {
-        uint64_t k = mix(i);
-        CHECK(hmap_set(m, &k, &i) == 0);
-        live[i] = 1;
+        put_u64(m, i, live);
         /* iterations that start at every stage of the first growths */
         if (i < 3000)
             CHECK(iterate_u64(m, i + 1, live, false) == i + 1);
