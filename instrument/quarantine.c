@@ -498,7 +498,15 @@ static void poison_bytes(void *p, size_t n)
 {
     if (!p || n == 0)
         return;
-    memset(p, POISON_BYTE, n);
+    /* Most keys and values are 4, 8 or 16 bytes: stores of a constant
+     * size compile inline, where a call to memset would cost more than the
+     * store. */
+    switch (n) {
+    case 4: memset(p, POISON_BYTE, 4); break;
+    case 8: memset(p, POISON_BYTE, 8); break;
+    case 16: memset(p, POISON_BYTE, 16); break;
+    default: memset(p, POISON_BYTE, n); break;
+    }
 #if HMAP_ASAN
     char *lo;
     size_t len;
