@@ -668,12 +668,10 @@ static bool relocation_due(struct hmap *m)
     switch (hmap__opts.relocate) {
     case RELOCATE_ALWAYS:
         return true;
-    case RELOCATE_SAMPLED:
+    case RELOCATE_SAMPLED: {
         /* A uniform draw below SAMPLE_BASE + SAMPLE_PER_SLOT * slots, by
          * multiplication (Lemire): a division would cost more than the rest
-         * of the check. */
-    {
-        /* (below 2^62 for every B up to MAX_B) */
+         * of the check.  (The bound is below 2^62 for every B up to MAX_B.) */
         uint64_t bound = SAMPLE_BASE + ((uint64_t)SAMPLE_PER_SLOT * BUCKET_SLOTS << m->B), draw;
         hmap__mul128(hmap__splitmix64(&m->checked.relocate_rng), bound, &draw);
         return draw == 0;
