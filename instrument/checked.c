@@ -622,12 +622,21 @@ static _Noreturn void report_iteration_write(const struct hmap *m, const struct 
                 wsite, "concurrent write", detail_line, wsite);
 }
 
+/* Whether a checked iteration is still under way, so that a write since
+ * it began is a write during it.  One that reached its end is over: the
+ * map may be written again, and the finished iterator only answers "no
+ * more entries". */
+static bool iterating(const struct iter_state *s)
+{
+    return s->site && s->m;
+}
+
 /* One step, inside the read's window: the modification count is compared
  * before the core touches the buckets, which a write may have retired. */
 static bool iteration_step(hmap_iter *it, const struct hmap *m, const struct hmap__site *site)
 {
     struct iter_state *s = hmap__iter_state(it);
-    if (s->site && HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.modcount) != s->modcount))
+    if (iterating(s) && HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.modcount) != s->modcount))
         report_iteration_write(m, s, hmap__thread_self(), site);
     return hmap_iter_next(it);
 }
@@ -653,8 +662,12 @@ void hmap__checked_iter_del(hmap_iter *it, const struct hmap__site *site)
     if (!m)
         return;
     validate(m, WRITE, site);
+    /* A finished iterator, or one whose entry is already gone, has nothing
+     * to delete: that is no write, for this iteration or any other. */
+    if (!s->m || !it->key)
+        return;
     struct hmap_thread *t = this_thread();
-    if (s->site && HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.modcount) != s->modcount))
+    if (iterating(s) && HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.modcount) != s->modcount))
         report_iteration_write(m, s, t, site);
     WRITE_OP(m, site, hmap_iter_del(it));
     /* The one write an iteration allows: it expects it. */
