@@ -22,12 +22,10 @@ uint64_t hmap_hash_bytes(const void *p, size_t n, uint64_t seed)
 
 uint64_t hmap_hash_cstr(const void *key, uint64_t seed)
 {
-    const char *s = *(const char *const *)key;
-    return hmap__hash_bytes(s, strlen(s), seed);
+    return hmap__hash_cstr(key, seed);
 }
 
 bool hmap_equal_cstr(const void *a, const void *b)
 {
-    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-    return x == y || strcmp(x, y) == 0;
+    return hmap__equal_cstr(a, b);
 }

@@ -116,4 +116,18 @@ static inline uint64_t hmap__hash_bytes(const void *p, size_t n, uint64_t seed)
     return hmap__fold_mul(HASH_K2 ^ n, hmap__fold_mul(a ^ HASH_K1, b ^ seed));
 }
 
+/* hmap_hash_cstr and hmap_equal_cstr: a key is a const char *, and its
+ * string is what counts. */
+static inline uint64_t hmap__hash_cstr(const void *key, uint64_t seed)
+{
+    const char *s = *(const char *const *)key;
+    return hmap__hash_bytes(s, strlen(s), seed);
+}
+
+static inline bool hmap__equal_cstr(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    return x == y || strcmp(x, y) == 0;
+}
+
 #endif

@@ -105,10 +105,8 @@ HMAP_INLINE uint64_t key_hash(const struct hmap *m, const void *key, enum key_ki
         return hmap__hash_u64(hmap__load64(key), m->hash0);
     case KIND_U32:
         return hmap__hash_u64(hmap__load32(key), m->hash0);
-    case KIND_CSTR: {
-        const char *s = *(const char *const *)key;
-        return hmap__hash_bytes(s, strlen(s), m->hash0);
-    }
+    case KIND_CSTR:
+        return hmap__hash_cstr(key, m->hash0);
     case KIND_GENERIC:
         break;
     }
@@ -125,10 +123,8 @@ HMAP_INLINE bool key_equal(const struct hmap *m, const void *stored, const void 
         return hmap__load64(stored) == hmap__load64(key);
     case KIND_U32:
         return hmap__load32(stored) == hmap__load32(key);
-    case KIND_CSTR: {
-        const char *x = *(const char *const *)key, *y = *(const char *const *)stored;
-        return x == y || strcmp(x, y) == 0;
-    }
+    case KIND_CSTR:
+        return hmap__equal_cstr(key, stored);
     case KIND_GENERIC:
         break;
     }
