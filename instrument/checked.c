@@ -53,8 +53,8 @@ enum { OTHER_STACK_TIMEOUT_MS = 1000 };
  * 1 / (SAMPLE_BASE + SAMPLE_PER_SLOT * slots), slots being the capacity of
  * the bucket array (8 per bucket).  A relocation costs a fixed part (mmap,
  * mprotect and madvise of the arrays, an unwind of the retiring stack:
- * about 8 us here) plus 25-40 ns per entry of a full map
- * (build/tools/hmap-relocate-cost); it walks and remaps every bucket, so a
+ * about 6 us here) plus 15-25 ns per entry of a full map at 1K-100K
+ * entries (build/tools/hmap-relocate-cost); it walks and remaps every bucket, so a
  * map emptied by deletions costs as much as a full one, which is why the
  * rate follows the capacity and not the count.  This keeps the expected
  * cost of relocation at a few nanoseconds per write at any size - the
