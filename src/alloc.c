@@ -34,6 +34,18 @@ long hmap_testing_alloc_count(void)
     return __atomic_load_n(&alloc_count, __ATOMIC_RELAXED);
 }
 
+static bool no_growth_in_place; /* relaxed atomic */
+
+void hmap_testing_grow_in_place(bool allowed)
+{
+    __atomic_store_n(&no_growth_in_place, !allowed, __ATOMIC_RELAXED);
+}
+
+bool hmap__growth_in_place_allowed(void)
+{
+    return !__atomic_load_n(&no_growth_in_place, __ATOMIC_RELAXED);
+}
+
 static bool injected_failure(void)
 {
     long n = __atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED);
@@ -86,6 +98,60 @@ void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align)
         return NULL;
     }
     return memset(p, 0, bytes);
+}
+
+/* Address space for an array that grows in place (hmap.c, "growing in
+ * place"): *reserved bytes that nothing else will be mapped into, of which
+ * the first `bytes` are usable now and hmap__extend makes more usable later.
+ * The rest costs no memory: it is mapped inaccessible and not committed.
+ * Sets *reserved to what it could reserve (at least bytes). */
+void *hmap__reserve(size_t bytes, size_t *reserved)
+{
+    if (injected_failure()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t reserve = *reserved;
+    void *p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED && reserve > bytes) {
+        /* address space is short (ulimit -v): no room
+         * to grow in place then, but the array itself may still fit */
+        reserve = bytes;
+        p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    }
+    if (p == MAP_FAILED) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (!hmap__extend(p, 0, bytes, false)) {
+        munmap(p, reserve);
+        errno = ENOMEM;
+        return NULL;
+    }
+    *reserved = reserve;
+    return p;
+}
+
+static size_t page_up(size_t x)
+{
+    size_t page = hmap__page_size();
+    return (x + page - 1) & ~(page - 1);
+}
+
+/* Makes bytes [from, to) of a reservation usable (they read as zeros).
+ * The page holding `from` already is, unless from is 0.  `counted`: this
+ * is an allocation of its own, which the tests may make fail. */
+bool hmap__extend(void *base, size_t from, size_t to, bool counted)
+{
+    if (counted && injected_failure())
+        return false;
+    size_t lo = page_up(from), hi = page_up(to);
+    return hi <= lo || mprotect((char *)base + lo, hi - lo, PROT_READ | PROT_WRITE) == 0;
+}
+
+void hmap__unreserve(void *p, size_t reserve)
+{
+    munmap(p, reserve);
 }
 
 void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align)

@@ -146,11 +146,25 @@ bool hmap__key_equal(const struct hmap *m, const void *a, const void *b)
 /* ---- bucket arrays -------------------------------------------------- */
 
 /* Buckets start 16-byte aligned at least (allocations are), so a bucket's
- * tags and overflow link never straddle a cache line. */
-static size_t array_header_size(const struct hmap *m)
+ * tags and overflow link never straddle a cache line.  A reservation's
+ * header has room for a second struct hmap_array, the view of its lower
+ * half that serves as `old` while it grows in place. */
+static size_t array_header_size(const struct hmap *m, bool reservation)
 {
     size_t a = m->layout.bucket_align > 64 ? m->layout.bucket_align : 64;
-    return align_up(sizeof(struct hmap_array), a);
+    return align_up((reservation ? 2 : 1) * sizeof(struct hmap_array), a);
+}
+
+HMAP_INLINE struct hmap_array *in_place_view(struct hmap_array *a)
+{
+    return a + 1;
+}
+
+/* A view owns no memory: it is the lower half of the array growing in
+ * place, seen as the old array. */
+HMAP_INLINE bool is_view(const struct hmap_array *a)
+{
+    return a->bytes == 0;
 }
 
 /* Go preallocates 1/16 of the bucket count as overflow buckets once the
@@ -160,16 +174,60 @@ static size_t preallocated_overflow(unsigned B)
     return B >= 4 ? ((size_t)1 << B) >> 4 : 0;
 }
 
-/* The size of an array of 2^B buckets, or 0 if it cannot exist. */
-static size_t array_bytes(const struct hmap *m, unsigned B)
+/* The size of an array of 2^B buckets, or 0 if it cannot exist.  A
+ * reservation has no overflow pool of its own after its buckets (doubling
+ * in place puts new buckets there); its overflow buckets come in chunks. */
+static size_t array_bytes(const struct hmap *m, unsigned B, bool reservation)
 {
     if (B > MAX_B)
         return 0;
-    size_t n = ((size_t)1 << B) + preallocated_overflow(B);
+    size_t n = ((size_t)1 << B) + (reservation ? 0 : preallocated_overflow(B));
     size_t bs = m->layout.bucket_size;
-    if (n > (PTRDIFF_MAX - array_header_size(m)) / bs)
+    size_t header = array_header_size(m, reservation);
+    if (n > (PTRDIFF_MAX - header) / bs)
         return 0;
-    return array_header_size(m) + n * bs;
+    return header + n * bs;
+}
+
+/* ---- growing in place ------------------------------------------------
+ *
+ * A plain map's large array is an address-space reservation with room to
+ * double IN_PLACE_DOUBLINGS times.  Doubling it then makes the next half
+ * usable and splits each old bucket i between buckets i and i + 2^(B-1) of
+ * the same memory: only the new half is fresh memory, where a copying
+ * growth allocates (and the kernel zeroes and faults in) the whole new
+ * array, and keeps the old one until the growth ends.  The page faults of
+ * a growth halve, and so does its peak memory.  Where a fault is costly
+ * (a virtual machine's faults take microseconds each) most of an insertion's
+ * time went there.  Once the reservation is used up, the next growth copies
+ * into a new one.  Checked maps always copy: their retired arrays are what
+ * catches a stale pointer.
+ *
+ * Splitting in place moves the entries bound for the upper bucket out and
+ * packs the others towards the front of their chain, which returns the
+ * overflow buckets left empty to the array's free list; lookups, insertion
+ * and iteration see the lower half as the old array through a view (a
+ * second struct hmap_array in the reservation's header) and need no other
+ * change. */
+enum { IN_PLACE_DOUBLINGS = 4 };
+#define IN_PLACE_MIN ((size_t)256 << 10)
+
+static bool may_reserve(const struct hmap *m, size_t bytes)
+{
+    return sizeof(void *) >= 8 && !m->hooks && bytes >= IN_PLACE_MIN &&
+           hmap__growth_in_place_allowed();
+}
+
+/* The address space to reserve for an array of 2^B buckets: room for
+ * IN_PLACE_DOUBLINGS doublings, fewer if the numbers run out. */
+static size_t reservation_bytes(const struct hmap *m, unsigned B)
+{
+    for (unsigned up = IN_PLACE_DOUBLINGS; up > 0; up--) {
+        size_t r = array_bytes(m, B + up, true);
+        if (r)
+            return r;
+    }
+    return array_bytes(m, B, true);
 }
 
 static void *alloc_zeroed(const struct hmap *m, size_t bytes)
@@ -181,10 +239,18 @@ static void *alloc_zeroed(const struct hmap *m, size_t bytes)
 
 static struct hmap_array *array_new(struct hmap *m, unsigned B)
 {
-    size_t bytes = array_bytes(m, B);
+    size_t bytes = array_bytes(m, B, false);
     if (bytes == 0)
         return NULL;
-    char *mem = alloc_zeroed(m, bytes);
+    size_t reserved = 0;
+    char *mem;
+    if (may_reserve(m, bytes)) {
+        bytes = array_bytes(m, B, true);
+        reserved = reservation_bytes(m, B);
+        mem = hmap__reserve(bytes, &reserved);
+    } else {
+        mem = alloc_zeroed(m, bytes);
+    }
     if (!mem)
         return NULL;
     struct hmap_array *a = (struct hmap_array *)(void *)mem;
@@ -193,9 +259,12 @@ static struct hmap_array *array_new(struct hmap *m, unsigned B)
     a->owner = m;
     a->nbuckets = (size_t)1 << B;
     a->bytes = bytes;
-    a->first = mem + array_header_size(m);
-    a->pool_next = a->first + a->nbuckets * m->layout.bucket_size;
-    a->pool_end = mem + bytes;
+    a->reserved = reserved;
+    a->first = mem + array_header_size(m, reserved != 0);
+    if (!reserved) {
+        a->pool_next = a->first + a->nbuckets * m->layout.bucket_size;
+        a->pool_end = mem + bytes;
+    }
     return a;
 }
 
@@ -210,7 +279,10 @@ static void array_free(const struct hmap *m, struct hmap_array *a)
         hmap__free_zeroed_aligned(c, c->bytes, align);
         c = next;
     }
-    hmap__free_zeroed_aligned(a, a->bytes, align);
+    if (a->reserved)
+        hmap__unreserve(a, a->reserved);
+    else
+        hmap__free_zeroed_aligned(a, a->bytes, align);
 }
 
 /* Arrays from this size on give their pages back in steps of RELEASE_STEP,
@@ -282,7 +354,7 @@ static void finish_retiring(struct hmap *m)
 
 static void array_retire(struct hmap *m, struct hmap_array *a)
 {
-    if (!a)
+    if (!a || is_view(a))
         return;
     if (m->hooks) {
         m->hooks->array_retire(m, a);
@@ -294,12 +366,21 @@ static void array_retire(struct hmap *m, struct hmap_array *a)
     }
 }
 
+/* The array whose overflow buckets a chain of `a` takes: a view's are its
+ * whole array's. */
+HMAP_INLINE struct hmap_array *overflow_owner(struct hmap *m, struct hmap_array *a)
+{
+    return is_view(a) ? m->buckets : a;
+}
+
 /* Makes sure `a` can hand out n overflow buckets without allocating. */
 static bool reserve_overflow(struct hmap *m, struct hmap_array *a, size_t n)
 {
     size_t bs = m->layout.bucket_size;
-    if ((size_t)(a->pool_end - a->pool_next) >= n * bs)
+    a = overflow_owner(m, a);
+    if (a->nfree_ovf >= n || (size_t)(a->pool_end - a->pool_next) >= (n - a->nfree_ovf) * bs)
         return true;
+    n -= a->nfree_ovf;
     size_t want = a->nbuckets >> 4;
     if (want < 8)
         want = 8;
@@ -322,10 +403,31 @@ static bool reserve_overflow(struct hmap *m, struct hmap_array *a, size_t n)
 
 static char *take_overflow(struct hmap *m, struct hmap_array *a)
 {
-    char *b = a->pool_next;
-    a->pool_next += m->layout.bucket_size;
+    a = overflow_owner(m, a);
     a->noverflow++;
+    char *b = a->free_ovf;
+    if (b) {
+        a->free_ovf = *bucket_overflow(m, b);
+        a->nfree_ovf--;
+        *bucket_overflow(m, b) = NULL;
+        return b;
+    }
+    b = a->pool_next;
+    a->pool_next += m->layout.bucket_size;
     return b;
+}
+
+/* Gives the (empty) overflow buckets from b on back to a's free list. */
+static void free_overflow_chain(struct hmap *m, struct hmap_array *a, char *b)
+{
+    while (b) {
+        char *next = *bucket_overflow(m, b);
+        *bucket_overflow(m, b) = a->free_ovf;
+        a->free_ovf = b;
+        a->nfree_ovf++;
+        a->noverflow--;
+        b = next;
+    }
 }
 
 /* ---- growth --------------------------------------------------------- */
@@ -355,8 +457,44 @@ static unsigned buckets_for_hint(size_t hint)
     return B;
 }
 
+static bool can_grow_in_place(const struct hmap *m)
+{
+    const struct hmap_array *a = m->buckets;
+    size_t header = (size_t)(a->first - (const char *)a);
+    return a->reserved && (a->reserved - header) / 2 >= a->nbuckets * m->layout.bucket_size &&
+           hmap__growth_in_place_allowed();
+}
+
+/* Doubles the array in place: its next half becomes usable, and its lower
+ * half, seen through the view, is the old array of the growth. */
+static int grow_in_place(struct hmap *m)
+{
+    struct hmap_array *a = m->buckets;
+    size_t grown = a->bytes + a->nbuckets * m->layout.bucket_size;
+    if (!hmap__extend(a, a->bytes, grown, true))
+        return ENOMEM;
+    struct hmap_array *view = in_place_view(a);
+    memset(view, 0, sizeof *view);
+    view->magic = HMAP_ARRAY_MAGIC;
+    view->generation = a->generation;
+    view->owner = m;
+    view->nbuckets = a->nbuckets;
+    view->first = a->first;
+    a->bytes = grown;
+    a->nbuckets *= 2;
+    a->generation = ++m->generation;
+    m->old = view;
+    m->B++;
+    m->nevacuate = 0;
+    m->growing_same_size = 0;
+    m->no_same_size_grow = 0;
+    return 0;
+}
+
 static int start_growth(struct hmap *m, bool same_size)
 {
+    if (!same_size && can_grow_in_place(m))
+        return grow_in_place(m);
     unsigned B = same_size ? m->B : m->B + 1u;
     struct hmap_array *a = array_new(m, B);
     if (!a)
@@ -403,7 +541,21 @@ HMAP_INLINE void zero_small(void *dst, size_t n)
     }
 }
 
-/* Appends an entry (key and value, copied together: they are adjacent). */
+/* Fills slot i of bucket b with an entry (key and value, copied together:
+ * they are adjacent). */
+HMAP_INLINE void place_entry(struct hmap *m, char *b, unsigned i, uint8_t tag, uint8_t split,
+                             const char *entry)
+{
+    b[i] = (char)tag;
+    if (m->layout.split_off)
+        bucket_split(m, b)[i] = split;
+    char *to = bucket_key(m, b, i);
+    copy_small(to, entry, m->layout.entry_size);
+    if (HMAP_UNLIKELY(entry == m->followed))
+        m->followed = to;
+}
+
+/* Appends an entry to a destination chain, extending it as needed. */
 static void evac_append(struct hmap *m, struct evac_dest *d, uint8_t tag, uint8_t split,
                         const char *entry)
 {
@@ -413,21 +565,99 @@ static void evac_append(struct hmap *m, struct evac_dest *d, uint8_t tag, uint8_
         d->b = nb;
         d->i = 0;
     }
-    d->b[d->i] = (char)tag;
-    if (m->layout.split_off)
-        bucket_split(m, d->b)[d->i] = split;
-    char *to = bucket_key(m, d->b, d->i);
-    copy_small(to, entry, m->layout.entry_size);
-    if (HMAP_UNLIKELY(entry == m->followed))
-        m->followed = to;
+    place_entry(m, d->b, d->i, tag, split, entry);
     d->i++;
+}
+
+/* The bucket an entry of old bucket `oi` goes to in a doubling: 0 for the
+ * lower (oi), 1 for the upper (oi + 2^(B-1)).  Updates its split byte for
+ * the new array of 2^B buckets, hashing the key again only where the split
+ * bits cannot tell (no split bits kept, or they have run out). */
+HMAP_INLINE unsigned doubling_half(struct hmap *m, char *key, uint8_t *split, size_t oldn,
+                                   enum key_kind kind)
+{
+    if (m->layout.split_off && *split >= 2) {
+        unsigned to = *split & 1;
+        *split >>= 1;
+        return to;
+    }
+    uint64_t h = key_hash(m, key, kind);
+    *split = split_of(h, m->B);
+    return (h & oldn) != 0;
+}
+
+static bool chain_holds(const struct hmap *m, char *head, const void *p)
+{
+    for (char *b = head; b; b = *bucket_overflow(m, b))
+        if ((const char *)p >= b && (const char *)p < b + m->layout.bucket_size)
+            return true;
+    return false;
+}
+
+/* Splits old bucket `nevacuate` of a growth in place: the entries bound
+ * for the upper bucket move there, the others are packed towards the front
+ * of the chain, and the overflow buckets emptied go back to the free list.
+ * The packing is skipped for a chain that holds the write's key argument,
+ * which must stay readable until the write ends. */
+HMAP_INLINE int evacuate_in_place(struct hmap *m, enum key_kind kind, const void *write_key)
+{
+    struct hmap_array *a = m->buckets;
+    uint32_t bs = m->layout.bucket_size;
+    size_t oi = m->nevacuate, oldn = m->old->nbuckets;
+    char *head = bucket_at(a, oi, bs);
+
+    size_t chain = 1;
+    for (char *b = *bucket_overflow(m, head); b; b = *bucket_overflow(m, b))
+        chain++;
+    if (!reserve_overflow(m, a, chain - 1))
+        return ENOMEM;
+    bool pack = chain > 1 && !chain_holds(m, head, write_key);
+
+    struct evac_dest up = { bucket_at(a, oi + oldn, bs), 0 };
+    struct evac_dest low = { head, 0 }; /* where the next entry that stays goes */
+    char *low_prev = NULL;
+    for (char *b = head; b; b = *bucket_overflow(m, b)) {
+        for (unsigned i = 0; i < BUCKET_SLOTS; i++) {
+            uint8_t tag = (uint8_t)b[i];
+            if (tag == TAG_EMPTY)
+                continue;
+            char *key = bucket_key(m, b, i);
+            uint8_t split = m->layout.split_off ? bucket_split(m, b)[i] : 0;
+            if (doubling_half(m, key, &split, oldn, kind)) {
+                evac_append(m, &up, tag, split, key);
+                b[i] = (char)TAG_EMPTY;
+                continue;
+            }
+            if (!pack || (low.b == b && low.i == i)) {
+                if (m->layout.split_off)
+                    bucket_split(m, b)[i] = split;
+            } else {
+                place_entry(m, low.b, low.i, tag, split, key);
+                b[i] = (char)TAG_EMPTY;
+            }
+            if (pack && ++low.i == BUCKET_SLOTS) {
+                low_prev = low.b;
+                low.b = *bucket_overflow(m, low.b);
+                low.i = 0;
+            }
+        }
+    }
+    if (pack) {
+        char *last = low.i == 0 && low_prev ? low_prev : low.b;
+        free_overflow_chain(m, a, *bucket_overflow(m, last));
+        *bucket_overflow(m, last) = NULL;
+    }
+    m->nevacuate = oi + 1;
+    return 0;
 }
 
 /* Moves old bucket `nevacuate` (with its chain) to the new array.  The
  * overflow buckets it may need are reserved first, so that running out of
  * memory leaves the bucket untouched rather than half moved. */
-HMAP_INLINE int evacuate_next(struct hmap *m, enum key_kind kind)
+HMAP_INLINE int evacuate_next(struct hmap *m, enum key_kind kind, const void *write_key)
 {
+    if (is_view(m->old))
+        return evacuate_in_place(m, kind, write_key);
     struct hmap_array *old = m->old;
     uint32_t bs = m->layout.bucket_size;
     size_t oi = m->nevacuate, oldn = old->nbuckets;
@@ -495,6 +725,8 @@ static void finish_growth(struct hmap *m)
     struct hmap_array *old = m->old;
     m->old = NULL;
     m->nevacuate = 0;
+    if (is_view(old))
+        return; /* grown in place: nothing to retire */
     if (m->growing_same_size && too_many_overflow(m->buckets->noverflow, m->B))
         m->no_same_size_grow = 1;
     if (m->evacuated[1])
@@ -536,10 +768,10 @@ HMAP_INLINE void end_of_write(struct hmap *m)
  * buckets.  Two per write finish the growth before the new array can
  * fill up, since a growth starts with 6.5 entries per old bucket and the
  * new array has room for 13. */
-HMAP_INLINE int grow_work(struct hmap *m, enum key_kind kind)
+HMAP_INLINE int grow_work(struct hmap *m, enum key_kind kind, const void *write_key)
 {
     for (int n = 0; n < 2; n++) {
-        int err = evacuate_next(m, kind);
+        int err = evacuate_next(m, kind, write_key);
         if (err)
             return err;
         if (m->nevacuate == m->old->nbuckets) {
@@ -554,28 +786,29 @@ HMAP_INLINE int grow_work(struct hmap *m, enum key_kind kind)
  * kind: most writes do none, and with the work inlined every insertion
  * would save and restore the registers the evacuation needs. */
 #define DEFINE_GROW_WORK(name, KIND)                                                 \
-    static __attribute__((noinline)) int grow_work_##name(struct hmap *m)         \
+    static __attribute__((noinline)) int grow_work_##name(struct hmap *m,         \
+                                                          const void *write_key)   \
     {                                                                              \
-        return grow_work(m, KIND);                                                 \
+        return grow_work(m, KIND, write_key);                                      \
     }
 DEFINE_GROW_WORK(u64, KIND_U64)
 DEFINE_GROW_WORK(u32, KIND_U32)
 DEFINE_GROW_WORK(cstr, KIND_CSTR)
 DEFINE_GROW_WORK(generic, KIND_GENERIC)
 
-HMAP_INLINE int grow_work_of_kind(struct hmap *m, enum key_kind kind)
+HMAP_INLINE int grow_work_of_kind(struct hmap *m, enum key_kind kind, const void *write_key)
 {
     switch (kind) {
     case KIND_U64:
-        return grow_work_u64(m);
+        return grow_work_u64(m, write_key);
     case KIND_U32:
-        return grow_work_u32(m);
+        return grow_work_u32(m, write_key);
     case KIND_CSTR:
-        return grow_work_cstr(m);
+        return grow_work_cstr(m, write_key);
     case KIND_GENERIC:
         break;
     }
-    return grow_work_generic(m);
+    return grow_work_generic(m, write_key);
 }
 
 /* Finishes a growth in progress at once (relocation needs a map with a
@@ -583,7 +816,7 @@ HMAP_INLINE int grow_work_of_kind(struct hmap *m, enum key_kind kind)
 static int finish_growth_now(struct hmap *m)
 {
     while (m->old) {
-        int err = evacuate_next(m, (enum key_kind)m->kind);
+        int err = evacuate_next(m, (enum key_kind)m->kind, NULL);
         if (err)
             return err;
         if (m->nevacuate == m->old->nbuckets)
@@ -706,7 +939,7 @@ again:
          * home to the new array; then this prefetch was wasted, nothing
          * more.) */
         __builtin_prefetch(home_bucket(m, h, NULL));
-        if (grow_work_of_kind(m, kind) != 0)
+        if (grow_work_of_kind(m, kind, key) != 0)
             goto oom;
     }
 
@@ -881,7 +1114,7 @@ bool hmap_del(hmap *m, const void *key)
      * delete still happens, in whichever bucket holds the key. */
     if (m->old) {
         __builtin_prefetch(home_bucket(m, h, NULL)); /* as insert does */
-        (void)grow_work(m, (enum key_kind)m->kind);
+        (void)grow_work(m, (enum key_kind)m->kind, key);
     }
     char *b = home_bucket(m, h, NULL);
     prefetch_entries(b);
@@ -929,7 +1162,7 @@ static int init_map(struct hmap *m, const hmap_type *type, size_t hint,
     if (!compute_layout(&m->type, &m->layout, keeps_split_bits(&m->type, kind)))
         return EINVAL;
     unsigned B = buckets_for_hint(hint);
-    if (array_bytes(m, B) == 0)
+    if (array_bytes(m, B, false) == 0)
         return EINVAL;
     m->magic = HMAP_MAGIC_LIVE;
     m->B = (uint8_t)B;

@@ -7,7 +7,9 @@
  * names its owning map and its generation, then 2^B buckets, then a small
  * pool of overflow buckets.  Overflow buckets beyond the pool come from
  * further chunks that hang off the same array header, so that an array and
- * everything it owns are retired together.
+ * everything it owns are retired together.  A plain map's large array is
+ * instead an address-space reservation with room to double in place; its
+ * overflow buckets all come from chunks.
  *
  * A bucket holds 8 slots:
  *
@@ -36,7 +38,9 @@
  *
  * Growth is incremental, as in Go: when the load factor (6.5 entries per
  * bucket) is exceeded the map allocates an array twice as large and keeps
- * the old one in `old`.  Each later write evacuates the next two old
+ * the old one in `old` (or, for a reservation, makes its next half usable
+ * and keeps a view of the lower half in `old`: see "growing in place" in
+ * hmap.c).  Each later write evacuates the next two old
  * buckets in order (Go evacuates the bucket being written to plus one in
  * order; strictly in order keeps the memory traffic of a growth sequential,
  * and makes "evacuated" a comparison with `nevacuate` instead of a flag in
@@ -59,7 +63,10 @@
  *    leading 1) holds the k hash bits from bit b upwards;
  *  - while growing, old buckets below `nevacuate` have been evacuated (they
  *    are never read again), and the new buckets fed by an old bucket at or
- *    above `nevacuate` are empty;
+ *    above `nevacuate` are empty, except the lower one of a growth in
+ *    place, which is that old bucket itself;
+ *  - an array's free overflow buckets (given back by splits in place) are
+ *    empty and as many as it counts;
  *  - an array's header names the map that owns it.
  *
  * The `checked` member is the checked build's per-map state.  It is present
@@ -156,12 +163,17 @@ struct hmap_array {
     uint64_t generation;            /* the owner's generation when allocated */
     const struct hmap *owner;
     size_t nbuckets;                /* 2^B regular buckets */
-    size_t bytes;                   /* size of this allocation */
+    size_t bytes;                   /* size of this allocation (its usable part, for a
+                                       reservation); 0 for a view (growing in place) */
+    size_t reserved;                /* address space reserved, or 0: not a reservation */
     size_t noverflow;               /* overflow buckets handed out */
     size_t released;                /* bytes from `first` given back to the kernel */
     char *first;                    /* bucket 0 */
     char *pool_next, *pool_end;     /* free overflow buckets */
     struct hmap_ovf_chunk *chunks;  /* further overflow memory */
+    char *free_ovf;                 /* overflow buckets given back by splits in place,
+                                       linked through their overflow field */
+    size_t nfree_ovf;
 };
 
 /* Per-map state of the checked build (instrument/).  Plain callers never
@@ -326,6 +338,10 @@ size_t hmap__page_size(void);
 void hmap__drop_pages(size_t alloc_bytes, size_t align, void *p, size_t bytes, bool reserve);
 void hmap__free(void *p);
 void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align);
+void *hmap__reserve(size_t bytes, size_t *reserved);
+bool hmap__extend(void *base, size_t from, size_t to, bool counted);
+void hmap__unreserve(void *p, size_t reserve);
+bool hmap__growth_in_place_allowed(void);
 void hmap__delete_slot(struct hmap *m, char *b, unsigned i);
 void hmap__release_arrays(struct hmap *m);
 struct hmap *hmap__new_hooked(const hmap_type *type, size_t hint, const struct hmap_hooks *hooks);

@@ -7,6 +7,8 @@
 #ifndef HMAP_TESTING_H
 #define HMAP_TESTING_H
 
+#include <stdbool.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -19,6 +21,11 @@ void hmap_testing_fail_nth_alloc(long n);
  * (including failed ones).  Lets a test count the allocations an operation
  * makes, to sweep every one of them. */
 long hmap_testing_alloc_count(void);
+
+/* Whether plain maps may double their large arrays in place (the default)
+ * or must always copy into a new array, as checked maps do: lets a test
+ * cover both kinds of growth. */
+void hmap_testing_grow_in_place(bool allowed);
 
 #ifdef __cplusplus
 }

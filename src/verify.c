@@ -36,6 +36,16 @@ static bool check_array_header(const struct hmap *m, const struct hmap_array *a,
                     (unsigned long long)a->generation, (unsigned long long)m->generation);
     if (a->nbuckets == 0 || (a->nbuckets & (a->nbuckets - 1)) != 0)
         return fail(m, "%s array has %zu buckets", which, a->nbuckets);
+    size_t nfree = 0;
+    for (char *b = a->free_ovf; b; b = *bucket_overflow(m, b)) {
+        if (nfree++ == a->nfree_ovf)
+            return fail(m, "%s array has more free overflow buckets than %zu (cycle?)", which,
+                        a->nfree_ovf);
+        if (bucket_tags(b) != 0)
+            return fail(m, "%s array: a free overflow bucket has a live slot", which);
+    }
+    if (nfree != a->nfree_ovf)
+        return fail(m, "%s array has %zu free overflow buckets, not %zu", which, nfree, a->nfree_ovf);
     return true;
 }
 
@@ -103,7 +113,9 @@ static bool check_growth(const struct hmap *m, struct walk *w)
         char *ob = unevacuated_old_chain(m, oi);
         if (!ob)
             continue;
-        if (!is_empty_chain(m, bucket_at(cur, oi, bs)) ||
+        /* Growing in place, the lower new bucket is the old one itself. */
+        bool in_place = bucket_at(cur, oi, bs) == ob;
+        if ((!in_place && !is_empty_chain(m, bucket_at(cur, oi, bs))) ||
             (!m->growing_same_size && !is_empty_chain(m, bucket_at(cur, oi + oldn, bs))))
             return fail(m, "old bucket %zu not evacuated but its new buckets hold entries", oi);
         if (!check_chain(m, ob, oi, oldn, w))
@@ -137,9 +149,12 @@ bool hmap_verify(const hmap *m)
     if (m->old && !check_growth(m, &w))
         return false;
     uint32_t bs = m->layout.bucket_size;
-    for (size_t i = 0; i < cur->nbuckets; i++)
+    for (size_t i = 0; i < cur->nbuckets; i++) {
+        if (m->old && unevacuated_old_chain(m, i))
+            continue; /* empty, or the old bucket itself: check_growth saw to it */
         if (!check_chain(m, bucket_at(cur, i, bs), i, cur->nbuckets, &w))
             return false;
+    }
     if (w.live != m->count)
         return fail(m, "count is %zu but %zu slots are live", m->count, w.live);
     return true;

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include <hmap_testing.h>
+#include "hmap_internal.h"
 
 enum op_kind { OP_PUT, OP_SET, OP_DEL };
 
@@ -208,6 +209,25 @@ START_TEST(through_growth_large)
 }
 END_TEST
 
+/* Large plain maps double their arrays in place (hmap.c): the extension
+ * of the reservation and the overflow chunks of the split buckets fail in
+ * turn, as a copying growth's new array does above. */
+START_TEST(through_growth_in_place)
+{
+    size_t p = tu_growth_point(14000);
+    hmap *m = tu_new_u64(0);
+    const struct hmap *in = m;
+    for (size_t i = 0; i <= p; i++) {
+        uint64_t k = tu_key(i), v = tu_val(k);
+        TU_EQ_INT(hmap_set(m, &k, &v), 0);
+    }
+    TU_ASSERT(in->old && in->old->bytes == 0 && in->buckets->reserved,
+              "the growth at %zu entries does not happen in place", p);
+    hmap_free(m);
+    sweep("map growing in place", p, 0, 2 * p);
+}
+END_TEST
+
 START_TEST(from_empty_hint_0)
 {
     sweep("map grown from empty", 0, 0, 1500);
@@ -286,6 +306,7 @@ int main(void)
     TCase *tc = tu_tcase("growth");
     tcase_add_test(tc, through_growth_small);
     tcase_add_test(tc, through_growth_large);
+    tcase_add_test(tc, through_growth_in_place);
     tcase_add_test(tc, from_empty_hint_0);
     tcase_add_test(tc, from_hint);
     suite_add_tcase(s, tc);

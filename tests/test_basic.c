@@ -17,11 +17,14 @@
  */
 #include "testutil.h"
 #include "hmap_internal.h"
+#include <hmap_testing.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- descriptors -------------------------------------------------------- */
@@ -562,16 +565,21 @@ static struct key30 key30(uint32_t i)
     return k;
 }
 
+/* Both kinds of growth: copying into a new array, and splitting in place,
+ * where packing a chain would overwrite the key. */
 START_TEST(key_pointing_into_an_evacuated_bucket)
 {
+    bool in_place = _i;
+    hmap_testing_grow_in_place(in_place);
     hmap *m = hmap_new(&HMAP_SET_TYPE(struct key30), 0);
     TU_NONNULL(m);
     const struct hmap *in = m;
     uint32_t n = 0;
-    while (!(in->old && in->old->bytes >= ((size_t)1 << 20))) {
+    while (!(in->old && in->buckets->bytes >= ((size_t)1 << 20))) {
         struct key30 k = key30(n++);
         TU_CHECK(hmap_set(m, &k, NULL) == 0);
     }
+    TU_EQ(in->old->bytes == 0, in_place);
     size_t oldn = in->old->nbuckets, writes = 0;
     while (in->old) {
         /* a stored key in the next old bucket to be evacuated */
@@ -602,6 +610,130 @@ START_TEST(key_pointing_into_an_evacuated_bucket)
     TU_EQ(hmap_len(m), n);
     TU_VERIFY(m);
     hmap_free(m);
+    hmap_testing_grow_in_place(true);
+}
+END_TEST
+
+/* A hash that sends runs of four consecutive keys to one bucket with one
+ * tag: chains are common, so splits in place pack them and give overflow
+ * buckets back; and a user hash makes the map keep split bits. */
+static uint64_t clustered_hash(const void *key, uint64_t seed)
+{
+    uint64_t k;
+    memcpy(&k, key, sizeof k);
+    return tu_mix((k >> 2) ^ seed);
+}
+
+/* Growing in place, with every kind of write in between: the map stays
+ * right (hmap_verify through every growth), iteration in the middle of one
+ * sees every entry once, and overflow buckets freed by splits are used
+ * again.  Keys are consecutive integers so that the clustered hash groups
+ * them. */
+START_TEST(grows_in_place)
+{
+    hmap_type t = HMAP_TYPE(uint64_t, uint64_t);
+    if (_i)
+        t.hash = clustered_hash;
+    hmap *m = hmap_new(&t, 0);
+    TU_NONNULL(m);
+    const struct hmap *in = m;
+    tu_model md;
+    tu_model_init(&md);
+    tu_rng r;
+    tu_rng_init(&r, tu_seed());
+    size_t in_place = 0, reused = 0, writes = 0;
+    uint64_t next = 0;
+    while (in->B < 15) {
+        uint64_t op = tu_rng_below(&r, 8);
+        if (op < 5 || md.len == 0) {
+            TU_SET(m, &md, next, ~next);
+            next++;
+        } else if (op < 7) {
+            uint64_t k = tu_rng_below(&r, next);
+            TU_EQ(hmap_del(m, &k), tu_model_del(&md, k));
+        } else {
+            uint64_t k = tu_rng_below(&r, next), v;
+            const uint64_t *got = hmap_get(m, &k);
+            TU_EQ(got != NULL, tu_model_get(&md, k, &v));
+            if (got)
+                TU_EQ(*got, v);
+        }
+        if (in->old && in->old->bytes == 0) {
+            in_place++;
+            size_t nfree = in->buckets->nfree_ovf;
+            if (writes++ % 4096 == 0) {
+                TU_VERIFY(m);
+                TU_CHECK_ITER(m, &md);
+            }
+            uint64_t k = next++;
+            TU_SET(m, &md, k, ~k);
+            reused += in->buckets->nfree_ovf < nfree;
+        }
+    }
+    TU_CHECK(in_place > 1000);
+    if (_i)
+        TU_CHECK(reused > 0);
+    TU_CHECK_MODEL(m, &md);
+    tu_model_free(&md);
+    hmap_free(m);
+}
+END_TEST
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TU_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TU_SANITIZED 1
+#endif
+#endif
+
+static size_t address_space_in_use(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    TU_NONNULL(f);
+    char line[256];
+    size_t kb = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmSize: %zu kB", &kb) == 1)
+            break;
+    fclose(f);
+    TU_CHECK(kb > 0);
+    return kb << 10;
+}
+
+/* Where address space is short (ulimit -v), a large array cannot reserve
+ * room to double in place: it is made with no room, and grows by copying.
+ * (In a child, whose limit ends with it; sanitizers need far more address
+ * space than any such limit leaves.) */
+START_TEST(reservation_falls_back_when_address_space_is_short)
+{
+#ifdef TU_SANITIZED
+    return;
+#else
+    pid_t pid = fork();
+    TU_CHECK(pid >= 0);
+    if (pid == 0) {
+        struct rlimit lim = { address_space_in_use() + ((size_t)48 << 20), RLIM_INFINITY };
+        lim.rlim_max = lim.rlim_cur;
+        if (setrlimit(RLIMIT_AS, &lim) != 0)
+            _exit(2);
+        enum { N = 400000 }; /* an array of about 9 MB, which would reserve 150 */
+        hmap *m = tu_new_u64(N);
+        const struct hmap *in = m;
+        if (!m || !in->buckets->reserved || in->buckets->reserved != in->buckets->bytes)
+            _exit(3);
+        for (uint64_t k = 0; k < N + N / 2; k++)
+            if (hmap_set(m, &k, &k) != 0)
+                _exit(4);
+        if (hmap_len(m) != N + N / 2 || !hmap_verify(m))
+            _exit(5);
+        hmap_free(m);
+        _exit(0);
+    }
+    int status;
+    TU_CHECK(waitpid(pid, &status, 0) == pid);
+    TU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child ended with status %#x", status);
+#endif
 }
 END_TEST
 
@@ -634,7 +766,9 @@ int main(void)
     tcase_add_test(tc, churn_compacts_at_the_same_size);
     tcase_add_test(tc, old_array_retires_in_steps);
     tcase_add_test(tc, other_memory_survives_a_retiring_array);
-    tcase_add_test(tc, key_pointing_into_an_evacuated_bucket);
+    tcase_add_loop_test(tc, key_pointing_into_an_evacuated_bucket, 0, 2);
+    tcase_add_loop_test(tc, grows_in_place, 0, 2);
+    tcase_add_test(tc, reservation_falls_back_when_address_space_is_short);
     suite_add_tcase(s, tc);
 
     return tu_run(s);
