@@ -687,6 +687,7 @@ END_TEST
 #endif
 #endif
 
+#ifndef TU_SANITIZED
 static size_t address_space_in_use(void)
 {
     FILE *f = fopen("/proc/self/status", "r");
@@ -700,6 +701,7 @@ static size_t address_space_in_use(void)
     TU_CHECK(kb > 0);
     return kb << 10;
 }
+#endif
 
 /* Where address space is short (ulimit -v), a large array cannot reserve
  * room to double in place: it is made with no room, and grows by copying.
