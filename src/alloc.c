@@ -103,7 +103,10 @@ void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align)
 /* Address space for an array that grows in place (hmap.c, "growing in
  * place"): *reserved bytes that nothing else will be mapped into, of which
  * the first `bytes` are usable now and hmap__extend makes more usable later.
- * The rest costs no memory: it is mapped inaccessible and not committed.
+ * The rest costs no memory: it is mapped inaccessible, which the kernel
+ * does not count as committed.  (Not MAP_NORESERVE: then making a range
+ * usable would not be counted either, and an absurd size would succeed,
+ * to be killed by the OOM killer later instead of failing with ENOMEM.)
  * Sets *reserved to what it could reserve (at least bytes). */
 void *hmap__reserve(size_t bytes, size_t *reserved)
 {
@@ -112,12 +115,12 @@ void *hmap__reserve(size_t bytes, size_t *reserved)
         return NULL;
     }
     size_t reserve = *reserved;
-    void *p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED && reserve > bytes) {
         /* address space is short (ulimit -v): no room
          * to grow in place then, but the array itself may still fit */
         reserve = bytes;
-        p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     }
     if (p == MAP_FAILED) {
         errno = ENOMEM;
