@@ -6,8 +6,9 @@
 set -euo pipefail
 
 packages=(gcc g++ clang meson ninja-build pkg-config check libunwind-dev libdw-dev binutils python3)
-# 32-bit builds of the core (tools/check-32bit.sh)
-if [[ "$(dpkg --print-architecture)" == amd64 ]]; then packages+=(gcc-multilib); fi
+# 32-bit builds of the core (tools/check-32bit.sh), and qemu-i386 to run
+# them where the kernel has no IA32 emulation
+if [[ "$(dpkg --print-architecture)" == amd64 ]]; then packages+=(gcc-multilib qemu-user); fi
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(libboost1.81-dev libabsl-dev libglib2.0-dev uthash-dev libstb-dev gnuplot-nox)
 fi
