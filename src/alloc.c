@@ -152,6 +152,19 @@ bool hmap__extend(void *base, size_t from, size_t to, bool counted)
     return hi <= lo || mprotect((char *)base + lo, hi - lo, PROT_READ | PROT_WRITE) == 0;
 }
 
+/* Faults in [p, p + bytes) ahead of its first writes, all at once.  Best
+ * effort: where the kernel cannot (before Linux 5.14, or short of memory)
+ * the writes fault the pages in one by one, as they would have. */
+void hmap__prefault(void *p, size_t bytes)
+{
+#ifdef MADV_POPULATE_WRITE
+    (void)madvise(p, bytes, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 void hmap__unreserve(void *p, size_t reserve)
 {
     munmap(p, reserve);

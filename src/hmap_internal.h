@@ -166,6 +166,7 @@ struct hmap_array {
     size_t bytes;                   /* size of this allocation (its usable part, for a
                                        reservation); 0 for a view (growing in place) */
     size_t reserved;                /* address space reserved, or 0: not a reservation */
+    size_t prefaulted;              /* growing in place: bytes from the header on faulted in */
     size_t noverflow;               /* overflow buckets handed out */
     size_t released;                /* bytes from `first` given back to the kernel */
     char *first;                    /* bucket 0 */
@@ -341,6 +342,7 @@ void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align);
 void *hmap__reserve(size_t bytes, size_t *reserved);
 bool hmap__extend(void *base, size_t from, size_t to, bool counted);
 void hmap__unreserve(void *p, size_t reserve);
+void hmap__prefault(void *p, size_t bytes);
 bool hmap__growth_in_place_allowed(void);
 void hmap__delete_slot(struct hmap *m, char *b, unsigned i);
 void hmap__release_arrays(struct hmap *m);
