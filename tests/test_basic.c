@@ -679,6 +679,37 @@ START_TEST(grows_in_place)
 }
 END_TEST
 
+/* A growth in place faults the new half in ahead of the splits that write
+ * it (where the kernel has MADV_POPULATE_WRITE, Linux 5.14): the pages just
+ * past the last split are resident before any write touched them. */
+START_TEST(growth_in_place_faults_ahead)
+{
+#ifdef MADV_POPULATE_WRITE
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    char *probe = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    TU_CHECK(probe != MAP_FAILED);
+    bool supported = madvise(probe, page, MADV_POPULATE_WRITE) == 0;
+    munmap(probe, page);
+    if (!supported)
+        return;
+    hmap *m = tu_new_u64(0);
+    const struct hmap *in = m;
+    uint64_t k = 0;
+    while (!(in->old && in->old->bytes == 0 && in->old->nbuckets >= 4096 && in->nevacuate >= 64)) {
+        TU_CHECK(hmap_set(m, &k, &k) == 0);
+        k++;
+    }
+    const char *written = bucket_at(in->buckets, in->nevacuate + in->old->nbuckets,
+                                    in->layout.bucket_size);
+    size_t ahead = (size_t)32 << 10;
+    if ((uintptr_t)written % page == 0)
+        written++; /* so that exactly one page is partial */
+    TU_EQ(resident_pages(written, ahead), ahead / page - 1); /* the whole pages in the range */
+    hmap_free(m);
+#endif
+}
+END_TEST
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define TU_SANITIZED 1
 #elif defined(__has_feature)
@@ -770,6 +801,7 @@ int main(void)
     tcase_add_test(tc, other_memory_survives_a_retiring_array);
     tcase_add_loop_test(tc, key_pointing_into_an_evacuated_bucket, 0, 2);
     tcase_add_loop_test(tc, grows_in_place, 0, 2);
+    tcase_add_test(tc, growth_in_place_faults_ahead);
     tcase_add_test(tc, reservation_falls_back_when_address_space_is_short);
     suite_add_tcase(s, tc);
 
