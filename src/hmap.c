@@ -695,30 +695,25 @@ HMAP_INLINE int evacuate_next(struct hmap *m, enum key_kind kind, const void *wr
         { bucket_at(m->buckets, oi, bs), 0 },
         { same ? NULL : bucket_at(m->buckets, oi + oldn, bs), 0 },
     };
-    /* A key is hashed again only where its new place cannot be told
-     * without it: a doubling of a map that keeps no split bits, or an entry
-     * whose split bits have run out.  Same-size growth keeps every key's
-     * place.  The checked build hashes every key, to see modified ones. */
-    bool splits = m->layout.split_off != 0;
-    unsigned B = m->B;
+    /* Same-size growth keeps every key's place.  The checked build hashes
+     * every key, to see modified ones. */
     for (char *b = ob; b; b = *bucket_overflow(m, b)) {
         for (unsigned i = 0; i < BUCKET_SLOTS; i++) {
             uint8_t tag = (uint8_t)b[i];
             if (tag == TAG_EMPTY)
                 continue;
             char *key = bucket_key(m, b, i);
-            uint8_t split = splits ? bucket_split(m, b)[i] : 0;
+            uint8_t split = m->layout.split_off ? bucket_split(m, b)[i] : 0;
             unsigned to = 0;
-            if (m->hooks || (!same && split < 2)) {
+            if (m->hooks) {
                 uint64_t h = key_hash(m, key, kind);
-                if (HMAP_UNLIKELY((h & (oldn - 1)) != oi || tag_of(h) != tag) && m->hooks)
+                if (HMAP_UNLIKELY((h & (oldn - 1)) != oi || tag_of(h) != tag))
                     m->hooks->key_misplaced(m, key);
                 tag = tag_of(h);
                 to = !same && (h & oldn) != 0;
-                split = split_of(h, B);
+                split = split_of(h, m->B);
             } else if (!same) {
-                to = split & 1;
-                split >>= 1;
+                to = doubling_half(m, key, &split, oldn, kind);
             }
             evac_append(m, &dest[to], tag, split, key);
         }
