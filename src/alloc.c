@@ -107,7 +107,8 @@ void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align)
  * does not count as committed.  (Not MAP_NORESERVE: then making a range
  * usable would not be counted either, and an absurd size would succeed,
  * to be killed by the OOM killer later instead of failing with ENOMEM.)
- * Sets *reserved to what it could reserve (at least bytes). */
+ * *reserved says how much to reserve, and is set to what could be reserved:
+ * at least bytes, should the address space be short. */
 void *hmap__reserve(size_t bytes, size_t *reserved)
 {
     if (injected_failure()) {

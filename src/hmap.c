@@ -160,12 +160,6 @@ HMAP_INLINE struct hmap_array *in_place_view(struct hmap_array *a)
     return a + 1;
 }
 
-/* A view owns no memory: it is the lower half of the array growing in
- * place, seen as the old array. */
-HMAP_INLINE bool is_view(const struct hmap_array *a)
-{
-    return a->bytes == 0;
-}
 
 /* Go preallocates 1/16 of the bucket count as overflow buckets once the
  * array has 16 buckets or more; so do we. */
@@ -197,7 +191,8 @@ static size_t array_bytes(const struct hmap *m, unsigned B, bool reservation)
  * the same memory: only the new half is fresh memory, where a copying
  * growth allocates (and the kernel zeroes and faults in) the whole new
  * array, and keeps the old one until the growth ends.  The page faults of
- * a growth halve, and so does its peak memory.  Where a fault is costly
+ * a growth halve, and its peak memory falls from three times the old
+ * array's size to two.  Where a fault is costly
  * (a virtual machine's faults take microseconds each) most of an insertion's
  * time went there.  Once the reservation is used up, the next growth copies
  * into a new one.  Checked maps always copy: their retired arrays are what
@@ -356,6 +351,10 @@ static void array_retire(struct hmap *m, struct hmap_array *a)
 {
     if (!a || is_view(a))
         return;
+    /* Its free overflow buckets are dead with it, and retiring gives their
+     * pages back. */
+    a->free_ovf = NULL;
+    a->nfree_ovf = 0;
     if (m->hooks) {
         m->hooks->array_retire(m, a);
     } else if (a->bytes >= RELEASE_MIN_ARRAY) {
@@ -373,7 +372,9 @@ HMAP_INLINE struct hmap_array *overflow_owner(struct hmap *m, struct hmap_array 
     return is_view(a) ? m->buckets : a;
 }
 
-/* Makes sure `a` can hand out n overflow buckets without allocating. */
+/* Makes sure `a` (for a view: its whole array) can hand out n overflow
+ * buckets without allocating: from its free list, then its pool, then a new
+ * chunk. */
 static bool reserve_overflow(struct hmap *m, struct hmap_array *a, size_t n)
 {
     size_t bs = m->layout.bucket_size;

@@ -50,13 +50,16 @@
  * (many deletions), the map "grows" into an array of the same size to
  * compact them.  A large old array is given back to the kernel in steps as
  * well: its evacuated part during the growth, the rest ("retiring") a step
- * per write after it, so that no write unmaps tens of megabytes.  Whatever a
- * write frees, it frees when it ends, after its last read of the key
- * argument, which may point into the map.
+ * per write after it, so that no write unmaps tens of megabytes (a
+ * reservation's lower half is not given back: it is the new array's).
+ * Whatever a write frees, it frees when it ends, after its last read of the
+ * key argument, which may point into the map; the one exception, a split in
+ * place packing a chain, leaves alone the chain that holds the key.
  *
  * Invariants (checked by hmap_verify):
- *  - count is the number of live slots in the new array plus those in old
- *    buckets not yet evacuated;
+ *  - count is the number of live slots in the new array's buckets whose old
+ *    bucket has been evacuated (all of them, when not growing) plus those in
+ *    old buckets not yet evacuated;
  *  - every live key in bucket i of an array of 2^b buckets has
  *    hash & (2^b - 1) == i and its tag is tag_of(hash);
  *  - where a map keeps split bits, a slot's byte 1xxx (k bits under the
@@ -66,7 +69,8 @@
  *    above `nevacuate` are empty, except the lower one of a growth in
  *    place, which is that old bucket itself;
  *  - an array's free overflow buckets (given back by splits in place) are
- *    empty and as many as it counts;
+ *    empty and as many as it counts, and the overflow buckets linked into
+ *    the chains it serves are as many as it has handed out (noverflow);
  *  - an array's header names the map that owns it.
  *
  * The `checked` member is the checked build's per-map state.  It is present
@@ -170,7 +174,7 @@ struct hmap_array {
     size_t noverflow;               /* overflow buckets handed out */
     size_t released;                /* bytes from `first` given back to the kernel */
     char *first;                    /* bucket 0 */
-    char *pool_next, *pool_end;     /* free overflow buckets */
+    char *pool_next, *pool_end;     /* overflow buckets never handed out yet */
     struct hmap_ovf_chunk *chunks;  /* further overflow memory */
     char *free_ovf;                 /* overflow buckets given back by splits in place,
                                        linked through their overflow field */
@@ -213,6 +217,13 @@ struct hmap {
     hmap_type type;
     struct hmap_checked_state checked;
 };
+
+/* A view owns no memory: it is the lower half of an array growing in
+ * place, seen as the old array (hmap.c, "growing in place"). */
+HMAP_INLINE bool is_view(const struct hmap_array *a)
+{
+    return a->bytes == 0;
+}
 
 /* ---- bucket access -------------------------------------------------- */
 

@@ -4,9 +4,9 @@
  * An iteration walks the bucket indexes of the current array starting at a
  * random one, and the slots of each bucket starting at a random offset, as
  * Go does.  While a growth is in progress, a new bucket whose old bucket has
- * not been evacuated yet is empty (or, growing in place, is that old bucket):
- * its entries still live in the old bucket, which is walked instead, once,
- * when the lower of the two new indexes it feeds comes up.  No growth work happens during an iteration (the only
+ * not been evacuated yet is empty (or, growing in place, is that old
+ * bucket): its entries still live in the old bucket, which is walked
+ * instead, once, when the lower of the two new indexes it feeds comes up.  No growth work happens during an iteration (the only
  * write allowed then is hmap_iter_del, which empties a slot in place), so
  * the walk sees a structure that does not move.
  *

@@ -23,6 +23,7 @@ static bool fail(const struct hmap *m, const char *fmt, ...)
 struct walk {
     size_t live;        /* live slots seen */
     size_t budget;      /* overflow buckets that may still be walked (cycle guard) */
+    size_t overflow;    /* overflow buckets seen in the chains of the current array */
 };
 
 static bool check_array_header(const struct hmap *m, const struct hmap_array *a, const char *which)
@@ -67,6 +68,7 @@ static bool check_chain(const struct hmap *m, char *head, size_t idx, size_t n, 
     for (char *b = head; b; b = *bucket_overflow(m, b)) {
         if (b != head && w->budget-- == 0)
             return fail(m, "bucket %zu: overflow chain longer than all overflow buckets (cycle?)", idx);
+        w->overflow += b != head;
         for (unsigned i = 0; i < BUCKET_SLOTS; i++) {
             uint8_t tag = (uint8_t)b[i];
             if (tag == TAG_EMPTY)
@@ -109,6 +111,9 @@ static bool check_growth(const struct hmap *m, struct walk *w)
     if (m->nevacuate >= oldn)
         return fail(m, "growth finished (%zu of %zu) but the old array is kept", m->nevacuate, oldn);
     w->budget += old->noverflow;
+    /* A copying growth's old chains take their overflow buckets from the
+     * old array, whose count also holds those of evacuated chains. */
+    size_t overflow_before = w->overflow;
     for (size_t oi = 0; oi < oldn; oi++) {
         char *ob = unevacuated_old_chain(m, oi);
         if (!ob)
@@ -121,6 +126,8 @@ static bool check_growth(const struct hmap *m, struct walk *w)
         if (!check_chain(m, ob, oi, oldn, w))
             return false;
     }
+    if (!is_view(old))
+        w->overflow = overflow_before;
     return true;
 }
 
@@ -145,7 +152,7 @@ bool hmap_verify(const hmap *m)
         return false;
     if (m->evacuated[0] || m->evacuated[1])
         return fail(m, "an array emptied by a write was not retired when the write ended");
-    struct walk w = { 0, cur->noverflow };
+    struct walk w = { 0, cur->noverflow, 0 };
     if (m->old && !check_growth(m, &w))
         return false;
     uint32_t bs = m->layout.bucket_size;
@@ -157,5 +164,8 @@ bool hmap_verify(const hmap *m)
     }
     if (w.live != m->count)
         return fail(m, "count is %zu but %zu slots are live", m->count, w.live);
+    if (w.overflow != cur->noverflow)
+        return fail(m, "%zu overflow buckets handed out but %zu in chains", cur->noverflow,
+                    w.overflow);
     return true;
 }

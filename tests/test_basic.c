@@ -569,7 +569,7 @@ static struct key30 key30(uint32_t i)
  * where packing a chain would overwrite the key. */
 START_TEST(key_pointing_into_an_evacuated_bucket)
 {
-    bool in_place = _i;
+    bool in_place = _i && sizeof(void *) >= 8; /* reservations: 64-bit only */
     hmap_testing_grow_in_place(in_place);
     hmap *m = hmap_new(&HMAP_SET_TYPE(struct key30), 0);
     TU_NONNULL(m);
@@ -598,8 +598,10 @@ START_TEST(key_pointing_into_an_evacuated_bucket)
         memcpy(&copy, stored, sizeof copy);
         bool inserted = true;
         if (writes++ % 2 == 0) {
-            TU_NONNULL(hmap_put(m, stored, &inserted));
+            const void *slot = hmap_put(m, stored, &inserted);
+            TU_NONNULL(slot);
             TU_CHECK(!inserted);
+            TU_CHECK(memcmp(slot, &copy, sizeof copy) == 0); /* found the right key */
         } else {
             TU_CHECK(hmap_del(m, stored));
             TU_CHECK(hmap_set(m, &copy, NULL) == 0);
@@ -631,6 +633,8 @@ static uint64_t clustered_hash(const void *key, uint64_t seed)
  * them. */
 START_TEST(grows_in_place)
 {
+    if (sizeof(void *) < 8)
+        return; /* no reservations, no growth in place */
     hmap_type t = HMAP_TYPE(uint64_t, uint64_t);
     if (_i)
         t.hash = clustered_hash;
@@ -674,6 +678,26 @@ START_TEST(grows_in_place)
     if (_i)
         TU_CHECK(reused > 0);
     TU_CHECK_MODEL(m, &md);
+
+    /* The reservation has no room for the next doubling, which copies;
+     * the array left behind is retired in steps, and the map checks out
+     * at every step.  (hmap_verify once walked the retiring array's free
+     * overflow buckets, whose pages may have been given back; whether any
+     * are left by then depends on the seed.) */
+    while (!(in->old && !is_view(in->old))) {
+        TU_SET(m, &md, next, ~next);
+        next++;
+    }
+    while (!in->retiring) {
+        TU_SET(m, &md, next, ~next);
+        next++;
+    }
+    while (in->retiring) {
+        TU_SET(m, &md, next, ~next);
+        next++;
+        TU_VERIFY(m);
+    }
+    TU_CHECK_MODEL(m, &md);
     tu_model_free(&md);
     hmap_free(m);
 }
@@ -684,6 +708,8 @@ END_TEST
  * past the last split are resident before any write touched them. */
 START_TEST(growth_in_place_faults_ahead)
 {
+    if (sizeof(void *) < 8)
+        return; /* no reservations, no growth in place */
 #ifdef MADV_POPULATE_WRITE
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     char *probe = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -740,6 +766,8 @@ static size_t address_space_in_use(void)
  * space than any such limit leaves.) */
 START_TEST(reservation_falls_back_when_address_space_is_short)
 {
+    if (sizeof(void *) < 8)
+        return; /* no reservations, no growth in place */
 #ifdef TU_SANITIZED
     return;
 #else
