@@ -118,8 +118,8 @@ void *hmap__reserve(size_t bytes, size_t *reserved)
     size_t reserve = *reserved;
     void *p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED && reserve > bytes) {
-        /* address space is short (ulimit -v): no room
-         * to grow in place then, but the array itself may still fit */
+        /* address space is short (ulimit -v): no room to grow in place
+         * then, but the array itself may still fit */
         reserve = bytes;
         p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     }

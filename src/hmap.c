@@ -192,10 +192,9 @@ static size_t array_bytes(const struct hmap *m, unsigned B, bool reservation)
  * growth allocates (and the kernel zeroes and faults in) the whole new
  * array, and keeps the old one until the growth ends.  The page faults of
  * a growth halve, and its peak memory falls from three times the old
- * array's size to two.  Where a fault is costly
- * (a virtual machine's faults take microseconds each) most of an insertion's
- * time went there.  Once the reservation is used up, the next growth copies
- * into a new one.  Checked maps always copy: their retired arrays are what
+ * array's size to two.  Where a fault is costly (a virtual machine's take
+ * microseconds each) most of an insertion's time went there.  Once the
+ * reservation is used up, the next growth copies into a new one.  Checked maps always copy: their retired arrays are what
  * catches a stale pointer.
  *
  * Splitting in place moves the entries bound for the upper bucket out and
