@@ -239,6 +239,23 @@ static const struct hmap__site *last_write_site_of(const struct hmap *m, pid_t t
     return (const struct hmap__site *)RELAXED_LOAD(&m->checked.last_write_site);
 }
 
+/* The call site of a write in progress in another thread, for a report
+ * about to name it.  That thread takes the map (the owner word) just before
+ * it records its site, so a collision can fall between the two: give it a
+ * moment to record it (it is inside its write, nanoseconds from there), up
+ * to about a millisecond, or until it has left the map.  Not for the
+ * SIGSEGV handler, which must not wait. */
+static const struct hmap__site *write_site_of(const struct hmap *m, pid_t tid)
+{
+    for (int i = 0; i < 1000; i++) {
+        const struct hmap__site *s = last_write_site_of(m, tid);
+        if (s || (pid_t)RELAXED_LOAD(&m->checked.owner) != tid)
+            return s;
+        sched_yield();
+    }
+    return NULL;
+}
+
 static void format_site(char *buf, size_t len, const char *prefix, const struct hmap__site *s)
 {
     if (s)
@@ -373,7 +390,7 @@ static void write_begin(struct hmap *m, struct hmap_thread *t, const struct hmap
     if (HMAP_UNLIKELY(!__atomic_compare_exchange_n(&m->checked.owner, &holder, (uint64_t)t->tid,
                                                    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))) {
         report_pair("concurrent map writes", m, site, "write", (pid_t)holder,
-                    last_write_site_of(m, (pid_t)holder), "concurrent write", NULL, site);
+                    write_site_of(m, (pid_t)holder), "concurrent write", NULL, site);
     }
     RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
     note_write(m, t->tid, site);
@@ -410,9 +427,9 @@ static _Noreturn void report_read_write(const struct hmap *m, const struct hmap_
         writer = (pid_t)RELAXED_LOAD(&m->checked.last_writer);
     if (rk == AS_ITERATION)
         report_pair("concurrent map iteration and map write", m, site, "iteration step", writer,
-                    last_write_site_of(m, writer), "concurrent write", NULL, site);
+                    write_site_of(m, writer), "concurrent write", NULL, site);
     report_pair("concurrent map read and map write", m, site, "read", writer,
-                last_write_site_of(m, writer), "concurrent write", NULL, site);
+                write_site_of(m, writer), "concurrent write", NULL, site);
 }
 
 static uint64_t read_begin(const struct hmap *m, struct hmap_thread *t,
