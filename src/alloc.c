@@ -136,7 +136,8 @@ void *hmap__reserve(size_t bytes, size_t *reserved)
     return p;
 }
 
-static size_t page_up(size_t x)
+/* x rounded up to a whole number of pages. */
+size_t hmap__page_up(size_t x)
 {
     size_t page = hmap__page_size();
     return (x + page - 1) & ~(page - 1);
@@ -149,7 +150,7 @@ bool hmap__extend(void *base, size_t from, size_t to, bool counted)
 {
     if (counted && injected_failure())
         return false;
-    size_t lo = page_up(from), hi = page_up(to);
+    size_t lo = hmap__page_up(from), hi = hmap__page_up(to);
     return hi <= lo || mprotect((char *)base + lo, hi - lo, PROT_READ | PROT_WRITE) == 0;
 }
 

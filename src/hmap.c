@@ -298,7 +298,7 @@ static void release_upto(const struct hmap *m, size_t alloc_bytes, char *from, s
                          size_t upto)
 {
     uintptr_t page = hmap__page_size();
-    uintptr_t lo = ((uintptr_t)(from + *released) + page - 1) & ~(page - 1);
+    uintptr_t lo = hmap__page_up((uintptr_t)(from + *released));
     uintptr_t hi = (uintptr_t)(from + upto) & ~(page - 1);
     if (hi <= lo)
         return;
@@ -606,8 +606,7 @@ static void prefault_ahead(struct hmap_array *a, const char *upto)
     size_t done = (size_t)(upto - (const char *)a);
     if (done + PREFAULT_STEP <= a->prefaulted || a->prefaulted >= a->bytes)
         return;
-    size_t page = hmap__page_size();
-    size_t from = (a->prefaulted + page - 1) & ~(page - 1);
+    size_t from = hmap__page_up(a->prefaulted);
     size_t to = from + PREFAULT_STEP < a->bytes ? from + PREFAULT_STEP : a->bytes;
     if (to > from)
         hmap__prefault((char *)a + from, to - from);
