@@ -414,17 +414,18 @@ void *hmap__quarantine_array_alloc(const struct hmap *m, size_t bytes, size_t al
         errno = ENOMEM;
         return NULL;
     }
-    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED && LOAD(&ring_count) > 0) {
+    /* hmap__map: large arrays in huge pages, as the plain map's */
+    void *p = hmap__map(len, PROT_READ | PROT_WRITE);
+    if (!p && LOAD(&ring_count) > 0) {
         /* Out of address space or mappings: the program's memory comes
          * before the detector's. */
         lock();
         if (LOAD(&registry))
             evict_down_to(0);
         unlock();
-        p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        p = hmap__map(len, PROT_READ | PROT_WRITE);
     }
-    if (p == MAP_FAILED) {
+    if (!p) {
         errno = ENOMEM;
         return NULL;
     }

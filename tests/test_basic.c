@@ -736,6 +736,30 @@ START_TEST(growth_in_place_faults_ahead)
 }
 END_TEST
 
+/* A large array is aligned for huge pages and asks for them; whether the
+ * kernel grants them is its own affair (THP settings, free memory). */
+START_TEST(large_arrays_ask_for_huge_pages)
+{
+    if (sizeof(void *) < 8 || !tu_thp_supported())
+        return;
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    for (int in_place = 0; in_place <= 1; in_place++) {
+        hmap_testing_grow_in_place(in_place); /* a reservation, or a plain mmap */
+        hmap *m = tu_new_u64((size_t)1 << 20);
+        const struct hmap *in = m;
+        TU_NONNULL(in->buckets);
+        TU_EQ(in->buckets->reserved != 0, (size_t)in_place);
+        TU_EQ((uintptr_t)in->buckets % huge, 0);
+        TU_CHECK(tu_mapping_has_flag(in->buckets->first, "hg"));
+        hmap_free(m);
+    }
+    hmap_testing_grow_in_place(true);
+    hmap *small = tu_new_u64(1000); /* from malloc: not advised */
+    TU_CHECK(!tu_mapping_has_flag(small->buckets->first, "hg"));
+    hmap_free(small);
+}
+END_TEST
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define TU_SANITIZED 1
 #elif defined(__has_feature)
@@ -830,6 +854,7 @@ int main(void)
     tcase_add_loop_test(tc, key_pointing_into_an_evacuated_bucket, 0, 2);
     tcase_add_loop_test(tc, grows_in_place, 0, 2);
     tcase_add_test(tc, growth_in_place_faults_ahead);
+    tcase_add_test(tc, large_arrays_ask_for_huge_pages);
     tcase_add_test(tc, reservation_falls_back_when_address_space_is_short);
     suite_add_tcase(s, tc);
 

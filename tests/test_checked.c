@@ -5,6 +5,7 @@
  */
 #define HMAP_CHECKED 1
 #include "testutil.h"
+#include "hmap_internal.h"
 
 #include <math.h>
 
@@ -107,6 +108,21 @@ START_TEST(test_finished_iterator_after_a_write)
 }
 END_TEST
 
+/* The checked build's large arrays come from its quarantine, and ask for
+ * huge pages as the plain map's do (alloc.c, hmap__map). */
+START_TEST(test_large_arrays_ask_for_huge_pages)
+{
+    if (!tu_thp_supported())
+        return;
+    hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), (size_t)1 << 20);
+    const struct hmap *in = m;
+    TU_NONNULL(in->buckets);
+    TU_EQ((uintptr_t)in->buckets % ((uintptr_t)2 << 20), 0);
+    TU_CHECK(tu_mapping_has_flag(in->buckets->first, "hg"));
+    hmap_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("checked");
@@ -115,6 +131,7 @@ int main(void)
     tcase_add_test(tc, test_key_unequal_to_itself);
     tcase_add_test(tc, test_key_pointing_into_the_map);
     tcase_add_test(tc, test_finished_iterator_after_a_write);
+    tcase_add_test(tc, test_large_arrays_ask_for_huge_pages);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -326,3 +326,36 @@ size_t tu_growth_point(size_t min_len)
     ck_abort_msg("no growth between %zu and %zu entries", min_len, limit);
     return 0;
 }
+
+/* ---- memory mappings --------------------------------------------------- */
+
+bool tu_thp_supported(void)
+{
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+bool tu_mapping_has_flag(const void *addr, const char *flag)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    TU_NONNULL(f);
+    char line[512];
+    bool inside = false, found = false;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+            if (inside)
+                break; /* past the mapping, no VmFlags line in it */
+            inside = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+        } else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+            /* space-separated two-letter flags */
+            for (char *t = strtok(line + 8, " \n"); t; t = strtok(NULL, " \n"))
+                found |= strcmp(t, flag) == 0;
+            break;
+        }
+    }
+    fclose(f);
+    return found;
+}

@@ -146,4 +146,14 @@ size_t tu_iter_count(hmap *m);
  * memory is needed depends on each map's random seed, growth does not. */
 size_t tu_growth_point(size_t min_len);
 
+/* ---- memory mappings ---------------------------------------------------- */
+
+/* Whether the kernel has transparent huge pages at all (even if set to
+ * "never": MADV_HUGEPAGE is then still recorded on the mapping). */
+bool tu_thp_supported(void);
+
+/* Whether the mapping holding addr lists `flag` among its VmFlags in
+ * /proc/self/smaps ("hg": MADV_HUGEPAGE was given for it). */
+bool tu_mapping_has_flag(const void *addr, const char *flag);
+
 #endif
