@@ -12,7 +12,10 @@
  *   - madvise(MADV_POPULATE_WRITE) over the whole range, which faults the
  *     pages in with one system call, and then the first write to each page
  *     (what a growth in place does, src/hmap.c);
- *   - a write to each page once it is resident.
+ *   - a write to each page once it is resident;
+ *   - the first write to each page of a mapping made as hmap makes its large
+ *     arrays (hmap__map, src/alloc.c: 2 MB aligned, MADV_HUGEPAGE), where
+ *     one fault maps a whole huge page if the kernel grants one.
  *
  *     hmap-fault-cost [megabytes]     (default 256)
  */
@@ -21,6 +24,8 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "hmap_internal.h"
 
 enum { ROUNDS = 5 };
 
@@ -48,6 +53,7 @@ int main(int argc, char **argv)
     size_t bytes = (argc > 1 ? strtoull(argv[1], NULL, 10) : 256) << 20;
     size_t page = (size_t)sysconf(_SC_PAGESIZE), pages = bytes / page;
     double demand[ROUNDS], populate[ROUNDS], after_populate[ROUNDS], resident[ROUNDS];
+    double huge[ROUNDS];
     int populate_ok = 1;
     for (int r = 0; r < ROUNDS; r++) {
         char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -81,11 +87,22 @@ int main(int argc, char **argv)
         populate[r] = (t1 - t0) / (double)pages;
         after_populate[r] = (t2 - t1) / (double)pages;
         munmap(p, bytes);
+
+        p = hmap__map(bytes, PROT_READ | PROT_WRITE);
+        if (!p) {
+            perror("hmap-fault-cost: hmap__map");
+            return 1;
+        }
+        t0 = now_ns();
+        touch_pages(p, bytes, page);
+        huge[r] = (now_ns() - t0) / (double)pages;
+        munmap(p, bytes);
     }
     qsort(demand, ROUNDS, sizeof *demand, by_value);
     qsort(populate, ROUNDS, sizeof *populate, by_value);
     qsort(after_populate, ROUNDS, sizeof *after_populate, by_value);
     qsort(resident, ROUNDS, sizeof *resident, by_value);
+    qsort(huge, ROUNDS, sizeof *huge, by_value);
     printf("per %zu-byte page, median of %d rounds over %zu MB:\n", page, ROUNDS, bytes >> 20);
     printf("  first write, demand fault:        %8.0f ns\n", demand[ROUNDS / 2]);
     if (populate_ok)
@@ -95,5 +112,6 @@ int main(int argc, char **argv)
     else
         printf("  MADV_POPULATE_WRITE:              not supported by this kernel\n");
     printf("  write to a resident page:         %8.0f ns\n", resident[ROUNDS / 2]);
+    printf("  first write, hmap's huge pages:   %8.0f ns\n", huge[ROUNDS / 2]);
     return 0;
 }
