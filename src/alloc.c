@@ -71,7 +71,8 @@ void *hmap__alloc(size_t bytes)
  * for a large array inside a single insert. */
 #define MMAP_MIN ((size_t)256 << 10)
 
-/* Arrays of HUGE_PAGE or more ask for transparent huge pages
+/* Mappings of HUGE_PAGE or more (large arrays, and the reservations that
+ * arrays of 256 KB and up grow in place in) ask for transparent huge pages
  * (MADV_HUGEPAGE), which the kernel grants where THP is "madvise" or
  * "always" and memory allows: a page fault then zeroes and maps 2 MB at
  * once where it would take 512 faults, and a lookup's TLB miss is one
@@ -85,29 +86,44 @@ void *hmap__alloc(size_t bytes)
  * only the alignment may not match. */
 #define HUGE_PAGE ((size_t)2 << 20)
 
+#define MAP_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS)
+
+/* `len` bytes (whole pages) at a HUGE_PAGE boundary, advised to use huge
+ * pages; MAP_FAILED if that cannot be had. */
+static void *map_for_huge_pages(size_t len, int prot)
+{
+    if (len > SIZE_MAX - HUGE_PAGE)
+        return MAP_FAILED;
+    /* map one huge page more, then trim to the aligned part */
+    char *raw = mmap(NULL, len + HUGE_PAGE, prot, MAP_FLAGS, -1, 0);
+    if (raw == MAP_FAILED)
+        return MAP_FAILED;
+    char *p = (char *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    size_t head = (size_t)(p - raw), tail = HUGE_PAGE - head;
+    /* A trim splits a mapping, which fails at vm.max_map_count: then give
+     * back what is still ours rather than keep a stray piece mapped. */
+    if (head && munmap(raw, head) != 0) {
+        munmap(raw, len + HUGE_PAGE);
+        return MAP_FAILED;
+    }
+    if (munmap(p + len, tail) != 0) {
+        munmap(p, len + tail);
+        return MAP_FAILED;
+    }
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, len, MADV_HUGEPAGE); /* EINVAL without THP */
+#endif
+    return p;
+}
+
 /* An anonymous mapping of `bytes` with protection `prot`, NULL if there is
  * no room; large ones are aligned for huge pages and advised to use them. */
 void *hmap__map(size_t bytes, int prot)
 {
-    const int flags = MAP_PRIVATE | MAP_ANONYMOUS;
     size_t len = hmap__page_up(bytes);
-    char *p = MAP_FAILED;
-    if (len >= HUGE_PAGE) {
-        /* reserve one huge page more, then trim to the aligned part */
-        char *raw = mmap(NULL, len + HUGE_PAGE, prot, flags, -1, 0);
-        if (raw != MAP_FAILED) {
-            p = (char *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-            if (p > raw)
-                munmap(raw, (size_t)(p - raw));
-            if (raw + HUGE_PAGE > p)
-                munmap(p + len, (size_t)(raw + HUGE_PAGE - p));
-#ifdef MADV_HUGEPAGE
-            (void)madvise(p, len, MADV_HUGEPAGE); /* EINVAL without THP */
-#endif
-        }
-    }
+    void *p = len >= HUGE_PAGE ? map_for_huge_pages(len, prot) : MAP_FAILED;
     if (p == MAP_FAILED)
-        p = mmap(NULL, len, prot, flags, -1, 0); /* small, or short of address space */
+        p = mmap(NULL, len, prot, MAP_FLAGS, -1, 0); /* small, or short of room */
     return p == MAP_FAILED ? NULL : p;
 }
 
