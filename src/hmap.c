@@ -160,7 +160,6 @@ HMAP_INLINE struct hmap_array *in_place_view(struct hmap_array *a)
     return a + 1;
 }
 
-
 /* Go preallocates 1/16 of the bucket count as overflow buckets once the
  * array has 16 buckets or more; so do we. */
 static size_t preallocated_overflow(unsigned B)
@@ -194,8 +193,9 @@ static size_t array_bytes(const struct hmap *m, unsigned B, bool reservation)
  * a growth halve, and its peak memory falls from three times the old
  * array's size to two.  Where a fault is costly (a virtual machine's take
  * microseconds each) most of an insertion's time went there.  Once the
- * reservation is used up, the next growth copies into a new one.  Checked maps always copy: their retired arrays are what
- * catches a stale pointer.
+ * reservation is used up, the next growth copies into a new one.  Checked
+ * maps always copy: their retired arrays are what catches a stale
+ * pointer.
  *
  * Splitting in place moves the entries bound for the upper bucket out and
  * packs the others towards the front of their chain, which returns the

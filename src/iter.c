@@ -6,9 +6,10 @@
  * Go does.  While a growth is in progress, a new bucket whose old bucket has
  * not been evacuated yet is empty (or, growing in place, is that old
  * bucket): its entries still live in the old bucket, which is walked
- * instead, once, when the lower of the two new indexes it feeds comes up.  No growth work happens during an iteration (the only
- * write allowed then is hmap_iter_del, which empties a slot in place), so
- * the walk sees a structure that does not move.
+ * instead, once, when the lower of the two new indexes it feeds comes up.
+ * No growth work happens during an iteration (the only write allowed then
+ * is hmap_iter_del, which empties a slot in place), so the walk sees a
+ * structure that does not move.
  *
  * Arriving at a run of consecutive buckets (as many as a machine word has
  * bytes, 8 on 64-bit targets), the iterator takes down which of their slots

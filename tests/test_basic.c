@@ -579,7 +579,7 @@ START_TEST(key_pointing_into_an_evacuated_bucket)
         struct key30 k = key30(n++);
         TU_CHECK(hmap_set(m, &k, NULL) == 0);
     }
-    TU_EQ(in->old->bytes == 0, in_place);
+    TU_EQ(is_view(in->old), in_place);
     size_t oldn = in->old->nbuckets, writes = 0;
     while (in->old) {
         /* a stored key in the next old bucket to be evacuated */
@@ -662,7 +662,7 @@ START_TEST(grows_in_place)
             if (got)
                 TU_EQ(*got, v);
         }
-        if (in->old && in->old->bytes == 0) {
+        if (in->old && is_view(in->old)) {
             in_place++;
             size_t nfree = in->buckets->nfree_ovf;
             if (writes++ % 4096 == 0) {
@@ -721,7 +721,7 @@ START_TEST(growth_in_place_faults_ahead)
     hmap *m = tu_new_u64(0);
     const struct hmap *in = m;
     uint64_t k = 0;
-    while (!(in->old && in->old->bytes == 0 && in->old->nbuckets >= 4096 && in->nevacuate >= 64)) {
+    while (!(in->old && is_view(in->old) && in->old->nbuckets >= 4096 && in->nevacuate >= 64)) {
         TU_CHECK(hmap_set(m, &k, &k) == 0);
         k++;
     }
