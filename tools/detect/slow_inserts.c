@@ -7,22 +7,32 @@
  * map, times each insert by the thread's CPU clock, and sorts every insert
  * slower than the threshold by the growth work its write did, read from
  * the map's header before and after: starting a growth, evacuating, ending
- * a growth, a step of giving back a retired array, or none of these.
- * Slow inserts that did no growth work are page faults and the machine's
- * own stalls.  To tell how many of those the machine alone causes, the
- * tool then times n random writes, one by one and in the same way, to an
- * array of n words it has already touched: no map, no page fault; whatever
- * is slow there is the machine (on a VM: the host preempting the virtual
- * CPU, which the guest's CPU clocks still count).
+ * a growth, a step of giving back a retired array, or none of these.  With
+ * each slow insert it prints the page faults its write took (the thread's
+ * minor faults, from getrusage): where arrays are in huge pages, one fault
+ * is 2 MB zeroed at once.  --no-huge-pages turns transparent huge pages
+ * off for the process first (prctl PR_SET_THP_DISABLE, which overrides the
+ * map's advice), to compare.  Slow inserts that took no fault and did no
+ * growth work are the machine's own stalls.  To tell how many of those
+ * the machine alone causes, the tool then times n random writes, one by
+ * one and in the same way, to an array of n words it has already touched:
+ * no map, no page fault; whatever is slow there is the machine (on a VM:
+ * the host preempting the virtual CPU, which the guest's CPU clocks still
+ * count).
  *
- *     hmap-slow-inserts [n [threshold_us]]     (default 20000000 100)
+ *     hmap-slow-inserts [--no-huge-pages] [n [threshold_us]]
+ *                                          (default 20000000 100)
  */
+#define _GNU_SOURCE /* RUSAGE_THREAD */
 #include "hash.h"
 #include "hmap_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 
 enum work { STARTED, EVACUATING, ENDED, RETIRING, NONE, NWORK };
@@ -40,6 +50,14 @@ static double thread_ns(void)
     struct timespec t;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+/* Page faults this thread has taken (RUSAGE_THREAD is Linux's). */
+static long thread_faults(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_THREAD, &u);
+    return u.ru_minflt + u.ru_majflt;
 }
 
 static enum work work_done(bool had_old, bool had_retiring, const struct hmap *m)
@@ -90,36 +108,52 @@ static void control_writes(uint64_t n, double threshold_ns)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--no-huge-pages") == 0) {
+        if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0) {
+            perror("hmap-slow-inserts: prctl(PR_SET_THP_DISABLE)");
+            return 1;
+        }
+        printf("transparent huge pages off for this process\n");
+        argc--;
+        argv++;
+    }
     uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 0) : 20000000;
     double threshold_ns = (argc > 2 ? strtod(argv[2], NULL) : 100) * 1e3;
     hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
     const struct hmap *in = m;
-    uint64_t state = 1, slow[NWORK] = { 0 };
-    double worst[NWORK] = { 0 };
+    uint64_t state = 1, slow[NWORK] = { 0 }, faulted[NWORK] = { 0 };
+    double worst[NWORK] = { 0 }, worst_unfaulted[NWORK] = { 0 };
 
     for (uint64_t i = 0; i < n; i++) {
         uint64_t k = hmap__splitmix64(&state);
         bool had_old = in->old != NULL, had_retiring = in->retiring != NULL;
+        long faults = thread_faults();
         double start = thread_ns();
         if (hmap_set(m, &k, &i) != 0) {
             fprintf(stderr, "hmap-slow-inserts: out of memory at insert %" PRIu64 "\n", i);
             return 1;
         }
         double ns = thread_ns() - start;
+        faults = thread_faults() - faults;
         if (ns < threshold_ns)
             continue;
         enum work w = work_done(had_old, had_retiring, in);
         slow[w]++;
         if (ns > worst[w])
             worst[w] = ns;
-        printf("insert %" PRIu64 ": %.0f us, %zu buckets: %s\n", i, ns / 1e3,
-               (size_t)1 << in->B, work_name[w]);
+        if (faults > 0)
+            faulted[w]++;
+        else if (ns > worst_unfaulted[w])
+            worst_unfaulted[w] = ns;
+        printf("insert %" PRIu64 ": %.0f us, %ld page faults, %zu buckets: %s\n", i, ns / 1e3,
+               faults, (size_t)1 << in->B, work_name[w]);
     }
     printf("\n%" PRIu64 " inserts; slower than %.0f us, by the growth work their write did:\n", n,
            threshold_ns / 1e3);
     for (int w = 0; w < NWORK; w++)
-        printf("  %-36s %6" PRIu64 " inserts, slowest %8.0f us\n", work_name[w], slow[w],
-               worst[w] / 1e3);
+        printf("  %-36s %6" PRIu64 " inserts, slowest %8.0f us; %6" PRIu64
+               " took page faults, the slowest that took none %8.0f us\n",
+               work_name[w], slow[w], worst[w] / 1e3, faulted[w], worst_unfaulted[w] / 1e3);
     hmap_free(m);
     control_writes(n, threshold_ns);
     return 0;
