@@ -712,8 +712,9 @@ static bool relocation_due(struct hmap *m)
     return false;
 }
 
-/* After every put or del that completed.  A write from a plain translation
- * unit did not pass write_begin: it still counts for iterators. */
+/* After the writes that src/hmap_hooks.h lists.  A write from a plain
+ * translation unit did not pass write_begin: it still counts for
+ * iterators. */
 static void hook_write_done(struct hmap *m)
 {
     struct hmap_thread *t = this_thread();

@@ -38,7 +38,9 @@ struct hmap_hooks {
     /* Growth or hmap_verify found a stored key whose hash no longer places
      * it where it lives: the key was modified after insertion. */
     void (*key_misplaced)(const struct hmap *m, const void *key);
-    /* After every write that completed: relocation may move the live array. */
+    /* After every put or set that succeeded, every del that removed a key
+     * and every clear (not after hmap_iter_del, which must leave the array
+     * where the iteration walks it): relocation may move the live array. */
     void (*write_done)(struct hmap *m);
     /* hmap_free is done with the header (its arrays are already retired):
      * free it, or keep it to recognise later use. */

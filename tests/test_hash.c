@@ -38,8 +38,8 @@ static uint64_t const_hash_ones(const void *key, uint64_t seed)
     return UINT64_MAX;
 }
 
-/* top byte 0 or 1, low bits from the key: tags must not collide with
- * "empty" or "evacuated" markers */
+/* top byte 0 or 1, low bits from the key: a tag must never read as
+ * TAG_EMPTY (a top byte of 0 is moved up) */
 static uint64_t low_byte_hash(const void *key, uint64_t seed)
 {
     uint64_t k;

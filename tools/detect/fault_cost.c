@@ -26,26 +26,14 @@
 #include <unistd.h>
 
 #include "hmap_internal.h"
+#include "timing.h"
 
 enum { ROUNDS = 5 };
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static void touch_pages(volatile char *p, size_t bytes, size_t page)
 {
     for (size_t i = 0; i < bytes; i += page)
         p[i] = 1;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv)
@@ -98,20 +86,16 @@ int main(int argc, char **argv)
         huge[r] = (now_ns() - t0) / (double)pages;
         munmap(p, bytes);
     }
-    qsort(demand, ROUNDS, sizeof *demand, by_value);
-    qsort(populate, ROUNDS, sizeof *populate, by_value);
-    qsort(after_populate, ROUNDS, sizeof *after_populate, by_value);
-    qsort(resident, ROUNDS, sizeof *resident, by_value);
-    qsort(huge, ROUNDS, sizeof *huge, by_value);
+    double demand_ns = median_round(demand, ROUNDS), populate_ns = median_round(populate, ROUNDS);
+    double after_populate_ns = median_round(after_populate, ROUNDS);
     printf("per %zu-byte page, median of %d rounds over %zu MB:\n", page, ROUNDS, bytes >> 20);
-    printf("  first write, demand fault:        %8.0f ns\n", demand[ROUNDS / 2]);
+    printf("  first write, demand fault:        %8.0f ns\n", demand_ns);
     if (populate_ok)
         printf("  MADV_POPULATE_WRITE, then write:  %8.0f ns (%.0f + %.0f)\n",
-               populate[ROUNDS / 2] + after_populate[ROUNDS / 2], populate[ROUNDS / 2],
-               after_populate[ROUNDS / 2]);
+               populate_ns + after_populate_ns, populate_ns, after_populate_ns);
     else
         printf("  MADV_POPULATE_WRITE:              not supported by this kernel\n");
-    printf("  write to a resident page:         %8.0f ns\n", resident[ROUNDS / 2]);
-    printf("  first write, hmap's huge pages:   %8.0f ns\n", huge[ROUNDS / 2]);
+    printf("  write to a resident page:         %8.0f ns\n", median_round(resident, ROUNDS));
+    printf("  first write, hmap's huge pages:   %8.0f ns\n", median_round(huge, ROUNDS));
     return 0;
 }

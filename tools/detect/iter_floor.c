@@ -16,6 +16,7 @@
  *     hmap-iter-floor [n ...]     (default 200000 2000000)
  */
 #include "hmap_internal.h"
+#include "timing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,19 +26,6 @@
 enum { ROUNDS = 5 };
 
 static volatile uint64_t sink; /* keeps the walks' sums alive */
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* A walk over every entry of `m`: the sum of the values, and the number
  * of entries visited added to *visited. */
@@ -85,8 +73,7 @@ static double time_walk(walk_fn *walk, hmap *m)
             sink += walk(m, &visited);
         ns[r] = (now_ns() - t0) / (double)visited;
     }
-    qsort(ns, ROUNDS, sizeof *ns, by_value);
-    return ns[ROUNDS / 2];
+    return median_round(ns, ROUNDS);
 }
 
 int main(int argc, char **argv)
