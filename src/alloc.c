@@ -71,57 +71,54 @@ void *hmap__alloc(size_t bytes)
  * for a large array inside a single insert. */
 #define MMAP_MIN ((size_t)256 << 10)
 
-/* Mappings of HUGE_PAGE or more (large arrays, and the reservations that
- * arrays of 256 KB and up grow in place in) ask for transparent huge pages
- * (MADV_HUGEPAGE), which the kernel grants where THP is "madvise" or
- * "always" and memory allows: a page fault then zeroes and maps 2 MB at
- * once where it would take 512 faults, and a lookup's TLB miss is one
- * level shorter.  Filling a table is mostly faulting in fresh memory where
- * faults are dear (ten microseconds each in a virtual machine), so inserts
- * gain most.  A huge page can only map an aligned 2 MB range lying wholly
- * inside one mapping, hence the alignment; the cost is that a fault may
- * wait for the kernel to compact memory (THP "defrag" set to "madvise",
- * the default), and the last partial 2 MB of an array stays in small
- * pages.  2 MB is x86-64's huge page; elsewhere the advice still holds,
- * only the alignment may not match. */
-#define HUGE_PAGE ((size_t)2 << 20)
-
+/* Mappings of HMAP_HUGE_PAGE or more (large arrays, and the reservations
+ * that arrays of 256 KB and up grow in place in) start on a multiple of
+ * it: a huge page can only map an aligned 2 MB range lying wholly inside
+ * one mapping, so where the system's THP policy is "always" the kernel can
+ * back the whole array with them, and a lookup's TLB miss is one level
+ * shorter.  They are not advised to (MADV_HUGEPAGE), although where THP is
+ * "madvise" (the default) that would make inserts faster: each fault in
+ * advised memory zeroes 2 MB at once, and may first reclaim and compact
+ * memory (THP "defrag" is "madvise" by default), so the insert that enters
+ * a new huge page stalls for milliseconds, or for far longer when memory
+ * is fragmented.  Go's runtime tried the advice on its heap and took it
+ * back for those stalls (golang/go#61718); a map that bounds the work of
+ * every insert cannot have them either.  (The checked build's arrays do
+ * ask: instrument/quarantine.c.)  Elsewhere than x86-64 the alignment may
+ * not match the huge page size, and costs nothing. */
 #define MAP_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS)
 
-/* `len` bytes (whole pages) at a HUGE_PAGE boundary, advised to use huge
- * pages; MAP_FAILED if that cannot be had. */
-static void *map_for_huge_pages(size_t len, int prot)
+/* `len` bytes (whole pages) at a HMAP_HUGE_PAGE boundary; MAP_FAILED if that
+ * cannot be had. */
+static void *map_aligned_for_huge_pages(size_t len, int prot)
 {
-    if (len > SIZE_MAX - HUGE_PAGE)
+    if (len > SIZE_MAX - HMAP_HUGE_PAGE)
         return MAP_FAILED;
     /* map one huge page more, then trim to the aligned part */
-    char *raw = mmap(NULL, len + HUGE_PAGE, prot, MAP_FLAGS, -1, 0);
+    char *raw = mmap(NULL, len + HMAP_HUGE_PAGE, prot, MAP_FLAGS, -1, 0);
     if (raw == MAP_FAILED)
         return MAP_FAILED;
-    char *p = (char *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-    size_t head = (size_t)(p - raw), tail = HUGE_PAGE - head;
+    char *p = (char *)(((uintptr_t)raw + HMAP_HUGE_PAGE - 1) & ~(uintptr_t)(HMAP_HUGE_PAGE - 1));
+    size_t head = (size_t)(p - raw), tail = HMAP_HUGE_PAGE - head;
     /* A trim splits a mapping, which fails at vm.max_map_count: then give
      * back what is still ours rather than keep a stray piece mapped. */
     if (head && munmap(raw, head) != 0) {
-        munmap(raw, len + HUGE_PAGE);
+        munmap(raw, len + HMAP_HUGE_PAGE);
         return MAP_FAILED;
     }
     if (munmap(p + len, tail) != 0) {
         munmap(p, len + tail);
         return MAP_FAILED;
     }
-#ifdef MADV_HUGEPAGE
-    (void)madvise(p, len, MADV_HUGEPAGE); /* EINVAL without THP */
-#endif
     return p;
 }
 
 /* An anonymous mapping of `bytes` with protection `prot`, NULL if there is
- * no room; large ones are aligned for huge pages and advised to use them. */
+ * no room; large ones are aligned for huge pages. */
 void *hmap__map(size_t bytes, int prot)
 {
     size_t len = hmap__page_up(bytes);
-    void *p = len >= HUGE_PAGE ? map_for_huge_pages(len, prot) : MAP_FAILED;
+    void *p = len >= HMAP_HUGE_PAGE ? map_aligned_for_huge_pages(len, prot) : MAP_FAILED;
     if (p == MAP_FAILED)
         p = mmap(NULL, len, prot, MAP_FLAGS, -1, 0); /* small, or short of room */
     return p == MAP_FAILED ? NULL : p;

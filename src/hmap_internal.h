@@ -348,6 +348,8 @@ void *hmap__alloc(size_t bytes);
 void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align);
 size_t hmap__page_size(void);
 size_t hmap__page_up(size_t x);
+/* x86-64's huge page: mappings this large start on a multiple of it. */
+#define HMAP_HUGE_PAGE ((size_t)2 << 20)
 void *hmap__map(size_t bytes, int prot);
 void hmap__drop_pages(size_t alloc_bytes, size_t align, void *p, size_t bytes, bool reserve);
 void hmap__free(void *p);

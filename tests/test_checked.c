@@ -108,17 +108,23 @@ START_TEST(test_finished_iterator_after_a_write)
 }
 END_TEST
 
-/* The checked build's large arrays come from its quarantine, and ask for
- * huge pages as the plain map's do (alloc.c, hmap__map). */
+/* The checked build's large arrays come from its quarantine: aligned for
+ * huge pages as the plain map's are (alloc.c, hmap__map), and, unlike
+ * them, advised to use them (quarantine.c, ask_for_huge_pages). */
 START_TEST(test_large_arrays_ask_for_huge_pages)
 {
     if (!tu_thp_supported())
-        return;
+        TU_SKIP("no transparent huge pages here");
     hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), (size_t)1 << 20);
     const struct hmap *in = m;
     TU_NONNULL(in->buckets);
     TU_EQ((uintptr_t)in->buckets % ((uintptr_t)2 << 20), 0);
     TU_CHECK(tu_mapping_has_flag(in->buckets->first, "hg"));
+    hmap *small = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 1000); /* under 2 MB */
+    const struct hmap *small_in = small;
+    TU_NONNULL(small_in->buckets);
+    TU_CHECK(!tu_mapping_has_flag(small_in->buckets->first, "hg"));
+    hmap_free(small);
     hmap_free(m);
 }
 END_TEST
