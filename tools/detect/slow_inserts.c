@@ -9,16 +9,17 @@
  * the map's header before and after: starting a growth, evacuating, ending
  * a growth, a step of giving back a retired array, or none of these.  With
  * each slow insert it prints the page faults its write took (the thread's
- * minor faults, from getrusage): where arrays are in huge pages, one fault
+ * minor faults, from getrusage): where arrays are in huge pages (THP
+ * "always"; the plain map no longer asks for them, src/alloc.c), one fault
  * is 2 MB zeroed at once.  --no-huge-pages turns transparent huge pages
- * off for the process first (prctl PR_SET_THP_DISABLE, which overrides the
- * map's advice), to compare.  Slow inserts that took no fault and did no
- * growth work are the machine's own stalls.  To tell how many of those
- * the machine alone causes, the tool then times n random writes, one by
- * one and in the same way, to an array of n words it has already touched:
- * no map, no page fault; whatever is slow there is the machine (on a VM:
- * the host preempting the virtual CPU, which the guest's CPU clocks still
- * count).
+ * off for the process first (prctl PR_SET_THP_DISABLE, which overrides
+ * both "always" and any advice), to compare.  Slow inserts that took no
+ * fault and did no growth work are the machine's own stalls.  To tell how
+ * many of those the machine alone causes, the tool then times n random
+ * writes, one by one and in the same way, to an array of n words it has
+ * already touched: no map, no page fault; whatever is slow there is the
+ * machine (on a VM: the host preempting the virtual CPU, which the guest's
+ * CPU clocks still count).
  *
  *     hmap-slow-inserts [--no-huge-pages] [n [threshold_us]]
  *                                          (default 20000000 100)
