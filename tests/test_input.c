@@ -121,8 +121,9 @@ START_TEST(natural_alignment)
         TU_NONNULL(v);
         TU_EQ(*v, (uint16_t)(i * 3));
     }
-    /* Entries are 6 bytes: only an alignment of 4 resolved for the key
-     * keeps every key 4-aligned. */
+    /* A 4-byte key beside a 2-byte value: aligned as the key's size says,
+     * entries are 8 bytes apart; with an alignment of 1 they would be 6,
+     * and every other key would be misaligned. */
     hmap_iter it;
     size_t seen = 0;
     for (hmap_iter_init(&it, m); hmap_iter_next(&it); seen++)
