@@ -758,14 +758,13 @@ START_TEST(large_arrays_are_aligned_not_advised)
 {
     if (sizeof(void *) < 8)
         TU_SKIP("no reservations, no growth in place on 32-bit targets");
-    const uintptr_t huge = (uintptr_t)2 << 20;
     for (int in_place = 0; in_place <= 1; in_place++) {
         hmap_testing_grow_in_place(in_place); /* a reservation, or a plain mmap */
         hmap *m = tu_new_u64((size_t)1 << 20);
         const struct hmap *in = m;
         TU_NONNULL(in->buckets);
         TU_EQ(in->buckets->reserved != 0, (size_t)in_place);
-        TU_EQ((uintptr_t)in->buckets % huge, 0);
+        TU_EQ((uintptr_t)in->buckets % HMAP_HUGE_PAGE, 0);
         TU_CHECK(!tu_mapping_has_flag(in->buckets->first, "hg"));
         hmap_free(m);
     }

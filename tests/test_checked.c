@@ -118,7 +118,7 @@ START_TEST(test_large_arrays_ask_for_huge_pages)
     hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), (size_t)1 << 20);
     const struct hmap *in = m;
     TU_NONNULL(in->buckets);
-    TU_EQ((uintptr_t)in->buckets % ((uintptr_t)2 << 20), 0);
+    TU_EQ((uintptr_t)in->buckets % HMAP_HUGE_PAGE, 0);
     TU_CHECK(tu_mapping_has_flag(in->buckets->first, "hg"));
     hmap *small = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 1000); /* under 2 MB */
     const struct hmap *small_in = small;
