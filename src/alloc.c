@@ -20,17 +20,28 @@
 #include <time.h>
 #include <unistd.h>
 
-static long alloc_count;      /* attempts so far (relaxed atomic) */
+/* The test hooks' counters.  Counting costs a locked add, which a program
+ * that never asks for the count should not pay on every allocation (map
+ * creation above all): the first call of either hook arms it. */
+static bool alloc_armed;      /* relaxed atomic */
+static long alloc_count;      /* attempts since armed (relaxed atomic) */
 static long alloc_fail_at;    /* the attempt number that fails; 0: none */
+
+static void arm_alloc_counting(void)
+{
+    __atomic_store_n(&alloc_armed, true, __ATOMIC_RELAXED);
+}
 
 void hmap_testing_fail_nth_alloc(long n)
 {
+    arm_alloc_counting();
     long now = __atomic_load_n(&alloc_count, __ATOMIC_RELAXED);
     __atomic_store_n(&alloc_fail_at, n > 0 ? now + n : 0, __ATOMIC_RELAXED);
 }
 
 long hmap_testing_alloc_count(void)
 {
+    arm_alloc_counting();
     return __atomic_load_n(&alloc_count, __ATOMIC_RELAXED);
 }
 
@@ -48,6 +59,8 @@ bool hmap__growth_in_place_allowed(void)
 
 static bool injected_failure(void)
 {
+    if (HMAP_LIKELY(!__atomic_load_n(&alloc_armed, __ATOMIC_RELAXED)))
+        return false;
     long n = __atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED);
     long at = __atomic_load_n(&alloc_fail_at, __ATOMIC_RELAXED);
     return HMAP_UNLIKELY(at != 0 && n == at);

@@ -17,9 +17,10 @@ extern "C" {
  * Only the one allocation fails; later ones succeed again. */
 void hmap_testing_fail_nth_alloc(long n);
 
-/* How many allocations the library has attempted since the process began
- * (including failed ones).  Lets a test count the allocations an operation
- * makes, to sweep every one of them. */
+/* How many allocations the library has attempted (including failed ones)
+ * since either of these two hooks was first called: counting starts then,
+ * so that programs that never ask do not pay for it.  Lets a test count
+ * the allocations an operation makes, to sweep every one of them. */
 long hmap_testing_alloc_count(void);
 
 /* Whether plain maps may double their large arrays in place (the default)
