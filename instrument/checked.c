@@ -49,19 +49,20 @@
 /* How long a report waits for another thread's stack. */
 enum { OTHER_STACK_TIMEOUT_MS = 1000 };
 
-/* relocate=sampled: a write relocates the map with probability
- * 1 / (SAMPLE_BASE + SAMPLE_PER_SLOT * slots), slots being the capacity of
- * the bucket array (8 per bucket).  A relocation costs a fixed part (mmap,
- * mprotect and madvise of the arrays, an unwind of the retiring stack:
- * about 6 us here) plus 15-25 ns per entry of a full map at 1K-100K
- * entries (build/tools/hmap-relocate-cost); it walks and remaps every bucket, so a
- * map emptied by deletions costs as much as a full one, which is why the
- * rate follows the capacity and not the count.  This keeps the expected
- * cost of relocation at a few nanoseconds per write at any size - the
- * budget of a checked build that must stay within 1.5x of the plain one.
- * That is far below Abseil's 16/capacity in sanitizer builds: a pointer
- * held across one write is caught only now and then, and across thousands
- * of writes almost surely.  relocate=always catches it on the first write. */
+/* relocate=sampled: a write relocates the map once in about
+ * SAMPLE_BASE + SAMPLE_PER_SLOT * slots writes, slots being the capacity of
+ * the bucket array (8 per bucket): each map counts down from a number drawn
+ * uniformly below twice that (relocation_countdown), so that a write pays
+ * a decrement rather than a random draw.  A relocation costs a fixed part
+ * (an allocation, a retirement: a few microseconds when the arrays are
+ * guarded) plus 15-25 ns per entry of a full map at 1K-100K entries
+ * (build/tools/hmap-relocate-cost); it walks every bucket, so a map emptied
+ * by deletions costs as much as a full one, which is why the rate follows
+ * the capacity and not the count.  This keeps the expected cost of
+ * relocation at a few nanoseconds per write at any size.  That is far
+ * below Abseil's 16/capacity in sanitizer builds: a pointer held across one
+ * write is caught only now and then, and across thousands of writes almost
+ * surely.  relocate=always catches it on the first write. */
 enum { SAMPLE_BASE = 1024, SAMPLE_PER_SLOT = 4 };
 
 /* ---- start-up ------------------------------------------------------- */
@@ -82,13 +83,14 @@ static void hook_slot_deleted(const struct hmap *m, void *key, size_t ks, void *
 }
 
 static const struct hmap_hooks checked_hooks = {
-    .array_alloc = hmap__quarantine_array_alloc,
-    .array_retire = hmap__quarantine_array_retire,
+    .array_alloc = hmap__guard_array_alloc,
+    .array_retire = hmap__guard_array_retire,
     .slot_filling = hook_slot_filling,
     .slot_deleted = hook_slot_deleted,
     .key_misplaced = hook_key_misplaced,
     .write_done = hook_write_done,
-    .map_free = hmap__quarantine_map_free,
+    .map_free = hmap__guard_map_free,
+    .deleted_fill = HMAP_POISON_BYTE,
 };
 
 static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
@@ -482,13 +484,22 @@ static void read_end(const struct hmap *m, uint64_t seq, const struct hmap__site
 
 /* ---- the entry points ----------------------------------------------- */
 
-static uint64_t relocate_seed(const struct hmap *m)
+/* The writes until the map's next relocation, drawn from the thread's
+ * random stream (seed= makes it reproducible). */
+static uint64_t relocation_countdown(const struct hmap *m, struct hmap_thread *t)
 {
-    static uint64_t maps_created;
-    uint64_t n = __atomic_add_fetch(&maps_created, 1, __ATOMIC_RELAXED);
-    uint64_t seed = hmap__opts.seed ? hmap__opts.seed : hmap__random64();
-    (void)m;
-    return seed ^ (n * HASH_K0);
+    switch (hmap__opts.relocate) {
+    case RELOCATE_ALWAYS:
+        return 1;
+    case RELOCATE_SAMPLED: {
+        /* uniform in [1, 2 * mean]; below 2^63 for every B up to MAX_B */
+        uint64_t mean = SAMPLE_BASE + ((uint64_t)SAMPLE_PER_SLOT * BUCKET_SLOTS << m->B);
+        return 1 + hmap__splitmix64(&t->rng) % (2 * mean);
+    }
+    case RELOCATE_NEVER:
+        break;
+    }
+    return UINT64_MAX;
 }
 
 hmap *hmap__checked_new(const hmap_type *type, size_t hint, const struct hmap__site *site)
@@ -500,7 +511,7 @@ hmap *hmap__checked_new(const hmap_type *type, size_t hint, const struct hmap__s
         return NULL;
     m->checked.creator = (uint64_t)t->tid;
     m->checked.create_site = site;
-    m->checked.relocate_rng = relocate_seed(m);
+    m->checked.relocate_countdown = relocation_countdown(m, t);
     return m;
 }
 
@@ -516,7 +527,7 @@ void hmap__checked_free(hmap *m, const struct hmap__site *site)
     });
     /* Kept, poisoned by its FREED magic, so later use is recognised; the
      * same for maps created by plain callers. */
-    hmap__quarantine_map_free(m);
+    hmap__guard_map_free(m);
 }
 
 size_t hmap__checked_len(const hmap *m, const struct hmap__site *site)
@@ -693,25 +704,6 @@ void hmap__checked_iter_del(hmap_iter *it, const struct hmap__site *site)
 
 /* ---- hooks ---------------------------------------------------------- */
 
-static bool relocation_due(struct hmap *m)
-{
-    switch (hmap__opts.relocate) {
-    case RELOCATE_ALWAYS:
-        return true;
-    case RELOCATE_SAMPLED: {
-        /* A uniform draw below SAMPLE_BASE + SAMPLE_PER_SLOT * slots, by
-         * multiplication (Lemire): a division would cost more than the rest
-         * of the check.  (The bound is below 2^62 for every B up to MAX_B.) */
-        uint64_t bound = SAMPLE_BASE + ((uint64_t)SAMPLE_PER_SLOT * BUCKET_SLOTS << m->B), draw;
-        hmap__mul128(hmap__splitmix64(&m->checked.relocate_rng), bound, &draw);
-        return draw == 0;
-    }
-    case RELOCATE_NEVER:
-        break;
-    }
-    return false;
-}
-
 /* After the writes that src/hmap_hooks.h lists.  A write from a plain
  * translation unit did not pass write_begin: it still counts for
  * iterators. */
@@ -720,8 +712,10 @@ static void hook_write_done(struct hmap *m)
     struct hmap_thread *t = this_thread();
     if (t->inside != m)
         note_write(m, t->tid, NULL);
-    if (relocation_due(m))
+    if (HMAP_UNLIKELY(--m->checked.relocate_countdown == 0)) {
         (void)hmap__relocate(m); /* out of memory: the map simply stays put */
+        m->checked.relocate_countdown = relocation_countdown(m, t);
+    }
 }
 
 static void describe_key(char *buf, size_t len, const struct hmap *m, const void *key)
@@ -792,6 +786,30 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d)
                              .map = m, .type_name = type_name_of(m), .detail = detail_line };
     add_part(&r, d->write ? "write" : "read", t->tid, NULL, &d->fault);
     add_part(&r, "array retired", d->retired_by, NULL, &d->retired);
+    add_creation(&r, m);
+    hmap__report_end(&r);
+}
+
+/* ---- writes to unguarded retired arrays ------------------------------ */
+
+_Noreturn void hmap__report_retired_write(const struct hmap_retirement *w, const void *array,
+                                          size_t offset)
+{
+    begin_report_or_park();
+    struct hmap_thread *t = hmap__thread_self();
+    const struct hmap *m = w->map;
+    snprintf(detail_line, sizeof detail_line,
+             "byte %zu of a bucket array of generation %llu (at %p), retired when the map was "
+             "at generation %llu, was written after it was retired; found when the array left "
+             "the retired queue",
+             offset, (unsigned long long)w->generation, array,
+             (unsigned long long)w->map_generation);
+    unwind_from_entry(&own_stack);
+    struct hmap_report r = { .kind = "dangling pointer write", .map = m,
+                             .type_name = type_name_of(m), .detail = detail_line,
+                             .summary_site = w->site };
+    add_part(&r, "found", t->tid, t->inside ? t->site : NULL, &own_stack);
+    add_part(&r, "array retired", w->tid, w->site, NULL);
     add_creation(&r, m);
     hmap__report_end(&r);
 }

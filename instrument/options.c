@@ -36,6 +36,9 @@ struct hmap_options hmap__opts = {
     .relocate = RELOCATE_SAMPLED,
     .seed = 0,
     .quarantine_mb = 256,
+    .guard = GUARD_SAMPLED,
+    .guard_sample_kb = 1024,
+    .retired_queue_kb = 1024,
     .log_path = "",
     .json = false,
     .exitcode = -1,
@@ -141,6 +144,55 @@ static const char *parse_quarantine_mb(const char *v)
         return "a number of MiB";
     hmap__opts.quarantine_mb = (size_t)mb;
     return NULL;
+}
+
+/* "default" is sampled, except where a setting asks for determinism:
+ * relocate=always exists to make every stale pointer fault, and under
+ * AddressSanitizer every retired array is guarded; guard= set explicitly
+ * wins over both (resolve_guard). */
+static bool guard_is_default;
+
+static const char *parse_guard(const char *v)
+{
+    guard_is_default = !strcmp(v, "default");
+    if (guard_is_default || !strcmp(v, "sampled"))
+        hmap__opts.guard = GUARD_SAMPLED;
+    else if (!strcmp(v, "all"))
+        hmap__opts.guard = GUARD_ALL;
+    else if (!strcmp(v, "none"))
+        hmap__opts.guard = GUARD_NONE;
+    else
+        return "all, sampled, none or default";
+    return NULL;
+}
+
+static void resolve_guard(void)
+{
+    if (guard_is_default && (hmap__opts.relocate == RELOCATE_ALWAYS || HMAP_ASAN))
+        hmap__opts.guard = GUARD_ALL;
+}
+
+/* A number of KiB whose byte count fits in a size_t. */
+static bool parse_kb(const char *v, size_t *out)
+{
+    uint64_t kb;
+
+    if (!parse_u64(v, &kb) || kb > (SIZE_MAX >> 10))
+        return false;
+    *out = (size_t)kb;
+    return true;
+}
+
+static const char *parse_guard_sample_kb(const char *v)
+{
+    return parse_kb(v, &hmap__opts.guard_sample_kb) && hmap__opts.guard_sample_kb > 0
+               ? NULL
+               : "a number of KiB, at least 1";
+}
+
+static const char *parse_retired_queue_kb(const char *v)
+{
+    return parse_kb(v, &hmap__opts.retired_queue_kb) ? NULL : "a number of KiB";
 }
 
 static const char *parse_log_path(const char *v)
@@ -256,8 +308,20 @@ static const struct option option_table[] = {
       "Seed of the checked runtime's randomness (relocate=sampled), for reproducible runs; 0: random.",
       parse_seed },
     { "quarantine_mb", "256",
-      "MiB of retired bucket arrays kept inaccessible to catch dangling pointers.",
+      "MiB of guarded retired bucket arrays kept inaccessible to catch dangling pointers.",
       parse_quarantine_mb },
+    { "guard", "default",
+      "all|sampled|none: which retired bucket arrays are made inaccessible.  sampled: arrays "
+      "of 256 KiB and up, the first at each call site, and one in about guard_sample_kb of "
+      "the rest; default: sampled, but all with relocate=always or under AddressSanitizer.",
+      parse_guard },
+    { "guard_sample_kb", "1024",
+      "guard=sampled: guard one small bucket array in about this many KiB allocated.",
+      parse_guard_sample_kb },
+    { "retired_queue_kb", "1024",
+      "KiB per thread of unguarded retired arrays kept poisoned; a write to one is reported "
+      "when it leaves the queue or at exit.",
+      parse_retired_queue_kb },
     { "log_path", "stderr",
       "Write reports to the file PATH.PID instead of stderr.",
       parse_log_path },
@@ -414,6 +478,7 @@ void hmap__options_init(void)
     env = getenv("HMAP_OPTIONS");
     if (env)
         parse_options_string(env);
+    resolve_guard();
     if (help_requested)
         print_help();
 }

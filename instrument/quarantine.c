@@ -1,19 +1,25 @@
 /*
- * quarantine.c - memory for checked maps' bucket arrays, the quarantine of
- * retired arrays and freed map headers, the SIGSEGV handler that recognises
- * faults in retired arrays, and the poisoning of deleted slots.
+ * quarantine.c - guarded memory for checked maps' bucket arrays: the
+ * quarantine of guarded retired arrays, the pool of page slots that sampled
+ * small arrays live in, the SIGSEGV handler that recognises faults in
+ * retired arrays, and the poisoning of deleted slots.  Which arrays are
+ * guarded is guard.c's decision.
  *
  * Why a quarantine.  A pointer returned by hmap_get/hmap_put points into
  * the live bucket array.  Growth (or relocation, HMAP_OPTIONS=relocate=)
  * retires that array, and with plain malloc the pointer would go on
- * reading freed memory silently.  Here every bucket array and overflow
- * chunk of a checked map is its own mmap; retiring it records its address
- * range in a registry and makes it PROT_NONE, with its pages given back to
- * the kernel (MADV_DONTNEED), so it costs address space but no memory.  A
- * later access through a stale pointer faults, and the SIGSEGV handler
+ * reading freed memory silently.  A guarded array has pages of its own:
+ * either a mapping of its own (large arrays, and every array under
+ * guard=all) or a slot of the pool, a region mapped once, read-write, from
+ * which sampled small arrays take whole pages.  Retiring a guarded array
+ * records its address range in a registry and makes it PROT_NONE (a
+ * mapping of its own also gives its pages back, MADV_DONTNEED; a pool slot
+ * keeps them until it is reused, so that guarding it is one system call).
+ * A later access through a stale pointer faults, and the SIGSEGV handler
  * finds the range in the registry.  The quarantine is bounded: at most
  * hmap__opts.quarantine_mb MiB of address space and QUARANTINE_ENTRIES
- * ranges; the oldest are unmapped first.
+ * ranges; the oldest are released first (a mapping is unmapped, a pool
+ * slot made accessible, emptied and handed out again).
  *
  * Why the report is not written from the handler.  The report symbolizes
  * (libdw, not async-signal-safe), and the faulting thread may have been
@@ -60,8 +66,9 @@
  * report behind it), so each thread using checked maps gets one, freed at
  * thread exit by a pthread key destructor.
  *
- * Deleted slots are filled with POISON_BYTE and, under ASan, poisoned in
- * whole 8-byte granules; the slot_filling hook unpoisons them before reuse.
+ * Deleted slots are filled with HMAP_POISON_BYTE by the core and, under
+ * ASan, poisoned here in whole 8-byte granules; the slot_filling hook
+ * unpoisons them before reuse.
  */
 #define _GNU_SOURCE /* REG_RIP and friends, gettid */
 
@@ -92,17 +99,12 @@
  * entries of ~600 bytes of address space, touched only as it fills. */
 enum { QUARANTINE_ENTRIES = 16384 };
 
-/* Freed map headers kept before free() gets them back. */
-enum { FREED_HEADERS = 4096 };
+/* The pool of page slots for sampled small arrays: address space only,
+ * until a slot is used. */
+enum { POOL_BYTES = 64 << 20 };
 
 /* Alternate signal stack per thread; a PROT_NONE guard page sits below. */
 enum { ALTSTACK_BYTES = 64 << 10 };
-
-/* 0xdb, "deleted bucket": as a pointer, 0xdbdbdbdbdbdbdbdb is
- * non-canonical on x86-64 and faults at once; as an integer or string it
- * stands out in a debugger; it is none of ASan's fills (0xbe malloc) or
- * glibc's MALLOC_PERTURB_ default. */
-enum { POISON_BYTE = 0xdb };
 
 enum { ASAN_GRANULE = 8 };   /* bytes per ASan shadow byte on x86-64 */
 enum { RED_ZONE = 128 };     /* below RSP, owned by the interrupted function */
@@ -136,8 +138,9 @@ void AnnotateIgnoreWritesEnd(const char *file, int line);
 #define TSAN_IGNORE_ACCESSES_END() ((void)0)
 #endif
 
-/* One lock for the registry and the freed-header FIFO: both change
- * rarely (a retirement, a hmap_free) and never in signal context. */
+/* One lock for the registry and the pool: both change rarely (a guarded
+ * allocation or retirement) and never in signal context.  guard.c takes it
+ * too, for its list of threads' queues (hmap__quarantine_lock). */
 static pthread_mutex_t quarantine_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void lock(void)
@@ -150,6 +153,16 @@ static void unlock(void)
 {
     pthread_mutex_unlock(&quarantine_lock);
     TSAN_IGNORE_SYNC_END();
+}
+
+void hmap__quarantine_lock(void)
+{
+    lock();
+}
+
+void hmap__quarantine_unlock(void)
+{
+    unlock();
 }
 
 /* ---- pages and ASan shadow ------------------------------------------ */
@@ -317,7 +330,11 @@ static size_t quarantine_limit(void)
     return mb > (SIZE_MAX >> 20) ? SIZE_MAX : mb << 20;
 }
 
-/* Drops the oldest entry and unmaps its range.  Lock held, count > 0. */
+static bool in_pool(uintptr_t p);
+static void pool_give_back(uintptr_t start, size_t len);
+
+/* Drops the oldest entry and releases its range: unmapped, or back in
+ * the pool.  Lock held, count > 0. */
 static void evict_oldest(void)
 {
     size_t i = LOAD(&ring_oldest);
@@ -330,7 +347,10 @@ static void evict_oldest(void)
     STORE(&ring_oldest, (i + 1) % QUARANTINE_ENTRIES);
     STORE(&ring_count, LOAD(&ring_count) - 1);
     STORE(&held_bytes, LOAD(&held_bytes) - (end - start));
-    unmap_range((void *)start, end - start);
+    if (in_pool(start))
+        pool_give_back(start, end - start);
+    else
+        unmap_range((void *)start, end - start);
 }
 
 /* Evicts until at most `keep` entries remain.  Lock held. */
@@ -372,7 +392,8 @@ static void protect_range(void *p, size_t len)
         if (mprotect(p, len, PROT_NONE) != 0)
             return;
     }
-    (void)madvise(p, len, MADV_DONTNEED);
+    if (!in_pool((uintptr_t)p))
+        (void)madvise(p, len, MADV_DONTNEED);
 }
 
 /* Quarantines one allocation (an array or an overflow chunk) of `bytes`
@@ -384,8 +405,11 @@ static void quarantine_range(void *p, size_t bytes, struct retired_info *who)
     asan_unpoison_range(p, len);
     lock();
     if (LOAD(&registry) == NULL || len > limit) {
+        if (in_pool((uintptr_t)p))
+            pool_give_back((uintptr_t)p, len);
+        else
+            unmap_range(p, len);
         unlock();
-        unmap_range(p, len);
         return;
     }
     make_room(len, limit);
@@ -400,7 +424,100 @@ static void quarantine_range(void *p, size_t bytes, struct retired_info *who)
     unlock();
 }
 
-/* ---- bucket array memory (the hooks) -------------------------------- */
+/* ---- the pool of page slots ----------------------------------------- */
+
+/* One bit per page of the pool: set while the page belongs to a slot (in
+ * use, or retired and in the quarantine).  Read and written under the lock,
+ * with atomics (see TSan in the header comment). */
+static char *pool_base; /* NULL until the first sampled array; MAP_FAILED: none */
+static uint64_t pool_bits[POOL_BYTES / 4096 / 64];
+
+static size_t pool_pages(void)
+{
+    size_t n = POOL_BYTES / page_size();
+    return n < sizeof pool_bits * 8 ? n : sizeof pool_bits * 8;
+}
+
+static bool in_pool(uintptr_t p)
+{
+    char *base = LOAD_ACQ(&pool_base);
+    return base && base != MAP_FAILED && p >= (uintptr_t)base &&
+           p < (uintptr_t)base + pool_pages() * page_size();
+}
+
+static bool page_taken(size_t i)
+{
+    return (LOAD(&pool_bits[i / 64]) >> (i % 64)) & 1;
+}
+
+static void mark_pages(size_t first, size_t n, bool taken)
+{
+    for (size_t i = first; i < first + n; i++) {
+        uint64_t w = LOAD(&pool_bits[i / 64]), bit = (uint64_t)1 << (i % 64);
+        STORE(&pool_bits[i / 64], taken ? w | bit : w & ~bit);
+    }
+}
+
+/* The first run of n free pages, or SIZE_MAX.  Lock held. */
+static size_t pool_find(size_t n)
+{
+    size_t total = pool_pages(), run = 0;
+    for (size_t i = 0; i < total; i++) {
+        if (i % 64 == 0 && run == 0 && LOAD(&pool_bits[i / 64]) == UINT64_MAX) {
+            i += 63; /* a word of taken pages */
+            continue;
+        }
+        run = page_taken(i) ? 0 : run + 1;
+        if (run == n)
+            return i + 1 - n;
+    }
+    return SIZE_MAX;
+}
+
+bool hmap__quarantine_holds_pool(const void *p)
+{
+    return in_pool((uintptr_t)p);
+}
+
+/* A slot released from the quarantine: accessible and empty again (the
+ * pages read as zeros), free for the next sampled array.  Lock held. */
+static void pool_give_back(uintptr_t start, size_t len)
+{
+    asan_unpoison_range((void *)start, len);
+    (void)mprotect((void *)start, len, PROT_READ | PROT_WRITE);
+    (void)madvise((void *)start, len, MADV_DONTNEED);
+    mark_pages((start - (uintptr_t)LOAD(&pool_base)) / page_size(), len / page_size(), false);
+}
+
+/* Whole pages of the pool for a sampled array of `bytes`, zeroed; NULL
+ * when the pool cannot have them (then the array is simply not guarded).
+ * Older quarantined slots are released to make room. */
+void *hmap__quarantine_pool_take(size_t bytes)
+{
+    size_t n = page_round(bytes) / page_size();
+    if (n == 0 || n > pool_pages())
+        return NULL;
+    void *p = NULL;
+    lock();
+    if (LOAD(&pool_base) == NULL) {
+        void *base = mmap(NULL, pool_pages() * page_size(), PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        STORE_REL(&pool_base, (char *)base);
+    }
+    if (LOAD(&pool_base) != MAP_FAILED) {
+        size_t first;
+        while ((first = pool_find(n)) == SIZE_MAX && LOAD(&registry) && LOAD(&ring_count) > 0)
+            evict_oldest();
+        if (first != SIZE_MAX) {
+            mark_pages(first, n, true);
+            p = LOAD(&pool_base) + first * page_size();
+        }
+    }
+    unlock();
+    return p;
+}
+
+/* ---- guarded arrays --------------------------------------------------- */
 
 static void quarantine_start(void);
 
@@ -421,9 +538,8 @@ static void ask_for_huge_pages(void *p, size_t len)
 #endif
 }
 
-void *hmap__quarantine_array_alloc(const struct hmap *m, size_t bytes, size_t align)
+void *hmap__quarantine_map_pages(size_t bytes, size_t align)
 {
-    (void)m;
     size_t len = page_round(bytes);
     /* mmap is page-aligned and MAX_ALIGN (4096) is the x86-64 page size:
      * a larger alignment cannot be asked for. */
@@ -451,86 +567,40 @@ void *hmap__quarantine_array_alloc(const struct hmap *m, size_t bytes, size_t al
     return p;
 }
 
-void hmap__quarantine_array_retire(struct hmap *m, struct hmap_array *a)
+bool hmap__quarantine_wants_stack(void)
 {
-    if (!a)
-        return;
+    return quarantine_limit() > 0;
+}
+
+void hmap__quarantine_guard(void *p, size_t bytes, const struct hmap_retirement *r)
+{
     if (HMAP_UNLIKELY(LOAD(&registry) == NULL))
         quarantine_start();
     struct retired_info who = {
-        .map = a->owner,
-        .generation = a->generation,
-        .map_generation = m->generation,
-        .tid = gettid(),
+        .map = r->map,
+        .generation = r->generation,
+        .map_generation = r->map_generation,
+        .tid = r->tid,
     };
-    if (quarantine_limit() > 0 && LOAD(&registry) != NULL) {
-        /* libunwind takes locks (dl_iterate_phdr's, its caches'): under
-         * TSan they would order this thread after every earlier unwinder. */
-        TSAN_IGNORE_SYNC_BEGIN();
-        hmap__unwind_here(&who.stack, 1); /* skip this function */
-        TSAN_IGNORE_SYNC_END();
-    }
-    /* The chunk list is read before the memory holding it is protected:
-     * each chunk's link before the chunk, the array's fields before the
-     * array. */
-    struct hmap_ovf_chunk *c = a->chunks;
-    while (c) {
-        struct hmap_ovf_chunk *next = c->next;
-        quarantine_range(c, c->bytes, &who);
-        c = next;
-    }
-    quarantine_range(a, a->bytes, &who);
-}
-
-/* ---- freed map headers ---------------------------------------------- */
-
-/* A FIFO of headers whose magic says FREED: checked calls on a freed map
- * read that magic (and report "use of freed map") as long as the header
- * is here rather than back in malloc's hands. */
-static struct hmap *freed_headers[FREED_HEADERS];
-static size_t freed_oldest, freed_count;
-
-void hmap__quarantine_map_free(struct hmap *m)
-{
-    struct hmap *evicted = NULL;
-    lock();
-    size_t n = LOAD(&freed_count), first = LOAD(&freed_oldest);
-    if (n == FREED_HEADERS) {
-        evicted = LOAD(&freed_headers[first]);
-        first = (first + 1) % FREED_HEADERS;
-        STORE(&freed_oldest, first);
-        n--;
-    }
-    STORE(&freed_headers[(first + n) % FREED_HEADERS], m);
-    STORE(&freed_count, n + 1);
-    unlock();
-    if (evicted) {
-        TSAN_IGNORE_ACCESSES_BEGIN();
-        hmap__free(evicted);
-        TSAN_IGNORE_ACCESSES_END();
-    }
+    if (r->stack)
+        who.stack = *r->stack;
+    quarantine_range(p, bytes, &who);
 }
 
 /* ---- deleted slots -------------------------------------------------- */
 
+/* ASan's poison on the whole granules of a deleted slot's key or value
+ * (the core has filled them with HMAP_POISON_BYTE). */
 static void poison_bytes(void *p, size_t n)
 {
-    if (!p || n == 0)
-        return;
-    /* Most keys and values are 4, 8 or 16 bytes: stores of a constant
-     * size compile inline, where a call to memset would cost more than the
-     * store. */
-    switch (n) {
-    case 4: memset(p, POISON_BYTE, 4); break;
-    case 8: memset(p, POISON_BYTE, 8); break;
-    case 16: memset(p, POISON_BYTE, 16); break;
-    default: memset(p, POISON_BYTE, n); break;
-    }
 #if HMAP_ASAN
     char *lo;
     size_t len;
-    if (whole_granules(p, n, &lo, &len))
+    if (p && n && whole_granules(p, n, &lo, &len))
         ASAN_POISON_MEMORY_REGION(lo, len);
+#else
+    (void)p;
+    (void)n;
 #endif
 }
 

@@ -56,11 +56,15 @@
 /* ---- options.c ------------------------------------------------------ */
 
 enum hmap_relocate { RELOCATE_NEVER, RELOCATE_SAMPLED, RELOCATE_ALWAYS };
+enum hmap_guard { GUARD_NONE, GUARD_SAMPLED, GUARD_ALL };
 
 struct hmap_options {
     enum hmap_relocate relocate; /* relocate=never|always|sampled (default sampled) */
     uint64_t seed;               /* seed=N; 0 means "random at start-up" */
-    size_t quarantine_mb;        /* quarantine_mb=N: retired arrays kept, in MiB (default 256) */
+    size_t quarantine_mb;        /* quarantine_mb=N: guarded retired arrays kept, in MiB (default 256) */
+    enum hmap_guard guard;       /* guard=all|sampled|none: which retired arrays fault */
+    size_t guard_sample_kb;      /* guard_sample_kb=N: one small array guarded per N KiB */
+    size_t retired_queue_kb;     /* retired_queue_kb=N: poisoned arrays kept per thread */
     char log_path[1024];         /* log_path=PATH: reports go to PATH.PID; "" is stderr */
     bool json;                   /* log_format=json */
     int exitcode;                /* exitcode=N: _exit(N) after a report; -1 (default): abort() */
@@ -87,7 +91,8 @@ struct hmap_thread {
     uint8_t op;                   /* what that operation is: enum hmap_op */
     uintptr_t entry_pc;           /* return address of the current checked entry point */
     uint32_t reads;               /* checked reads so far (samples last_reader) */
-    uint64_t rng;                 /* this thread's random state (lingering) */
+    uint64_t rng;                 /* this thread's random state (lingering, sampling; seed=) */
+    int64_t guard_countdown;      /* guard=sampled: bytes of small arrays until the next guard */
 };
 
 extern HMAP_TLS struct hmap_thread hmap__thread_record;
@@ -166,18 +171,52 @@ void hmap__symbolize(uintptr_t pc, bool is_return_address, bool full, struct hma
 
 /* ---- quarantine.c --------------------------------------------------- */
 
-/* The hooks a checked map's core calls for its memory (hmap_hooks.h). */
-void *hmap__quarantine_array_alloc(const struct hmap *m, size_t bytes, size_t align);
-void hmap__quarantine_array_retire(struct hmap *m, struct hmap_array *a);
-/* Keeps a freed map header (magic already HMAP_MAGIC_FREED) out of malloc's
- * hands for a while, so that later use of it is recognised. */
-void hmap__quarantine_map_free(struct hmap *m);
+/* Who retired an array, and when: what a report about it names. */
+struct hmap_retirement {
+    const struct hmap *map;       /* the array's owner */
+    uint64_t generation;          /* the array's generation */
+    uint64_t map_generation;      /* the map's generation at retirement */
+    pid_t tid;                    /* the retiring thread */
+    const struct hmap__site *site;/* the call site of the retiring write, or NULL */
+    const struct hmap_stack *stack; /* the retiring stack (guarded arrays only), or NULL */
+};
+
+/* Pages of their own for a guarded array (large, or guard=all), zeroed;
+ * NULL with errno ENOMEM. */
+void *hmap__quarantine_map_pages(size_t bytes, size_t align);
+/* Pages of the pool for a sampled small array, zeroed; NULL if the pool
+ * has no room. */
+void *hmap__quarantine_pool_take(size_t bytes);
+/* Whether p is in the pool (was allocated by hmap__quarantine_pool_take). */
+bool hmap__quarantine_holds_pool(const void *p);
+/* Makes a guarded allocation (from either of the above) inaccessible and
+ * records it for the SIGSEGV handler; the quarantine owns it from here. */
+void hmap__quarantine_guard(void *p, size_t bytes, const struct hmap_retirement *r);
+/* Whether guarded retirements keep a stack (quarantine_mb > 0). */
+bool hmap__quarantine_wants_stack(void);
+/* The lock of the registry, also guard.c's; TSan does not see it as
+ * synchronisation. */
+void hmap__quarantine_lock(void);
+void hmap__quarantine_unlock(void);
 /* Installs the SIGSEGV handler (once) and this thread's alternate stack. */
 void hmap__quarantine_init(void);
 void hmap__altstack_install(void);
-/* Poisoning of deleted slots: a pattern, and ASan's poison under ASan. */
+/* Poisoning of deleted slots under ASan (the fill is inline in the core). */
 void hmap__poison_slot(void *key, size_t key_size, void *val, size_t val_size);
 void hmap__unpoison_slot(void *key, size_t key_size, void *val, size_t val_size);
+
+/* ---- guard.c -------------------------------------------------------- */
+
+/* The hooks of a checked map's memory (hmap_hooks.h): which arrays are
+ * guarded, and the per-thread queue of poisoned unguarded ones. */
+void *hmap__guard_array_alloc(const struct hmap *m, size_t bytes, size_t align);
+void hmap__guard_array_retire(struct hmap *m, struct hmap_array *a);
+/* Keeps a freed map header (magic already HMAP_MAGIC_FREED) out of malloc's
+ * hands for a while, in the calling thread's queue, so that later use of
+ * it is recognised. */
+void hmap__guard_map_free(struct hmap *m);
+/* The fill of deleted slots and unguarded retired arrays. */
+enum { HMAP_POISON_BYTE = 0xdb };
 
 /* What the SIGSEGV handler found, handed to the report outside signal context. */
 struct hmap_dangling {
@@ -239,6 +278,12 @@ _Noreturn void hmap__report_end(const struct hmap_report *r);
  * map. */
 _Noreturn void hmap__report_dangling(const struct hmap_dangling *d);
 
+/* Called when an unguarded retired array leaves a thread's queue (or at
+ * thread or process exit) and its poison has changed: a write through a
+ * dangling pointer.  `offset` is where the first changed byte lies. */
+_Noreturn void hmap__report_retired_write(const struct hmap_retirement *r, const void *array,
+                                          size_t offset);
+
 /* ---- tsan.c --------------------------------------------------------- */
 
 #if HMAP_TSAN
@@ -249,6 +294,10 @@ void hmap__tsan_write(const struct hmap *m, const void *caller_pc);
 /* Around the core's work inside a checked operation: TSan ignores it. */
 void hmap__tsan_ignore_begin(void);
 void hmap__tsan_ignore_end(void);
+/* Around the runtime's own locks (and libunwind's): TSan does not take
+ * them for synchronisation of the program. */
+void hmap__tsan_ignore_sync_begin(void);
+void hmap__tsan_ignore_sync_end(void);
 #else
 /* Without ThreadSanitizer the annotations cost nothing at all. */
 HMAP_INLINE void hmap__tsan_init(void) {}
@@ -256,6 +305,8 @@ HMAP_INLINE void hmap__tsan_read(const struct hmap *m, const void *pc) { (void)m
 HMAP_INLINE void hmap__tsan_write(const struct hmap *m, const void *pc) { (void)m; (void)pc; }
 HMAP_INLINE void hmap__tsan_ignore_begin(void) {}
 HMAP_INLINE void hmap__tsan_ignore_end(void) {}
+HMAP_INLINE void hmap__tsan_ignore_sync_begin(void) {}
+HMAP_INLINE void hmap__tsan_ignore_sync_end(void) {}
 #endif
 
 #pragma GCC visibility pop

@@ -75,7 +75,11 @@ struct hmap_thread *hmap__thread_register(void)
     self->tid = (pid_t)syscall(SYS_gettid);
     self->tnum = self->tid == getpid() ? 0 : __atomic_fetch_add(&next_tnum, 1, __ATOMIC_RELAXED);
     remember_number(self->tid, self->tnum);
-    self->rng = hmap__random64();
+    /* seed= makes each thread's stream, and so sampling, reproducible
+     * (threads are numbered in order of first use) */
+    self->rng = hmap__opts.seed ? hmap__opts.seed ^ ((uint64_t)self->tnum + 1) * 0x9e3779b97f4a7c15ull
+                                : hmap__random64();
+    self->guard_countdown = 0;
     hmap__altstack_install();
     hmap__thread_registered = true;
     return self;

@@ -31,6 +31,8 @@ void AnnotateIgnoreReadsBegin(const char *file, int line);
 void AnnotateIgnoreReadsEnd(const char *file, int line);
 void AnnotateIgnoreWritesBegin(const char *file, int line);
 void AnnotateIgnoreWritesEnd(const char *file, int line);
+void AnnotateIgnoreSyncBegin(const char *file, int line);
+void AnnotateIgnoreSyncEnd(const char *file, int line);
 
 static void *hmap_tag;
 
@@ -61,6 +63,16 @@ void hmap__tsan_ignore_end(void)
 {
     AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
     AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+}
+
+void hmap__tsan_ignore_sync_begin(void)
+{
+    AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
+}
+
+void hmap__tsan_ignore_sync_end(void)
+{
+    AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
 }
 
 #endif

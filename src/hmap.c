@@ -1108,12 +1108,28 @@ int hmap_set(hmap *m, const void *key, const void *val)
 
 /* ---- deletion ------------------------------------------------------- */
 
+/* Overwrites a deleted slot's key and value (adjacent: one entry) with
+ * the checked build's fill byte. */
+HMAP_INLINE void fill_deleted(struct hmap *m, char *b, unsigned i, int fill)
+{
+    char *entry = bucket_key(m, b, i);
+    size_t n = m->type.val_size ? m->layout.val_off - m->layout.key_off + m->type.val_size
+                                : m->type.key_size;
+    switch (n) {
+    case 8: memset(entry, fill, 8); break;
+    case 16: memset(entry, fill, 16); break;
+    default: memset(entry, fill, n); break;
+    }
+    if (HMAP_ASAN)
+        m->hooks->slot_deleted(m, entry, m->type.key_size,
+                               m->type.val_size ? bucket_val(m, b, i) : NULL, m->type.val_size);
+}
+
 void hmap__delete_slot(struct hmap *m, char *b, unsigned i)
 {
     b[i] = (char)TAG_EMPTY;
-    if (m->hooks)
-        m->hooks->slot_deleted(m, bucket_key(m, b, i), m->type.key_size,
-                               m->type.val_size ? bucket_val(m, b, i) : NULL, m->type.val_size);
+    if (m->hooks && m->hooks->deleted_fill >= 0)
+        fill_deleted(m, b, i, m->hooks->deleted_fill);
     /* An empty map gets a fresh seed, as in Go: keys chosen against the old
      * one are worthless from here on. */
     if (--m->count == 0)

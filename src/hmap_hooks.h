@@ -32,7 +32,9 @@ struct hmap_hooks {
      * (called only when the library is built under ASan). */
     void (*slot_filling)(const struct hmap *m, void *key, size_t key_size,
                          void *val, size_t val_size);
-    /* A slot was deleted: its key and value bytes may be poisoned. */
+    /* A slot was deleted (and filled with deleted_fill): its key and value
+     * bytes may be poisoned for ASan (called only when the library is
+     * built under ASan). */
     void (*slot_deleted)(const struct hmap *m, void *key, size_t key_size,
                          void *val, size_t val_size);
     /* Growth or hmap_verify found a stored key whose hash no longer places
@@ -45,6 +47,10 @@ struct hmap_hooks {
     /* hmap_free is done with the header (its arrays are already retired):
      * free it, or keep it to recognise later use. */
     void (*map_free)(struct hmap *m);
+    /* The byte that the key and value of a deleted slot are overwritten
+     * with, so that a stale read of them stands out; -1: left as they
+     * are.  A value, not a hook: deletion stores it inline. */
+    int deleted_fill;
 };
 
 #endif /* HMAP_HOOKS_H */

@@ -193,7 +193,7 @@ struct hmap_checked_state {
     const void *last_write_site;
     const void *create_site;
     uint64_t creator;           /* thread id that created the map */
-    uint64_t relocate_rng;      /* the relocation sampler's random state */
+    uint64_t relocate_countdown;/* writes until the next relocation (relocate=) */
     uint64_t tsan_word;         /* ThreadSanitizer's view of the map; no atomics touch it */
 };
 
