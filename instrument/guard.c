@@ -337,6 +337,7 @@ static void poison_and_queue(void *p, size_t bytes, size_t align, const struct h
         hmap__free_zeroed_aligned(p, bytes, align);
         return;
     }
+    hmap__asan_unpoison(p, bytes); /* deleted slots carry ASan's poison */
     memset(p, HMAP_POISON_BYTE, bytes);
     struct queued q = { p, bytes, align, *who };
     q.who.stack = NULL;

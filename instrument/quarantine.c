@@ -225,6 +225,11 @@ static bool whole_granules(void *p, size_t n, char **lo, size_t *len)
 }
 #endif
 
+void hmap__asan_unpoison(void *p, size_t n)
+{
+    asan_unpoison_range(p, n);
+}
+
 static void unmap_range(void *p, size_t len)
 {
     asan_unpoison_range(p, len);

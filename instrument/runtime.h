@@ -201,6 +201,8 @@ void hmap__quarantine_unlock(void);
 /* Installs the SIGSEGV handler (once) and this thread's alternate stack. */
 void hmap__quarantine_init(void);
 void hmap__altstack_install(void);
+/* Lifts ASan's poison (deleted slots') from [p, p + n), under ASan. */
+void hmap__asan_unpoison(void *p, size_t n);
 /* Poisoning of deleted slots under ASan (the fill is inline in the core). */
 void hmap__poison_slot(void *key, size_t key_size, void *val, size_t val_size);
 void hmap__unpoison_slot(void *key, size_t key_size, void *val, size_t val_size);
