@@ -107,7 +107,7 @@ static void runtime_init(void)
 }
 
 /* The calling thread's record, with the runtime started. */
-static struct hmap_thread *this_thread(void)
+HMAP_INLINE struct hmap_thread *this_thread(void)
 {
     if (HMAP_UNLIKELY(!__atomic_load_n(&runtime_ready, __ATOMIC_ACQUIRE)))
         pthread_once(&runtime_once, runtime_init);
@@ -272,7 +272,7 @@ enum access { READ, WRITE };
 
 /* Returns false for a NULL map that a read may treat as empty; reports
  * (and does not return) for every other bad pointer. */
-static bool validate(const struct hmap *m, enum access access, const struct hmap__site *site)
+HMAP_INLINE bool validate(const struct hmap *m, enum access access, const struct hmap__site *site)
 {
     if (HMAP_LIKELY(m != NULL && plausible_pointer(m) && m->magic == HMAP_MAGIC_LIVE))
         return true;
@@ -298,7 +298,7 @@ struct inside_mark {
     uint8_t op;
 };
 
-static struct inside_mark enter_map(struct hmap_thread *t, const struct hmap *m,
+HMAP_INLINE struct inside_mark enter_map(struct hmap_thread *t, const struct hmap *m,
                                     const struct hmap__site *site, enum hmap_op op)
 {
     if (HMAP_UNLIKELY(t->inside == m)) {
@@ -315,7 +315,7 @@ static struct inside_mark enter_map(struct hmap_thread *t, const struct hmap *m,
     return saved;
 }
 
-static void leave_map(struct hmap_thread *t, struct inside_mark saved)
+HMAP_INLINE void leave_map(struct hmap_thread *t, struct inside_mark saved)
 {
     t->inside = saved.map;
     t->site = saved.site;
@@ -343,14 +343,14 @@ enum { WRITE_LINGER_ONE_IN = 4, READ_LINGER_ONE_IN = 8, READ_SAMPLE = 16 };
 
 /* Readers leave their tid behind, sampled, so that writers can tell the
  * map is shared without every read storing to it. */
-static void note_read(const struct hmap *m, struct hmap_thread *t)
+HMAP_INLINE void note_read(const struct hmap *m, struct hmap_thread *t)
 {
     if (HMAP_UNLIKELY(++t->reads % READ_SAMPLE == 0) &&
         RELAXED_LOAD(&m->checked.last_reader) != (uint64_t)t->tid)
         RELAXED_STORE((uint64_t *)&m->checked.last_reader, (uint64_t)t->tid);
 }
 
-static void write_linger_if_shared(struct hmap *m, struct hmap_thread *t, uint64_t prev_writer)
+HMAP_INLINE void write_linger_if_shared(struct hmap *m, struct hmap_thread *t, uint64_t prev_writer)
 {
     uint64_t self = (uint64_t)t->tid;
     uint64_t reader = RELAXED_LOAD(&m->checked.last_reader);
@@ -364,7 +364,7 @@ static void write_linger_if_shared(struct hmap *m, struct hmap_thread *t, uint64
         sched_yield();
 }
 
-static void read_linger_if_shared(const struct hmap *m, struct hmap_thread *t)
+HMAP_INLINE void read_linger_if_shared(const struct hmap *m, struct hmap_thread *t)
 {
     uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
     if (HMAP_LIKELY(writer == (uint64_t)t->tid || writer == 0))
@@ -378,14 +378,14 @@ static void read_linger_if_shared(const struct hmap *m, struct hmap_thread *t)
     sched_yield();
 }
 
-static void note_write(struct hmap *m, pid_t tid, const struct hmap__site *site)
+HMAP_INLINE void note_write(struct hmap *m, pid_t tid, const struct hmap__site *site)
 {
     RELAXED_STORE(&m->checked.modcount, RELAXED_LOAD(&m->checked.modcount) + 1);
     RELAXED_STORE(&m->checked.last_writer, (uint64_t)tid);
     RELAXED_STORE(&m->checked.last_write_site, (const void *)site);
 }
 
-static void write_begin(struct hmap *m, struct hmap_thread *t, const struct hmap__site *site)
+HMAP_INLINE void write_begin(struct hmap *m, struct hmap_thread *t, const struct hmap__site *site)
 {
     uint64_t prev_writer = RELAXED_LOAD(&m->checked.last_writer);
     uint64_t holder = 0;
@@ -401,13 +401,13 @@ static void write_begin(struct hmap *m, struct hmap_thread *t, const struct hmap
     COMPILER_BARRIER();
 }
 
-static void park_if_reporting(void)
+HMAP_INLINE void park_if_reporting(void)
 {
     if (HMAP_UNLIKELY(hmap__reporting()))
         hmap__park();
 }
 
-static void write_end(struct hmap *m)
+HMAP_INLINE void write_end(struct hmap *m)
 {
     COMPILER_BARRIER();
     RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
@@ -434,7 +434,7 @@ static _Noreturn void report_read_write(const struct hmap *m, const struct hmap_
                 write_site_of(m, writer), "concurrent write", NULL, site);
 }
 
-static uint64_t read_begin(const struct hmap *m, struct hmap_thread *t,
+HMAP_INLINE uint64_t read_begin(const struct hmap *m, struct hmap_thread *t,
                            const struct hmap__site *site, enum read_kind rk)
 {
     uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);
@@ -447,7 +447,7 @@ static uint64_t read_begin(const struct hmap *m, struct hmap_thread *t,
     return seq;
 }
 
-static void read_end(const struct hmap *m, uint64_t seq, const struct hmap__site *site,
+HMAP_INLINE void read_end(const struct hmap *m, uint64_t seq, const struct hmap__site *site,
                      enum read_kind rk)
 {
     COMPILER_BARRIER();
@@ -613,6 +613,7 @@ static void begin_iteration(hmap_iter *it, hmap *m, const struct hmap__site *sit
     hmap_iter_init(it, m);
     struct iter_state *s = hmap__iter_state(it);
     s->modcount = (uintptr_t)RELAXED_LOAD(&m->checked.modcount);
+    s->modcount_word = &m->checked.modcount;
     s->site = site;
 }
 

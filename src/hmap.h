@@ -130,7 +130,9 @@ void hmap_iter_del(hmap_iter *it); /* delete the current entry; iteration goes o
  *       slot (i + offset) % 8 of the run's k-th bucket;
  *   [1] the address of the run's first key;  [2] the distance between
  *       slots;  [3] the distance from a key to its value, or HMAP__NO_VAL
- *       for a set;  [4] the distance between buckets;  [5] offset. */
+ *       for a set;  [4] the distance between buckets;  [5] offset;
+ *   [6] the checked build: the address of the map's modification count,
+ *       or NULL;  [7] the count the iteration expects. */
 #define HMAP__NO_VAL UINTPTR_MAX
 
 /* Casts and a null pointer that C++ code built with -Wold-style-cast and
@@ -205,6 +207,32 @@ bool hmap__checked_iter_next(hmap_iter *it, const struct hmap__site *site);
 void hmap__checked_iter_del(hmap_iter *it, const struct hmap__site *site);
 bool hmap__checked_verify(const hmap *m, const struct hmap__site *site);
 
+/* The checked build's step: inline, as hmap__iter_next_inline, as long as
+ * the map's modification count is what the iteration expects (no write
+ * since it began, concurrent or not); a mismatch, the end of a run, or an
+ * iteration begun unchecked calls the checked entry point, which reports
+ * or walks on.  Under ThreadSanitizer every step goes out of line, so that
+ * TSan sees each one as a read of the map. */
+#if defined(__SANITIZE_THREAD__)
+#define HMAP__STEP_OUT_OF_LINE 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HMAP__STEP_OUT_OF_LINE 1
+#endif
+#endif
+
+static inline bool hmap__checked_iter_next_inline(hmap_iter *it, const struct hmap__site *site)
+{
+#ifndef HMAP__STEP_OUT_OF_LINE
+    const uint64_t *written = HMAP__PTR_CAST(const uint64_t *, it->hmap__private[6]);
+    if (it->hmap__private[0] && written &&
+        HMAP__INT_CAST(uintptr_t, __atomic_load_n(written, __ATOMIC_RELAXED)) ==
+            it->hmap__private[7])
+        return hmap__iter_next_inline(it);
+#endif
+    return hmap__checked_iter_next(it, site);
+}
+
 #ifdef HMAP_CHECKED
 /* One static record per call site, so that the runtime can keep a pointer
  * to "where the last write came from" at the cost of one store.  The
@@ -225,7 +253,7 @@ bool hmap__checked_verify(const hmap *m, const struct hmap__site *site);
 #define hmap_del(...) hmap__checked_del(__VA_ARGS__, HMAP__SITE)
 #define hmap_clear(...) hmap__checked_clear(__VA_ARGS__, HMAP__SITE)
 #define hmap_iter_init(...) hmap__checked_iter_init(__VA_ARGS__, HMAP__SITE)
-#define hmap_iter_next(...) hmap__checked_iter_next(__VA_ARGS__, HMAP__SITE)
+#define hmap_iter_next(...) hmap__checked_iter_next_inline(__VA_ARGS__, HMAP__SITE)
 #define hmap_iter_del(...) hmap__checked_iter_del(__VA_ARGS__, HMAP__SITE)
 #define hmap_verify(...) hmap__checked_verify(__VA_ARGS__, HMAP__SITE)
 #endif

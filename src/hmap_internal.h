@@ -300,9 +300,10 @@ HMAP_INLINE char *unevacuated_old_chain(const struct hmap *m, size_t idx)
 
 /* ---- iteration ------------------------------------------------------ */
 
-/* The private part of hmap_iter.  The first six words are read and
- * written by the inline step in hmap.h (hmap__iter_next_inline); their
- * order is fixed there. */
+/* The private part of hmap_iter.  The first eight words are read and
+ * written by the inline steps in hmap.h (hmap__iter_next_inline and, in
+ * the checked build, hmap__checked_iter_next_inline); their order is fixed
+ * there. */
 struct iter_state {
     uintptr_t pending;   /* slots of the run not yet visited: a rotated byte per bucket */
     char *keys;          /* the key of slot 0 of the run's first bucket */
@@ -310,14 +311,15 @@ struct iter_state {
     uintptr_t to_val;    /* layout.val_off - layout.key_off, or HMAP__NO_VAL for a set */
     uintptr_t bucket_stride; /* layout.bucket_size */
     uintptr_t offset;    /* the rotation of every bucket's slots, 0..7 */
+    const uint64_t *modcount_word; /* the checked build: the map's modcount (NULL: plain) */
+    uintptr_t modcount;  /* the checked build: the map's modcount the iteration expects
+                            (its low bits on 32-bit targets, so that the state fits) */
     struct hmap *m;      /* NULL when the iteration is over */
     struct hmap *origin; /* the map iterated, kept after the end */
     char *chain;         /* a bucket whose overflow chain is walked next, or NULL */
     size_t start;        /* first bucket index */
     size_t steps;        /* bucket indexes begun */
     size_t nbuckets;     /* bucket count when the iteration began */
-    uintptr_t modcount;  /* the checked build: the map's modcount the iteration expects
-                            (its low bits on 32-bit targets, so that the state fits) */
     const void *site;    /* the checked build: where the iteration began (NULL: plain) */
 };
 
@@ -331,8 +333,10 @@ _Static_assert(offsetof(struct iter_state, pending) == 0 * sizeof(uintptr_t) &&
                    offsetof(struct iter_state, stride) == 2 * sizeof(uintptr_t) &&
                    offsetof(struct iter_state, to_val) == 3 * sizeof(uintptr_t) &&
                    offsetof(struct iter_state, bucket_stride) == 4 * sizeof(uintptr_t) &&
-                   offsetof(struct iter_state, offset) == 5 * sizeof(uintptr_t),
-               "hmap__iter_next_inline (hmap.h) reads these private words by index");
+                   offsetof(struct iter_state, offset) == 5 * sizeof(uintptr_t) &&
+                   offsetof(struct iter_state, modcount_word) == 6 * sizeof(uintptr_t) &&
+                   offsetof(struct iter_state, modcount) == 7 * sizeof(uintptr_t),
+               "the inline steps (hmap.h) read these private words by index");
 
 HMAP_INLINE struct iter_state *hmap__iter_state(hmap_iter *it)
 {

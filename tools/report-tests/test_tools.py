@@ -488,7 +488,7 @@ class TestSymbolize(TempDirTest):
         super().setUpClass()
         cls.bare = run_scenario("freed", "symbolize=0", cls.tmp)
         cls.full = run_scenario("freed", "symbolize=1", cls.tmp)
-        # The build tree holds libhmap.so.1 and (under meson) the scenarios;
+        # The build tree holds libhmap.so.2 and (under meson) the scenarios;
         # the second directory is for runs by hand with the scenarios elsewhere.
         cls.proc = tool("hmap-symbolize", "--binary-dir", CFG.build_dir,
                         "--binary-dir", os.path.dirname(CFG.scenarios),
