@@ -258,19 +258,42 @@ static void free_header(struct hmap *m)
     hmap__tsan_ignore_end();
 }
 
+/* The list of all threads' queues is changed and walked under the lock,
+ * whose synchronisation TSan does not see (hmap__quarantine_lock): its
+ * links are atomics, as quarantine.c's registry is. */
+#define LINK_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define LINK_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+
+static void list_add(struct thread_retired *r)
+{
+    hmap__quarantine_lock();
+    struct thread_retired *first = LINK_LOAD(&all_queues);
+    LINK_STORE(&r->next, first);
+    if (first)
+        LINK_STORE(&first->prev, r);
+    LINK_STORE(&all_queues, r);
+    hmap__quarantine_unlock();
+}
+
+static void list_remove(struct thread_retired *r)
+{
+    hmap__quarantine_lock();
+    struct thread_retired *prev = LINK_LOAD(&r->prev), *next = LINK_LOAD(&r->next);
+    if (prev)
+        LINK_STORE(&prev->next, next);
+    else
+        LINK_STORE(&all_queues, next);
+    if (next)
+        LINK_STORE(&next->prev, prev);
+    hmap__quarantine_unlock();
+}
+
 /* At thread exit (the queue key's destructor): everything the thread still
  * holds is checked and freed. */
 static void drain(void *arg)
 {
     struct thread_retired *r = arg;
-    hmap__quarantine_lock();
-    if (r->prev)
-        r->prev->next = r->next;
-    else
-        all_queues = r->next;
-    if (r->next)
-        r->next->prev = r->prev;
-    hmap__quarantine_unlock();
+    list_remove(r);
     take(r);
     hmap__tsan_ignore_begin();
     while (r->count > 0)
@@ -290,7 +313,7 @@ static void check_at_exit(void)
 {
     hmap__quarantine_lock();
     hmap__tsan_ignore_begin();
-    for (struct thread_retired *r = all_queues; r; r = r->next) {
+    for (struct thread_retired *r = LINK_LOAD(&all_queues); r; r = LINK_LOAD(&r->next)) {
         if (__atomic_exchange_n(&r->busy, 1, __ATOMIC_ACQUIRE))
             continue;
         for (size_t i = 0; i < r->count; i++)
@@ -316,12 +339,7 @@ static struct thread_retired *thread_retired(void)
     if (!r)
         return NULL;
     (void)pthread_once(&queue_key_once, queue_key_create);
-    hmap__quarantine_lock();
-    r->next = all_queues;
-    if (all_queues)
-        all_queues->prev = r;
-    all_queues = r;
-    hmap__quarantine_unlock();
+    list_add(r);
     (void)pthread_setspecific(queue_key, r);
     this_thread_retired = r;
     return r;

@@ -104,6 +104,8 @@ START_TEST(test_small_maps_cost_no_system_call)
 {
     if (UNDER_ASAN)
         TU_SKIP("under ASan every retired array is guarded (guard=default)");
+    if (UNDER_TSAN)
+        TU_SKIP("TSan's runtime maps and faults in memory of its own as the program runs");
     death_run(&d, measure_steady_state, "relocate=sampled");
     death_expect_end(&d, 0);
 }
