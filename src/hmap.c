@@ -11,6 +11,7 @@
  */
 #include "hmap_internal.h"
 #include "hash.h"
+#include "lookup.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -97,41 +98,6 @@ static bool keeps_split_bits(const hmap_type *t, enum key_kind kind)
 }
 
 /* ---- hashing and comparing keys ------------------------------------- */
-
-HMAP_INLINE uint64_t key_hash(const struct hmap *m, const void *key, enum key_kind kind)
-{
-    switch (kind) {
-    case KIND_U64:
-        return hmap__hash_u64(hmap__load64(key), m->hash0);
-    case KIND_U32:
-        return hmap__hash_u64(hmap__load32(key), m->hash0);
-    case KIND_CSTR:
-        return hmap__hash_cstr(key, m->hash0);
-    case KIND_GENERIC:
-        break;
-    }
-    if (m->type.hash)
-        return m->type.hash(key, m->hash0);
-    return hmap__hash_bytes(key, m->type.key_size, m->hash0);
-}
-
-HMAP_INLINE bool key_equal(const struct hmap *m, const void *stored, const void *key,
-                           enum key_kind kind)
-{
-    switch (kind) {
-    case KIND_U64:
-        return hmap__load64(stored) == hmap__load64(key);
-    case KIND_U32:
-        return hmap__load32(stored) == hmap__load32(key);
-    case KIND_CSTR:
-        return hmap__equal_cstr(key, stored);
-    case KIND_GENERIC:
-        break;
-    }
-    if (m->type.equal)
-        return m->type.equal(key, stored);
-    return memcmp(stored, key, m->type.key_size) == 0;
-}
 
 uint64_t hmap__key_hash(const struct hmap *m, const void *key)
 {
@@ -863,59 +829,6 @@ int hmap__relocate(struct hmap *m)
 
 /* ---- lookup --------------------------------------------------------- */
 
-/* The bucket that holds `hash`: the old one until it has been evacuated.
- * *arrayp (if not NULL) is set to the array it lives in. */
-HMAP_INLINE char *home_bucket(const struct hmap *m, uint64_t hash, struct hmap_array **arrayp)
-{
-    struct hmap_array *a = m->buckets;
-    if (HMAP_UNLIKELY(m->old != NULL)) {
-        char *ob = unevacuated_old_chain(m, hash);
-        if (ob) {
-            if (arrayp)
-                *arrayp = m->old;
-            return ob;
-        }
-    }
-    if (arrayp)
-        *arrayp = a;
-    return bucket_at(a, hash & (a->nbuckets - 1), m->layout.bucket_size);
-}
-
-/* A hit reads the tags, then an entry: two dependent cache misses in a
- * large map.  Fetching the entries' lines while the tags arrive overlaps
- * them. */
-HMAP_INLINE void prefetch_entries(const char *b)
-{
-    __builtin_prefetch(b + 64);
-    __builtin_prefetch(b + 128);
-}
-
-/* Finds key in the chain starting at b; sets *bp and returns the slot index,
- * or returns -1. */
-HMAP_INLINE int find_in_chain(const struct hmap *m, char **bp, const void *key, uint8_t tag,
-                              enum key_kind kind)
-{
-    for (char *b = *bp; b; b = *bucket_overflow(m, b)) {
-        for (uint64_t mt = tags_matching(bucket_tags(b), tag); mt; mt &= mt - 1) {
-            unsigned i = first_match(mt);
-            if (HMAP_LIKELY(key_equal(m, bucket_key(m, b, i), key, kind))) {
-                *bp = b;
-                return (int)i;
-            }
-        }
-    }
-    return -1;
-}
-
-HMAP_INLINE void *lookup(const struct hmap *m, const void *key, enum key_kind kind)
-{
-    uint64_t h = key_hash(m, key, kind);
-    char *b = home_bucket(m, h, NULL);
-    prefetch_entries(b);
-    int i = find_in_chain(m, &b, key, tag_of(h), kind);
-    return i < 0 ? NULL : bucket_val(m, b, (unsigned)i);
-}
-
 bool hmap_has(const hmap *m, const void *key)
 {
     return hmap_get(m, key) != NULL;
@@ -1059,12 +972,23 @@ static void write_done(struct hmap *m)
         m->hooks->write_done(m);
 }
 
-void *hmap_put(hmap *m, const void *key, bool *inserted)
+/* Runs step(m) and returns where the entry whose value slot was `val`
+ * lives afterwards: evacuation reports every move of m->followed.
+ * (Looking the key up again would run the user's callbacks twice, fail for
+ * a key not equal to itself, and read `key` after the move when it points
+ * into the map.) */
+static void *following_entry(struct hmap *m, void *val, void (*step)(struct hmap *))
 {
-    if (!m) {
-        errno = EINVAL;
-        return NULL;
-    }
+    ptrdiff_t val_in_entry = (ptrdiff_t)m->layout.val_off - (ptrdiff_t)m->layout.key_off;
+    m->followed = (char *)val - val_in_entry;
+    step(m);
+    val = m->followed + val_in_entry;
+    m->followed = NULL;
+    return val;
+}
+
+HMAP_INLINE void *put_unhooked(struct hmap *m, const void *key, bool *inserted)
+{
     void *val;
     switch ((enum key_kind)m->kind) {
     case KIND_U64:
@@ -1081,18 +1005,39 @@ void *hmap_put(hmap *m, const void *key, bool *inserted)
         break;
     }
     end_of_write(m);
-    if (val && m->hooks) {
-        /* Relocation may move the entry: evacuation says where to.  (Looking
-         * the key up again would run the user's callbacks twice, fail for a
-         * key not equal to itself, and read `key` after the move when it
-         * points into the map.) */
-        ptrdiff_t val_in_entry = (ptrdiff_t)m->layout.val_off - (ptrdiff_t)m->layout.key_off;
-        m->followed = (char *)val - val_in_entry;
-        write_done(m);
-        val = m->followed + val_in_entry;
-        m->followed = NULL;
-    }
     return val;
+}
+
+void *hmap__put_unhooked(struct hmap *m, const void *key, bool *inserted)
+{
+    return put_unhooked(m, key, inserted);
+}
+
+void *hmap_put(hmap *m, const void *key, bool *inserted)
+{
+    if (!m) {
+        errno = EINVAL;
+        return NULL;
+    }
+    void *val = put_unhooked(m, key, inserted);
+    /* The hook may relocate the map, moving the entry. */
+    if (val && m->hooks)
+        val = following_entry(m, val, write_done);
+    return val;
+}
+
+static void relocate_quietly(struct hmap *m)
+{
+    (void)hmap__relocate(m); /* out of memory: the map simply stays put */
+}
+
+void *hmap__relocate_following(struct hmap *m, void *val)
+{
+    if (!val) {
+        relocate_quietly(m);
+        return NULL;
+    }
+    return following_entry(m, val, relocate_quietly);
 }
 
 int hmap_set(hmap *m, const void *key, const void *val)
@@ -1136,9 +1081,9 @@ void hmap__delete_slot(struct hmap *m, char *b, unsigned i)
         m->hash0 = hmap__random64();
 }
 
-bool hmap_del(hmap *m, const void *key)
+HMAP_INLINE bool del_unhooked(struct hmap *m, const void *key)
 {
-    if (!m || m->count == 0)
+    if (m->count == 0)
         return false;
     uint64_t h = hmap__key_hash(m, key);
     /* Growth work is optional for a delete: if it runs out of memory the
@@ -1153,7 +1098,17 @@ bool hmap_del(hmap *m, const void *key)
     if (i >= 0)
         hmap__delete_slot(m, b, (unsigned)i);
     end_of_write(m);
-    if (i < 0)
+    return i >= 0;
+}
+
+bool hmap__del_unhooked(struct hmap *m, const void *key)
+{
+    return del_unhooked(m, key);
+}
+
+bool hmap_del(hmap *m, const void *key)
+{
+    if (!m || !del_unhooked(m, key))
         return false;
     write_done(m);
     return true;

@@ -367,6 +367,13 @@ void hmap__delete_slot(struct hmap *m, char *b, unsigned i);
 void hmap__release_arrays(struct hmap *m);
 struct hmap *hmap__new_hooked(const hmap_type *type, size_t hint, const struct hmap_hooks *hooks);
 int hmap__relocate(struct hmap *m);
+/* hmap_put and hmap_del of a non-NULL map without the write_done hook, for
+ * the checked entry points, which do the hook's work themselves. */
+void *hmap__put_unhooked(struct hmap *m, const void *key, bool *inserted);
+bool hmap__del_unhooked(struct hmap *m, const void *key);
+/* Relocates m (hmap__relocate) and returns where the entry whose value
+ * slot was val lives now; val may be NULL. */
+void *hmap__relocate_following(struct hmap *m, void *val);
 
 #pragma GCC visibility pop
 
