@@ -413,7 +413,12 @@ static NOINLINE void edit_key_then_grow(void)
         const char *k = names[i];
         hmap_set(m, &k, &i);
     }
-    strcpy(names[3], "renamed"); /* the bug: the stored key's string changes */
+    /* The bug: stored keys' strings change.  Four of them, so that the
+     * growth's check cannot miss them all: in a map of one bucket only the
+     * 8-bit tag can disagree, and one renamed key keeps its tag once in 255
+     * runs. */
+    for (int i = 1; i <= 4; i++)
+        strcpy(names[i], "renamed");
     for (int i = 8; i < 64; i++) { /* growth moves, and rehashes, every key */
         snprintf(names[i], sizeof names[i], "user%d", i);
         const char *k = names[i];
@@ -426,10 +431,11 @@ static NOINLINE void edit_key_then_verify(void)
     hmap *m = new_u64_map();
     for (uint64_t k = 0; k < 4; k++)
         hmap_set(m, &k, &k);
+    /* The bug: casting away it.key's const.  Every key, so that the check
+     * cannot miss them all (one bucket: only the tag can disagree). */
     hmap_iter it;
-    hmap_iter_init(&it, m);
-    hmap_iter_next(&it);
-    *(uint64_t *)(uintptr_t)it.key += 1000; /* the bug: casting away it.key's const */
+    for (hmap_iter_init(&it, m); hmap_iter_next(&it);)
+        *(uint64_t *)(uintptr_t)it.key += 1000;
     hmap_verify(m);
 }
 
