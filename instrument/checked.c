@@ -15,9 +15,10 @@
  * The per-map state (struct hmap_checked_state) follows Go's runtime map,
  * with the holes closed:
  *
- *   owner      the tid of the thread inside a write, taken by CAS on entry
- *              to every write; a writer that finds it taken reports
- *              "concurrent map writes" and names the owner.
+ *   owner      the tid of the thread inside a write, taken on entry to
+ *              every write and checked on exit; a writer that finds it
+ *              taken, or finds another tid in it when it leaves, reports
+ *              "concurrent map writes" and names the other writer.
  *   write_seq  odd while a write is in progress.  A reader loads it on
  *              entry and on exit: odd on entry, or changed on exit, means
  *              a write overlapped the read.  Readers store to the map
@@ -39,6 +40,7 @@
  */
 #include "runtime.h"
 #include "hash.h"
+#include "lookup.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -106,12 +108,21 @@ static void runtime_init(void)
     __atomic_store_n(&runtime_ready, true, __ATOMIC_RELEASE);
 }
 
-/* The calling thread's record, with the runtime started. */
-HMAP_INLINE struct hmap_thread *this_thread(void)
+/* The calling thread's record, with the runtime started.  A registered
+ * thread implies a started runtime: every path that registers a thread
+ * runs after the first checked call, which starts it. */
+static __attribute__((noinline)) struct hmap_thread *first_use_by_thread(void)
 {
-    if (HMAP_UNLIKELY(!__atomic_load_n(&runtime_ready, __ATOMIC_ACQUIRE)))
+    if (!__atomic_load_n(&runtime_ready, __ATOMIC_ACQUIRE))
         pthread_once(&runtime_once, runtime_init);
     return hmap__thread_self();
+}
+
+HMAP_INLINE struct hmap_thread *this_thread(void)
+{
+    if (HMAP_LIKELY(hmap__thread_registered))
+        return &hmap__thread_record;
+    return first_use_by_thread();
 }
 
 #define RELAXED_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
@@ -129,6 +140,14 @@ static bool plausible_pointer(const void *m)
 {
     uintptr_t p = (uintptr_t)m;
     return p >= 4096 && (p & (_Alignof(struct hmap) - 1)) == 0 && p < ((uintptr_t)1 << 47);
+}
+
+/* The entry points' first test: a live map.  Its range check is one
+ * comparison (below 4096 wraps around); a misaligned pointer is read as
+ * it is (x86-64 loads need no alignment) and fails on its magic. */
+HMAP_INLINE bool live_map(const struct hmap *m)
+{
+    return (uintptr_t)m - 4096 < ((uintptr_t)1 << 47) - 4096 && m->magic == HMAP_MAGIC_LIVE;
 }
 
 /* Live and freed headers still hold their type (freed ones stay in the
@@ -272,10 +291,9 @@ enum access { READ, WRITE };
 
 /* Returns false for a NULL map that a read may treat as empty; reports
  * (and does not return) for every other bad pointer. */
-HMAP_INLINE bool validate(const struct hmap *m, enum access access, const struct hmap__site *site)
+static __attribute__((noinline)) bool validate_slow(const struct hmap *m, enum access access,
+                                                    const struct hmap__site *site)
 {
-    if (HMAP_LIKELY(m != NULL && plausible_pointer(m) && m->magic == HMAP_MAGIC_LIVE))
-        return true;
     if (!m) {
         if (access == READ)
             return false;
@@ -288,18 +306,40 @@ HMAP_INLINE bool validate(const struct hmap *m, enum access access, const struct
                   "the pointer does not point at a live map (no map header there)");
 }
 
+HMAP_INLINE bool validate(const struct hmap *m, enum access access, const struct hmap__site *site)
+{
+    if (HMAP_LIKELY(live_map(m)))
+        return true;
+    return validate_slow(m, access, site);
+}
+
+/* A read of anything but a live map: NULL reads as empty, the rest is
+ * reported.  Out of line, so that the entry points keep nothing live
+ * across it. */
+static __attribute__((noinline)) void *read_of_no_live_map(const struct hmap *m,
+                                                           const struct hmap__site *site)
+{
+    validate_slow(m, READ, site);
+    return NULL;
+}
+
 /* ---- reentrancy ----------------------------------------------------- */
 
-/* Marks the thread as inside m, after checking it is not already (a hash
- * or equal callback calling into the map it serves). */
+/* Marks the thread as inside m.  Usually it is inside no other map's
+ * operation, and leaving simply clears the mark; inside one (a hash or
+ * equal callback of another map called this), the outer marks are saved
+ * in the caller's frame and restored on the way out, after checking that
+ * the outer map is not m itself (a callback calling into the map it
+ * serves). */
 struct inside_mark {
     const struct hmap *map;
     const struct hmap__site *site;
     uint8_t op;
 };
 
-HMAP_INLINE struct inside_mark enter_map(struct hmap_thread *t, const struct hmap *m,
-                                    const struct hmap__site *site, enum hmap_op op)
+static __attribute__((noinline)) void enter_nested(struct hmap_thread *t, const struct hmap *m,
+                                                   const struct hmap__site *site,
+                                                   struct inside_mark *saved)
 {
     if (HMAP_UNLIKELY(t->inside == m)) {
         begin_report_or_park();
@@ -308,18 +348,33 @@ HMAP_INLINE struct inside_mark enter_map(struct hmap_thread *t, const struct hma
                     "map's operation from", t->site);
         report_single("reentrant map access", m, site, "access", detail_line);
     }
-    struct inside_mark saved = { t->inside, t->site, t->op };
-    t->inside = m;
-    t->site = site;
-    t->op = op;
-    return saved;
+    *saved = (struct inside_mark){ t->inside, t->site, t->op };
 }
 
-HMAP_INLINE void leave_map(struct hmap_thread *t, struct inside_mark saved)
+/* Returns the map the thread was inside before, NULL if none. */
+HMAP_INLINE const struct hmap *enter_map(struct hmap_thread *t, const struct hmap *m,
+                                         const struct hmap__site *site, enum hmap_op op,
+                                         struct inside_mark *saved)
 {
-    t->inside = saved.map;
-    t->site = saved.site;
-    t->op = saved.op;
+    const struct hmap *outer = t->inside;
+    if (HMAP_UNLIKELY(outer != NULL))
+        enter_nested(t, m, site, saved);
+    t->site = site;
+    t->op = (uint8_t)op;
+    t->inside = m;
+    return outer;
+}
+
+HMAP_INLINE void leave_map(struct hmap_thread *t, const struct hmap *outer,
+                           const struct inside_mark *saved)
+{
+    if (HMAP_LIKELY(outer == NULL)) {
+        t->inside = NULL;
+        return;
+    }
+    t->inside = saved->map;
+    t->site = saved->site;
+    t->op = saved->op;
 }
 
 /* ---- writers and readers -------------------------------------------- */
@@ -385,17 +440,39 @@ HMAP_INLINE void note_write(struct hmap *m, pid_t tid, const struct hmap__site *
     RELAXED_STORE(&m->checked.last_write_site, (const void *)site);
 }
 
+/* Another writer was found inside the map: `other` (0: it has left
+ * already, and was the map's last writer unless that is us). */
+static _Noreturn __attribute__((noinline)) void report_concurrent_writes(
+    const struct hmap *m, const struct hmap__site *site, uint64_t other)
+{
+    if (other == 0 && RELAXED_LOAD(&m->checked.last_writer) != (uint64_t)hmap__thread_record.tid)
+        other = RELAXED_LOAD(&m->checked.last_writer);
+    report_pair("concurrent map writes", m, site, "write", (pid_t)other,
+                write_site_of(m, (pid_t)other), "concurrent write", NULL, site);
+}
+
+/* The owner word is taken as Go takes its hashWriting flag, with a load
+ * and a store, and checked again when the write ends: two writers that
+ * enter together both find it free, and whichever leaves first finds the
+ * other's tid there.  A compare-and-swap would catch them on entry, but a
+ * locked instruction on every write drains the store buffer and keeps
+ * one write's cache miss from overlapping the next one's: replacing 1M
+ * uint64_t keys cost 1.4x the plain build with it, 1.1-1.3x without
+ * (hmap-per-op 1000000 7). */
+HMAP_INLINE void begin_writing(struct hmap *m, pid_t tid, const struct hmap__site *site)
+{
+    uint64_t holder = RELAXED_LOAD(&m->checked.owner);
+    RELAXED_STORE(&m->checked.owner, (uint64_t)tid);
+    if (HMAP_UNLIKELY(holder != 0))
+        report_concurrent_writes(m, site, holder);
+    RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
+    note_write(m, tid, site);
+}
+
 HMAP_INLINE void write_begin(struct hmap *m, struct hmap_thread *t, const struct hmap__site *site)
 {
     uint64_t prev_writer = RELAXED_LOAD(&m->checked.last_writer);
-    uint64_t holder = 0;
-    if (HMAP_UNLIKELY(!__atomic_compare_exchange_n(&m->checked.owner, &holder, (uint64_t)t->tid,
-                                                   false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))) {
-        report_pair("concurrent map writes", m, site, "write", (pid_t)holder,
-                    write_site_of(m, (pid_t)holder), "concurrent write", NULL, site);
-    }
-    RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
-    note_write(m, t->tid, site);
+    begin_writing(m, t->tid, site);
     hmap__tsan_write(m, (const void *)hmap__thread_record.entry_pc);
     write_linger_if_shared(m, t, prev_writer);
     COMPILER_BARRIER();
@@ -407,10 +484,13 @@ HMAP_INLINE void park_if_reporting(void)
         hmap__park();
 }
 
-HMAP_INLINE void write_end(struct hmap *m)
+HMAP_INLINE void write_end(struct hmap *m, const struct hmap__site *site)
 {
     COMPILER_BARRIER();
     RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
+    uint64_t holder = RELAXED_LOAD(&m->checked.owner);
+    if (HMAP_UNLIKELY(holder != (uint64_t)hmap__thread_record.tid))
+        report_concurrent_writes(m, site, holder);
     RELAXED_STORE(&m->checked.owner, 0);
     park_if_reporting();
 }
@@ -460,26 +540,28 @@ HMAP_INLINE void read_end(const struct hmap *m, uint64_t seq, const struct hmap_
 #define WRITE_OP(m, site, body)                                              \
     do {                                                                     \
         struct hmap_thread *t_ = this_thread();                              \
-        struct inside_mark mark_ = enter_map(t_, (m), (site), OP_WRITE);     \
+        struct inside_mark saved_;                                           \
+        const struct hmap *outer_ = enter_map(t_, (m), (site), OP_WRITE, &saved_); \
         write_begin((m), t_, (site));                                        \
         hmap__tsan_ignore_begin();                                           \
         body;                                                                \
         hmap__tsan_ignore_end();                                             \
-        write_end(m);                                                        \
-        leave_map(t_, mark_);                                                \
+        write_end((m), (site));                                              \
+        leave_map(t_, outer_, &saved_);                                      \
     } while (0)
 
 #define READ_OP(m, site, rk, body)                                         \
     do {                                                                     \
         struct hmap_thread *t_ = this_thread();                              \
-        struct inside_mark mark_ =                                           \
-            enter_map(t_, (m), (site), (rk) == AS_ITERATION ? OP_ITERATE : OP_READ); \
+        struct inside_mark saved_;                                           \
+        const struct hmap *outer_ = enter_map(t_, (m), (site),               \
+            (rk) == AS_ITERATION ? OP_ITERATE : OP_READ, &saved_);           \
         uint64_t seq_ = read_begin((m), t_, (site), (rk));                   \
         hmap__tsan_ignore_begin();                                           \
         body;                                                                \
         hmap__tsan_ignore_end();                                             \
         read_end((m), seq_, (site), (rk));                                   \
-        leave_map(t_, mark_);                                                \
+        leave_map(t_, outer_, &saved_);                                      \
     } while (0)
 
 /* ---- the entry points ----------------------------------------------- */
@@ -540,52 +622,185 @@ size_t hmap__checked_len(const hmap *m, const struct hmap__site *site)
     return n;
 }
 
+/* A checked lookup of one key kind: the read's checks and the core's
+ * probe (lookup.h) in one function.  Most reads are by a thread that is
+ * inside no other map operation, of a map no other thread wrote last, and
+ * are not the one in READ_SAMPLE that leaves its tid behind: those take the
+ * fast path, which calls nothing that returns (for the built-in kinds), so
+ * that it needs no registers saved; every other read takes READ_OP's whole
+ * protocol.  Under TSan every read does, for its annotation. */
+HMAP_INLINE bool read_is_plain_sailing(const struct hmap *m, struct hmap_thread *t)
+{
+    uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
+    return !HMAP_TSAN && HMAP_LIKELY(hmap__thread_registered) && t->inside == NULL &&
+           (t->reads + 1) % READ_SAMPLE != 0 && (writer == (uint64_t)t->tid || writer == 0);
+}
+
+#define DEFINE_CHECKED_LOOKUP(name, KIND)                                            \
+    static __attribute__((noinline)) void *checked_lookup_slow_##name(               \
+        const struct hmap *m, const void *key, const struct hmap__site *site)        \
+    {                                                                                \
+        void *v;                                                                     \
+        READ_OP(m, site, AS_READ, v = m->count ? lookup(m, key, KIND) : NULL);       \
+        return v;                                                                    \
+    }                                                                                \
+    static __attribute__((noinline)) void *checked_lookup_##name(                    \
+        const struct hmap *m, const void *key, const struct hmap__site *site)        \
+    {                                                                                \
+        struct hmap_thread *t = &hmap__thread_record;                                \
+        if (!read_is_plain_sailing(m, t))                                            \
+            return checked_lookup_slow_##name(m, key, site);                         \
+        t->reads++;                                                                  \
+        t->site = site;                                                              \
+        t->op = OP_READ;                                                             \
+        t->inside = m;                                                               \
+        uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);                          \
+        if (HMAP_UNLIKELY(seq & 1))                                                  \
+            report_read_write(m, site, AS_READ);                                     \
+        COMPILER_BARRIER();                                                          \
+        void *v = m->count ? lookup(m, key, KIND) : NULL;                            \
+        read_end(m, seq, site, AS_READ);                                             \
+        t->inside = NULL;                                                            \
+        return v;                                                                    \
+    }
+DEFINE_CHECKED_LOOKUP(u64, KIND_U64)
+DEFINE_CHECKED_LOOKUP(u32, KIND_U32)
+DEFINE_CHECKED_LOOKUP(cstr, KIND_CSTR)
+DEFINE_CHECKED_LOOKUP(generic, KIND_GENERIC)
+HMAP_INLINE void *checked_lookup(const struct hmap *m, const void *key,
+                                 const struct hmap__site *site)
+{
+    switch ((enum key_kind)m->kind) {
+    case KIND_U64:
+        return checked_lookup_u64(m, key, site);
+    case KIND_U32:
+        return checked_lookup_u32(m, key, site);
+    case KIND_CSTR:
+        return checked_lookup_cstr(m, key, site);
+    case KIND_GENERIC:
+        break;
+    }
+    return checked_lookup_generic(m, key, site);
+}
+
 void *hmap__checked_get(const hmap *m, const void *key, const struct hmap__site *site)
 {
     NOTE_ENTRY();
-    if (!validate(m, READ, site))
-        return NULL;
-    void *v;
-    READ_OP(m, site, AS_READ, v = hmap_get(m, key));
-    return v;
+    if (HMAP_UNLIKELY(!live_map(m)))
+        return read_of_no_live_map(m, site);
+    return checked_lookup(m, key, site);
 }
 
 bool hmap__checked_has(const hmap *m, const void *key, const struct hmap__site *site)
 {
     NOTE_ENTRY();
-    if (!validate(m, READ, site))
-        return false;
-    bool found;
-    READ_OP(m, site, AS_READ, found = hmap_has(m, key));
-    return found;
+    if (HMAP_UNLIKELY(!live_map(m)))
+        return read_of_no_live_map(m, site) != NULL;
+    return checked_lookup(m, key, site) != NULL;
 }
 
-void *hmap__checked_put(hmap *m, const void *key, bool *inserted, const struct hmap__site *site)
+/* The relocation sampler, for a write of this thread that changed the
+ * map: when the map's countdown runs out it is relocated, and the entry
+ * whose value slot is val (NULL: none) is followed to its new place. */
+HMAP_INLINE void *count_write(struct hmap *m, void *val)
 {
-    NOTE_ENTRY();
-    validate(m, WRITE, site);
-    void *v;
-    WRITE_OP(m, site, v = hmap_put(m, key, inserted));
-    return v;
+    if (HMAP_LIKELY(--m->checked.relocate_countdown != 0))
+        return val;
+    val = hmap__relocate_following(m, val);
+    m->checked.relocate_countdown = relocation_countdown(m, &hmap__thread_record);
+    return val;
 }
 
-int hmap__checked_set(hmap *m, const void *key, const void *val, const struct hmap__site *site)
+/* The checked writes call the core without its write_done hook
+ * (hmap__put_unhooked, hmap__del_unhooked) and count the write for
+ * relocation themselves: the hook's other work, noting a write that did
+ * not pass write_begin, is write_begin's own here. */
+HMAP_INLINE void *put_counted(struct hmap *m, const void *key, bool *inserted)
 {
-    NOTE_ENTRY();
-    validate(m, WRITE, site);
-    int err;
-    WRITE_OP(m, site, err = hmap_set(m, key, val));
-    return err;
+    void *v = hmap__put_unhooked(m, key, inserted);
+    return v ? count_write(m, v) : NULL;
 }
 
-bool hmap__checked_del(hmap *m, const void *key, const struct hmap__site *site)
+HMAP_INLINE int set_counted(struct hmap *m, const void *key, const void *val)
 {
-    NOTE_ENTRY();
-    validate(m, WRITE, site);
-    bool removed;
-    WRITE_OP(m, site, removed = hmap_del(m, key));
+    void *slot = hmap__put_unhooked(m, key, NULL);
+    if (!slot)
+        return ENOMEM;
+    if (m->type.val_size)
+        memcpy(slot, val, m->type.val_size);
+    count_write(m, NULL);
+    return 0;
+}
+
+HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
+{
+    bool removed = hmap__del_unhooked(m, key);
+    if (removed)
+        count_write(m, NULL);
     return removed;
 }
+
+/* Most writes are by a thread inside no other map operation, to a map that
+ * this thread wrote last (or no one) and no other thread read lately:
+ * nothing to save or linger for.  Those take a fast path that keeps only
+ * the map across the core's call (the thread record is reached again
+ * through TLS), so that few registers need saving; every other write
+ * takes WRITE_OP's whole protocol.  Under TSan every write does, for its
+ * annotation. */
+HMAP_INLINE bool write_is_plain_sailing(const struct hmap *m, const struct hmap_thread *t)
+{
+    uint64_t self = (uint64_t)t->tid;
+    uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
+    uint64_t reader = RELAXED_LOAD(&m->checked.last_reader);
+    return !HMAP_TSAN && HMAP_LIKELY(hmap__thread_registered) && t->inside == NULL &&
+           (writer == self || writer == 0) && (reader == self || reader == 0);
+}
+
+HMAP_INLINE void fast_write_begin(struct hmap *m, const struct hmap__site *site)
+{
+    struct hmap_thread *t = &hmap__thread_record;
+    t->site = site;
+    t->op = OP_WRITE;
+    t->inside = m;
+    begin_writing(m, t->tid, site);
+    COMPILER_BARRIER();
+}
+
+HMAP_INLINE void fast_write_end(struct hmap *m, const struct hmap__site *site)
+{
+    write_end(m, site);
+    hmap__thread_record.inside = NULL;
+}
+
+/* Each write entry point: the fast path when it applies, else the whole
+ * protocol out of line. */
+#define DEFINE_CHECKED_WRITE(ret, name, params, args, write)                          \
+    static __attribute__((noinline)) ret checked_##name##_slow params                 \
+    {                                                                                 \
+        ret r;                                                                        \
+        WRITE_OP(m, site, r = write);                                                 \
+        return r;                                                                     \
+    }                                                                                 \
+    ret hmap__checked_##name params                                                   \
+    {                                                                                 \
+        NOTE_ENTRY();                                                                 \
+        validate(m, WRITE, site);                                                     \
+        if (!write_is_plain_sailing(m, &hmap__thread_record))                         \
+            return checked_##name##_slow args;                                        \
+        fast_write_begin(m, site);                                                    \
+        ret r = write;                                                                \
+        fast_write_end(m, site);                                                      \
+        return r;                                                                     \
+    }
+
+DEFINE_CHECKED_WRITE(void *, put,
+                     (hmap *m, const void *key, bool *inserted, const struct hmap__site *site),
+                     (m, key, inserted, site), put_counted(m, key, inserted))
+DEFINE_CHECKED_WRITE(int, set,
+                     (hmap *m, const void *key, const void *val, const struct hmap__site *site),
+                     (m, key, val, site), set_counted(m, key, val))
+DEFINE_CHECKED_WRITE(bool, del, (hmap *m, const void *key, const struct hmap__site *site),
+                     (m, key, site), del_counted(m, key))
 
 void hmap__checked_clear(hmap *m, const struct hmap__site *site)
 {
@@ -705,18 +920,15 @@ void hmap__checked_iter_del(hmap_iter *it, const struct hmap__site *site)
 
 /* ---- hooks ---------------------------------------------------------- */
 
-/* After the writes that src/hmap_hooks.h lists.  A write from a plain
- * translation unit did not pass write_begin: it still counts for
- * iterators. */
+/* After the writes that src/hmap_hooks.h lists, when they come from a
+ * plain translation unit, or from hmap_clear: a plain write did not pass
+ * write_begin, and still counts for iterators. */
 static void hook_write_done(struct hmap *m)
 {
     struct hmap_thread *t = this_thread();
     if (t->inside != m)
         note_write(m, t->tid, NULL);
-    if (HMAP_UNLIKELY(--m->checked.relocate_countdown == 0)) {
-        (void)hmap__relocate(m); /* out of memory: the map simply stays put */
-        m->checked.relocate_countdown = relocation_countdown(m, t);
-    }
+    count_write(m, NULL);
 }
 
 static void describe_key(char *buf, size_t len, const struct hmap *m, const void *key)
