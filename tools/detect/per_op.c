@@ -1,18 +1,23 @@
 /*
  * per_op.c - hmap-per-op: runs each kind of operation n times on one map of
- * uint64_t keys, in the plain build and then in the checked one, for
- * tools/instr-per-op.sh to count under callgrind:
+ * uint64_t keys, in the plain build and then in the checked one, R rounds
+ * alternating, and prints the median nanoseconds per operation of each
+ * phase in both builds and their ratio:
  *
- *   hmap-per-op [n]        (default 100000)
+ *   hmap-per-op [n [R]]        (default 100000 keys, 1 round)
  *
- * Keys are random 64-bit numbers from a fixed seed, so that two runs do the
- * same work.
+ * tools/checked-cost.sh also runs one round under callgrind and counts
+ * each phase's instructions (per_op_ops.c keeps each phase in a function
+ * of its own).  Keys are random 64-bit numbers from a fixed seed, so that
+ * two runs do the same work.
  */
 #include <hmap.h>
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "timing.h"
 
 #define DECLARE(build)                                                       \
     hmap *per_op_##build##_new(void);                                        \
@@ -26,23 +31,45 @@
 DECLARE(plain)
 DECLARE(checked)
 
-#define RUN(build)                                                           \
+enum { PHASES = 6, MAX_ROUNDS = 64 };
+static const char *const phase_names[PHASES] = { "insert", "hit", "miss", "replace", "iterate",
+                                                 "erase" };
+
+/* One round of every phase on a new map; ns[p] is phase p's time per
+ * operation (per entry, for iterate). */
+#define RUN(build, ns)                                                       \
     do {                                                                     \
         hmap *m = per_op_##build##_new();                                    \
+        double t = now_ns();                                                 \
         per_op_##build##_insert(m, keys, n);                                 \
+        ns[0] = lap(&t, n);                                                  \
         sum += per_op_##build##_hit(m, keys, n);                             \
+        ns[1] = lap(&t, n);                                                  \
         sum += per_op_##build##_miss(m, keys, n);                            \
+        ns[2] = lap(&t, n);                                                  \
         per_op_##build##_replace(m, keys, n);                                \
+        ns[3] = lap(&t, n);                                                  \
         sum += per_op_##build##_iterate(m);                                  \
+        ns[4] = lap(&t, n);                                                  \
         sum += per_op_##build##_erase(m, keys, n);                           \
+        ns[5] = lap(&t, n);                                                  \
         per_op_##build##_free(m);                                            \
     } while (0)
+
+/* Nanoseconds per operation since *t, which moves to now. */
+static double lap(double *t, size_t n)
+{
+    double now = now_ns(), per = (now - *t) / (double)n;
+    *t = now;
+    return per;
+}
 
 int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
+    int rounds = argc > 2 ? atoi(argv[2]) : 1;
     uint64_t *keys = malloc(n * sizeof *keys);
-    if (!keys || n == 0)
+    if (!keys || n == 0 || rounds < 1 || rounds > MAX_ROUNDS)
         return 2;
     uint64_t s = 1;
     for (size_t i = 0; i < n; i++) {
@@ -51,10 +78,24 @@ int main(int argc, char **argv)
         z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
         keys[i] = z ^ (z >> 31);
     }
+    static double plain[PHASES][MAX_ROUNDS], checked[PHASES][MAX_ROUNDS];
     uint64_t sum = 0;
-    RUN(plain);
-    RUN(checked);
-    printf("%llu\n", (unsigned long long)sum);
+    for (int r = 0; r < rounds; r++) {
+        double p[PHASES], c[PHASES];
+        RUN(plain, p);
+        RUN(checked, c);
+        for (int i = 0; i < PHASES; i++) {
+            plain[i][r] = p[i];
+            checked[i][r] = c[i];
+        }
+    }
+    printf("# hmap-per-op: %zu uint64_t keys, ns per operation, median of %d rounds (check %llu)\n",
+           n, rounds, (unsigned long long)(sum & 0xffff));
+    printf("%-8s %9s %9s %7s\n", "phase", "plain", "checked", "ratio");
+    for (int i = 0; i < PHASES; i++) {
+        double mp = median_round(plain[i], rounds), mc = median_round(checked[i], rounds);
+        printf("%-8s %9.1f %9.1f %6.2fx\n", phase_names[i], mp, mc, mc / mp);
+    }
     free(keys);
     return 0;
 }
