@@ -30,6 +30,13 @@
  * normal context.  The faulting code is abandoned; the report never
  * returns.
  *
+ * A fault that is in no retired range can still be ours: an operation
+ * racing with another thread's write may read an unguarded retired array,
+ * whose poison makes every pointer in it non-canonical, so that following
+ * one raises a general-protection fault with no address.  Such a fault
+ * inside a map operation, while another thread is writing the map or
+ * wrote it last, is reported as the race (racing_operation).
+ *
  * Faults that are not ours go to the action that was installed before
  * ours, as the kernel would have delivered them: a handler is called
  * (with its own mask, SA_NODEFER and SA_RESETHAND honoured); a default or
@@ -722,13 +729,36 @@ __attribute__((no_sanitize_address)) static void divert_to(ucontext_t *uc, void 
  * its locals are large, and a fault that is not ours should be passed on
  * with as little of the alternate stack used as possible (it may be a
  * sanitizer's, sized for the sanitizer's own report). */
+/* A general-protection fault (a non-canonical address, as the poison of
+ * an unguarded retired array makes every pointer read from it) inside a
+ * map operation of this thread, while another thread is writing that map
+ * or wrote it last: the operation read an array that the other thread's
+ * write was changing or retired.  *hit then describes that map, for the
+ * report of the race it is.  Async-signal-safe. */
+static bool racing_operation(const siginfo_t *info, struct retired_info *hit)
+{
+    const struct hmap_thread *t = hmap__thread_peek();
+    if (info->si_code != SI_KERNEL || !t || !t->inside)
+        return false;
+    const struct hmap *m = t->inside;
+    uint64_t writer = LOAD(&m->checked.owner);
+    if (writer == 0)
+        writer = LOAD(&m->checked.last_writer);
+    if (writer == 0 || writer == (uint64_t)t->tid)
+        return false;
+    memset(hit, 0, sizeof *hit);
+    hit->map = m;
+    hit->stack.unavailable = true;
+    return true;
+}
+
 static __attribute__((noinline)) bool divert_if_retired(const siginfo_t *info, ucontext_t *uc)
 {
     struct retired_info hit;
     TSAN_IGNORE_SYNC_BEGIN();
     bool ours = find_retired((uintptr_t)info->si_addr, &hit);
     TSAN_IGNORE_SYNC_END();
-    if (!ours)
+    if (!ours && !racing_operation(info, &hit))
         return false;
     if (!hmap__report_begin())
         hmap__park();
