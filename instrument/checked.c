@@ -564,6 +564,78 @@ HMAP_INLINE void read_end(const struct hmap *m, uint64_t seq, const struct hmap_
         leave_map(t_, outer_, &saved_);                                      \
     } while (0)
 
+/* ---- the fast paths ------------------------------------------------- */
+
+/* Most reads are by a thread that is inside no other map operation, of a
+ * map no other thread wrote last, and are not the one in READ_SAMPLE that
+ * leaves its tid behind: those take a fast path with nothing to save and
+ * nothing to linger for, which for a lookup of a built-in key kind calls
+ * nothing that returns, so that it needs no registers saved; every other
+ * read takes READ_OP's whole protocol, out of line.  Under TSan every read
+ * does, for its annotation. */
+HMAP_INLINE bool read_is_plain_sailing(const struct hmap *m, struct hmap_thread *t)
+{
+    uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
+    return !HMAP_TSAN && HMAP_LIKELY(hmap__thread_registered) && t->inside == NULL &&
+           (t->reads + 1) % READ_SAMPLE != 0 && (writer == (uint64_t)t->tid || writer == 0);
+}
+
+/* The read window of the fast path: the thread's marks (nothing to
+ * save), the sampling count, the write sequence on entry and exit. */
+HMAP_INLINE uint64_t fast_read_begin(const struct hmap *m, const struct hmap__site *site,
+                                     enum read_kind rk)
+{
+    struct hmap_thread *t = &hmap__thread_record;
+    t->reads++;
+    t->site = site;
+    t->op = rk == AS_ITERATION ? OP_ITERATE : OP_READ;
+    t->inside = m;
+    uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);
+    if (HMAP_UNLIKELY(seq & 1))
+        report_read_write(m, site, rk);
+    COMPILER_BARRIER();
+    return seq;
+}
+
+HMAP_INLINE void fast_read_end(const struct hmap *m, uint64_t seq, const struct hmap__site *site,
+                               enum read_kind rk)
+{
+    read_end(m, seq, site, rk);
+    hmap__thread_record.inside = NULL;
+}
+
+/* Most writes are by a thread inside no other map operation, to a map that
+ * this thread wrote last (or no one) and no other thread read lately:
+ * nothing to save or linger for.  Those take a fast path that keeps only
+ * the map across the core's call (the thread record is reached again
+ * through TLS), so that few registers need saving; every other write
+ * takes WRITE_OP's whole protocol.  Under TSan every write does, for its
+ * annotation. */
+HMAP_INLINE bool write_is_plain_sailing(const struct hmap *m, const struct hmap_thread *t)
+{
+    uint64_t self = (uint64_t)t->tid;
+    uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
+    uint64_t reader = RELAXED_LOAD(&m->checked.last_reader);
+    return !HMAP_TSAN && HMAP_LIKELY(hmap__thread_registered) && t->inside == NULL &&
+           (writer == self || writer == 0) && (reader == self || reader == 0);
+}
+
+HMAP_INLINE void fast_write_begin(struct hmap *m, const struct hmap__site *site)
+{
+    struct hmap_thread *t = &hmap__thread_record;
+    t->site = site;
+    t->op = OP_WRITE;
+    t->inside = m;
+    begin_writing(m, t->tid, site);
+    COMPILER_BARRIER();
+}
+
+HMAP_INLINE void fast_write_end(struct hmap *m, const struct hmap__site *site)
+{
+    write_end(m, site);
+    hmap__thread_record.inside = NULL;
+}
+
 /* ---- the entry points ----------------------------------------------- */
 
 /* The writes until the map's next relocation, drawn from the thread's
@@ -575,8 +647,10 @@ static uint64_t relocation_countdown(const struct hmap *m, struct hmap_thread *t
         return 1;
     case RELOCATE_SAMPLED: {
         /* uniform in [1, 2 * mean]; below 2^63 for every B up to MAX_B */
-        uint64_t mean = SAMPLE_BASE + ((uint64_t)SAMPLE_PER_SLOT * BUCKET_SLOTS << m->B);
-        return 1 + hmap__splitmix64(&t->rng) % (2 * mean);
+        uint64_t mean = SAMPLE_BASE + ((uint64_t)SAMPLE_PER_SLOT * BUCKET_SLOTS << m->B), draw;
+        /* by multiplication (Lemire): a division costs more than the rest */
+        hmap__mul128(hmap__splitmix64(&t->rng), 2 * mean, &draw);
+        return 1 + draw;
     }
     case RELOCATE_NEVER:
         break;
@@ -597,16 +671,26 @@ hmap *hmap__checked_new(const hmap_type *type, size_t hint, const struct hmap__s
     return m;
 }
 
+/* hmap_free's write, the header left for the quarantine. */
+static void free_arrays(struct hmap *m)
+{
+    hmap__release_arrays(m);
+    m->magic = HMAP_MAGIC_FREED;
+}
+
 void hmap__checked_free(hmap *m, const struct hmap__site *site)
 {
     NOTE_ENTRY();
     if (!m)
         return;
     validate(m, WRITE, site);
-    WRITE_OP(m, site, {
-        hmap__release_arrays(m);
-        m->magic = HMAP_MAGIC_FREED;
-    });
+    if (write_is_plain_sailing(m, &hmap__thread_record)) {
+        fast_write_begin(m, site);
+        free_arrays(m);
+        fast_write_end(m, site);
+    } else {
+        WRITE_OP(m, site, free_arrays(m));
+    }
     /* Kept, poisoned by its FREED magic, so later use is recognised; the
      * same for maps created by plain callers. */
     hmap__guard_map_free(m);
@@ -617,25 +701,19 @@ size_t hmap__checked_len(const hmap *m, const struct hmap__site *site)
     NOTE_ENTRY();
     if (!validate(m, READ, site))
         return 0;
-    size_t n;
-    READ_OP(m, site, AS_READ, n = hmap_len(m));
+    if (!read_is_plain_sailing(m, &hmap__thread_record)) {
+        size_t n;
+        READ_OP(m, site, AS_READ, n = hmap_len(m));
+        return n;
+    }
+    uint64_t seq = fast_read_begin(m, site, AS_READ);
+    size_t n = hmap_len(m);
+    fast_read_end(m, seq, site, AS_READ);
     return n;
 }
 
 /* A checked lookup of one key kind: the read's checks and the core's
- * probe (lookup.h) in one function.  Most reads are by a thread that is
- * inside no other map operation, of a map no other thread wrote last, and
- * are not the one in READ_SAMPLE that leaves its tid behind: those take the
- * fast path, which calls nothing that returns (for the built-in kinds), so
- * that it needs no registers saved; every other read takes READ_OP's whole
- * protocol.  Under TSan every read does, for its annotation. */
-HMAP_INLINE bool read_is_plain_sailing(const struct hmap *m, struct hmap_thread *t)
-{
-    uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
-    return !HMAP_TSAN && HMAP_LIKELY(hmap__thread_registered) && t->inside == NULL &&
-           (t->reads + 1) % READ_SAMPLE != 0 && (writer == (uint64_t)t->tid || writer == 0);
-}
-
+ * probe (lookup.h) in one function. */
 #define DEFINE_CHECKED_LOOKUP(name, KIND)                                            \
     static __attribute__((noinline)) void *checked_lookup_slow_##name(               \
         const struct hmap *m, const void *key, const struct hmap__site *site)        \
@@ -647,20 +725,11 @@ HMAP_INLINE bool read_is_plain_sailing(const struct hmap *m, struct hmap_thread 
     static __attribute__((noinline)) void *checked_lookup_##name(                    \
         const struct hmap *m, const void *key, const struct hmap__site *site)        \
     {                                                                                \
-        struct hmap_thread *t = &hmap__thread_record;                                \
-        if (!read_is_plain_sailing(m, t))                                            \
+        if (!read_is_plain_sailing(m, &hmap__thread_record))                         \
             return checked_lookup_slow_##name(m, key, site);                         \
-        t->reads++;                                                                  \
-        t->site = site;                                                              \
-        t->op = OP_READ;                                                             \
-        t->inside = m;                                                               \
-        uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);                          \
-        if (HMAP_UNLIKELY(seq & 1))                                                  \
-            report_read_write(m, site, AS_READ);                                     \
-        COMPILER_BARRIER();                                                          \
+        uint64_t seq = fast_read_begin(m, site, AS_READ);                            \
         void *v = m->count ? lookup(m, key, KIND) : NULL;                            \
-        read_end(m, seq, site, AS_READ);                                             \
-        t->inside = NULL;                                                            \
+        fast_read_end(m, seq, site, AS_READ);                                        \
         return v;                                                                    \
     }
 DEFINE_CHECKED_LOOKUP(u64, KIND_U64)
@@ -740,38 +809,6 @@ HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
     return removed;
 }
 
-/* Most writes are by a thread inside no other map operation, to a map that
- * this thread wrote last (or no one) and no other thread read lately:
- * nothing to save or linger for.  Those take a fast path that keeps only
- * the map across the core's call (the thread record is reached again
- * through TLS), so that few registers need saving; every other write
- * takes WRITE_OP's whole protocol.  Under TSan every write does, for its
- * annotation. */
-HMAP_INLINE bool write_is_plain_sailing(const struct hmap *m, const struct hmap_thread *t)
-{
-    uint64_t self = (uint64_t)t->tid;
-    uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
-    uint64_t reader = RELAXED_LOAD(&m->checked.last_reader);
-    return !HMAP_TSAN && HMAP_LIKELY(hmap__thread_registered) && t->inside == NULL &&
-           (writer == self || writer == 0) && (reader == self || reader == 0);
-}
-
-HMAP_INLINE void fast_write_begin(struct hmap *m, const struct hmap__site *site)
-{
-    struct hmap_thread *t = &hmap__thread_record;
-    t->site = site;
-    t->op = OP_WRITE;
-    t->inside = m;
-    begin_writing(m, t->tid, site);
-    COMPILER_BARRIER();
-}
-
-HMAP_INLINE void fast_write_end(struct hmap *m, const struct hmap__site *site)
-{
-    write_end(m, site);
-    hmap__thread_record.inside = NULL;
-}
-
 /* Each write entry point: the fast path when it applies, else the whole
  * protocol out of line. */
 #define DEFINE_CHECKED_WRITE(ret, name, params, args, write)                          \
@@ -832,6 +869,12 @@ static void begin_iteration(hmap_iter *it, hmap *m, const struct hmap__site *sit
     s->site = site;
 }
 
+static __attribute__((noinline)) void checked_iter_init_slow(hmap_iter *it, hmap *m,
+                                                             const struct hmap__site *site)
+{
+    READ_OP(m, site, AS_ITERATION, begin_iteration(it, m, site));
+}
+
 void hmap__checked_iter_init(hmap_iter *it, hmap *m, const struct hmap__site *site)
 {
     NOTE_ENTRY();
@@ -839,7 +882,13 @@ void hmap__checked_iter_init(hmap_iter *it, hmap *m, const struct hmap__site *si
         hmap_iter_init(it, NULL);
         return;
     }
-    READ_OP(m, site, AS_ITERATION, begin_iteration(it, m, site));
+    if (!read_is_plain_sailing(m, &hmap__thread_record)) {
+        checked_iter_init_slow(it, m, site);
+        return;
+    }
+    uint64_t seq = fast_read_begin(m, site, AS_ITERATION);
+    begin_iteration(it, m, site);
+    fast_read_end(m, seq, site, AS_ITERATION);
 }
 
 /* The map changed under an iteration: by this thread (anything but
@@ -885,6 +934,16 @@ static bool iteration_step(hmap_iter *it, const struct hmap *m, const struct hma
     return hmap_iter_next(it);
 }
 
+static __attribute__((noinline)) bool checked_iter_next_slow(hmap_iter *it, const struct hmap *m,
+                                                             const struct hmap__site *site)
+{
+    bool more;
+    READ_OP(m, site, AS_ITERATION, more = iteration_step(it, m, site));
+    return more;
+}
+
+/* Reached from the inline step at the end of a run of buckets or on a
+ * mismatch (hmap.h); the fast read path applies as for lookups. */
 bool hmap__checked_iter_next(hmap_iter *it, const struct hmap__site *site)
 {
     NOTE_ENTRY();
@@ -893,8 +952,11 @@ bool hmap__checked_iter_next(hmap_iter *it, const struct hmap__site *site)
     if (!m)
         return hmap_iter_next(it);
     validate(m, READ, site);
-    bool more;
-    READ_OP(m, site, AS_ITERATION, more = iteration_step(it, m, site));
+    if (!read_is_plain_sailing(m, &hmap__thread_record))
+        return checked_iter_next_slow(it, m, site);
+    uint64_t seq = fast_read_begin(m, site, AS_ITERATION);
+    bool more = iteration_step(it, m, site);
+    fast_read_end(m, seq, site, AS_ITERATION);
     return more;
 }
 

@@ -146,7 +146,7 @@ struct queued {
  * `busy`; the exit check takes `busy` to read it. */
 struct thread_retired {
     int busy;
-    struct queued *ring;          /* cap entries, oldest at head */
+    struct queued *ring;          /* cap entries (a power of two), oldest at head */
     size_t cap, head, count, bytes;
     struct hmap *freed[FREED_PER_THREAD];
     size_t freed_head, freed_count;
@@ -169,23 +169,31 @@ static void give(struct thread_retired *r)
     __atomic_store_n(&r->busy, 0, __ATOMIC_RELEASE);
 }
 
+/* Whether the n bytes at p all still hold the poison; if not, *where is
+ * the first that does not.  The common answer, yes, takes one pass that
+ * folds whole words together; only a change is looked for byte by byte. */
 static bool still_poisoned(const char *p, size_t n, size_t *where)
 {
     const uint64_t word = 0x0101010101010101ull * HMAP_POISON_BYTE;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
+    uint64_t diff = 0;
+    size_t words = n / 8;
+    for (size_t i = 0; i < words; i++) {
         uint64_t w;
-        memcpy(&w, p + i, 8);
-        if (w != word)
-            break;
+        memcpy(&w, p + i * 8, 8);
+        diff |= w ^ word;
     }
-    for (; i < n; i++) {
+    for (size_t i = words * 8; i < n; i++)
+        diff |= (unsigned char)p[i] ^ HMAP_POISON_BYTE;
+    if (HMAP_LIKELY(diff == 0))
+        return true;
+    *where = 0;
+    for (size_t i = 0; i < n; i++) {
         if ((unsigned char)p[i] != HMAP_POISON_BYTE) {
             *where = i;
-            return false;
+            break;
         }
     }
-    return true;
+    return false;
 }
 
 static void check_poison(const struct queued *q)
@@ -199,7 +207,7 @@ static void check_poison(const struct queued *q)
 static void release_oldest(struct thread_retired *r)
 {
     struct queued q = r->ring[r->head];
-    r->head = (r->head + 1) % r->cap;
+    r->head = (r->head + 1) & (r->cap - 1);
     r->count--;
     r->bytes -= q.bytes;
     check_poison(&q);
@@ -224,7 +232,7 @@ static void make_room(struct thread_retired *r)
         return;
     }
     for (size_t i = 0; i < r->count; i++)
-        ring[i] = r->ring[(r->head + i) % r->cap];
+        ring[i] = r->ring[(r->head + i) & (r->cap - 1)];
     free(r->ring);
     r->ring = ring;
     r->cap = cap;
@@ -236,7 +244,7 @@ static void push(struct thread_retired *r, const struct queued *q)
     take(r);
     make_room(r);
     if (r->count < r->cap) {
-        r->ring[(r->head + r->count) % r->cap] = *q;
+        r->ring[(r->head + r->count) & (r->cap - 1)] = *q;
         r->count++;
         r->bytes += q->bytes;
     } else {
@@ -317,7 +325,7 @@ static void check_at_exit(void)
         if (__atomic_exchange_n(&r->busy, 1, __ATOMIC_ACQUIRE))
             continue;
         for (size_t i = 0; i < r->count; i++)
-            check_poison(&r->ring[(r->head + i) % r->cap]);
+            check_poison(&r->ring[(r->head + i) & (r->cap - 1)]);
         give(r);
     }
     hmap__tsan_ignore_end();
@@ -355,7 +363,8 @@ static void poison_and_queue(void *p, size_t bytes, size_t align, const struct h
         hmap__free_zeroed_aligned(p, bytes, align);
         return;
     }
-    hmap__asan_unpoison(p, bytes); /* deleted slots carry ASan's poison */
+    if (HMAP_ASAN)
+        hmap__asan_unpoison(p, bytes); /* deleted slots carry ASan's poison */
     memset(p, HMAP_POISON_BYTE, bytes);
     struct queued q = { p, bytes, align, *who };
     q.who.stack = NULL;
@@ -366,7 +375,7 @@ static void poison_and_queue(void *p, size_t bytes, size_t align, const struct h
  * is guarded. */
 struct retiring {
     struct hmap_retirement who;
-    struct hmap_stack stack;
+    struct hmap_stack *stack;     /* room for it, filled only if needed */
     bool unwound;
 };
 
@@ -383,9 +392,9 @@ static __attribute__((noinline)) void retire_one(void *p, size_t bytes, size_t a
         /* libunwind takes locks (dl_iterate_phdr's, its caches'): under
          * TSan they would order this thread after every earlier unwinder. */
         hmap__tsan_ignore_sync_begin();
-        hmap__unwind_here(&r->stack, 2); /* skip this function and its caller */
+        hmap__unwind_here(r->stack, 2); /* skip this function and its caller */
         hmap__tsan_ignore_sync_end();
-        r->who.stack = &r->stack;
+        r->who.stack = r->stack;
         r->unwound = true;
     }
     hmap__quarantine_guard(p, bytes, &r->who);
@@ -396,9 +405,11 @@ void hmap__guard_array_retire(struct hmap *m, struct hmap_array *a)
     if (!a)
         return;
     struct hmap_thread *t = hmap__thread_self();
+    struct hmap_stack stack; /* not zeroed: most retirements never unwind */
     struct retiring r = {
         .who = { .map = a->owner, .generation = a->generation, .map_generation = m->generation,
                  .tid = t->tid, .site = t->inside == m ? t->site : NULL },
+        .stack = &stack,
     };
     size_t align = m->layout.bucket_align;
     /* The chunk list is read before the memory holding it changes: each
