@@ -637,6 +637,19 @@ HMAP_INLINE int evacuate_in_place(struct hmap *m, enum key_kind kind, const void
     return 0;
 }
 
+/* Hashing the bucket's string keys again reads each string, a cache miss
+ * apiece in a large map: fetching them all first overlaps the misses. */
+HMAP_INLINE void prefetch_strings(const struct hmap *m, char *b)
+{
+    for (unsigned i = 0; i < BUCKET_SLOTS; i++) {
+        if ((uint8_t)b[i] == TAG_EMPTY)
+            continue;
+        const char *str;
+        memcpy(&str, bucket_key(m, b, i), sizeof str);
+        __builtin_prefetch(str);
+    }
+}
+
 /* Moves old bucket `nevacuate` (with its chain) to the new array.  The
  * overflow buckets it may need are reserved first, so that running out of
  * memory leaves the bucket untouched rather than half moved. */
@@ -663,6 +676,8 @@ HMAP_INLINE int evacuate_next(struct hmap *m, enum key_kind kind, const void *wr
     /* Same-size growth keeps every key's place.  The checked build hashes
      * every key, to see modified ones. */
     for (char *b = ob; b; b = *bucket_overflow(m, b)) {
+        if (kind == KIND_CSTR && m->hooks)
+            prefetch_strings(m, b);
         for (unsigned i = 0; i < BUCKET_SLOTS; i++) {
             uint8_t tag = (uint8_t)b[i];
             if (tag == TAG_EMPTY)
