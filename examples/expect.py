@@ -16,9 +16,10 @@ with its expectation, as a test of suite 'examples' that runs through here):
   --expect plain   a crash reproduction built WITHOUT -DHMAP_CHECKED: the same
                    as clean.  It shows that the plain build checks nothing.
 
-Under ThreadSanitizer (--tsan) TSan's own warnings may come before the
-report, so its first line is looked for anywhere in stderr instead of on
-line 1.
+Under ThreadSanitizer (--tsan) TSan's own warnings, and under
+AddressSanitizer (--asan) ASan's report of the same use of a retired array,
+may come before the report, so its first line is looked for anywhere in
+stderr instead of on line 1.
 
     expect.py --expect crash --kind 'concurrent map writes' --frame handle_request \\
               [--options relocate=always] [--story TEXT] -- PROGRAM [ARGS...]
@@ -71,6 +72,8 @@ def parse_args(argv):
     p.add_argument("--story", default="", help="one line saying what the example does")
     p.add_argument("--tsan", action="store_true",
                    help="the program runs under ThreadSanitizer, whose warnings may come first")
+    p.add_argument("--asan", action="store_true",
+                   help="the program runs under AddressSanitizer, whose report may come first")
     p.add_argument("--timeout", type=float, default=120.0,
                    help="seconds before the program is killed (default 120)")
     p.add_argument("--all", metavar="BUILDDIR",
@@ -159,12 +162,13 @@ def check_crash(args, pid, code, err):
 
     lines = err.splitlines()
     head = "==%d==ERROR: hmap: " % pid
-    if args.tsan:
+    anywhere = args.tsan or args.asan
+    if anywhere:
         start = next((i for i, l in enumerate(lines) if l.startswith(head)), None)
     else:
         start = 0 if lines and lines[0].startswith(head) else None
     if start is None:
-        where = "in stderr" if args.tsan else "on stderr's first line"
+        where = "in stderr" if anywhere else "on stderr's first line"
         problems.append("no report line %r%s %s" % (head, "...", where))
         return problems
 

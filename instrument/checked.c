@@ -103,6 +103,7 @@ static void runtime_init(void)
     hmap__options_init();
     hmap__stack_init();
     hmap__quarantine_init();
+    hmap__guard_asan_init();
     hmap__tsan_init();
     pthread_atfork(NULL, NULL, hmap__thread_after_fork);
     __atomic_store_n(&runtime_ready, true, __ATOMIC_RELEASE);
@@ -1084,6 +1085,31 @@ _Noreturn void hmap__report_retired_write(const struct hmap_retirement *w, const
                              .type_name = type_name_of(m), .detail = detail_line,
                              .summary_site = w->site };
     add_part(&r, "found", t->tid, t->inside ? t->site : NULL, &own_stack);
+    add_part(&r, "array retired", w->tid, w->site, NULL);
+    add_creation(&r, m);
+    hmap__report_end(&r);
+}
+
+/* After ASan's own report of a use after free in an array an hmap write
+ * retired (guard.c): hmap's, naming the misuse, the map and the retiring
+ * call site.  ASan's report above has both stacks (the access, and the
+ * retirement as "freed by"), so this one repeats neither. */
+_Noreturn void hmap__report_asan_dangling(const struct hmap_retirement *w, const void *array,
+                                          size_t offset, bool write)
+{
+    begin_report_or_park();
+    struct hmap_thread *t = hmap__thread_self();
+    const struct hmap *m = w->map;
+    snprintf(detail_line, sizeof detail_line,
+             "byte %zu of a bucket array of generation %llu (at %p), retired when the map was "
+             "at generation %llu; AddressSanitizer's report above has the access and the "
+             "retiring stacks",
+             offset, (unsigned long long)w->generation, array,
+             (unsigned long long)w->map_generation);
+    struct hmap_report r = { .kind = write ? "dangling pointer write" : "dangling pointer read",
+                             .map = m, .type_name = type_name_of(m), .detail = detail_line,
+                             .summary_site = w->site };
+    add_part(&r, write ? "write" : "read", t->tid, NULL, NULL);
     add_part(&r, "array retired", w->tid, w->site, NULL);
     add_creation(&r, m);
     hmap__report_end(&r);

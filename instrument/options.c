@@ -147,9 +147,9 @@ static const char *parse_quarantine_mb(const char *v)
 }
 
 /* "default" is sampled, except where a setting asks for determinism:
- * relocate=always exists to make every stale pointer fault, and under
- * AddressSanitizer every retired array is guarded; guard= set explicitly
- * wins over both (resolve_guard). */
+ * relocate=always exists to make every stale pointer fault.  (Under
+ * AddressSanitizer the arrays that are not guarded are caught by ASan
+ * instead: guard.c.)  guard= set explicitly wins (resolve_guard). */
 static bool guard_is_default;
 
 static const char *parse_guard(const char *v)
@@ -168,7 +168,7 @@ static const char *parse_guard(const char *v)
 
 static void resolve_guard(void)
 {
-    if (guard_is_default && (hmap__opts.relocate == RELOCATE_ALWAYS || HMAP_ASAN))
+    if (guard_is_default && hmap__opts.relocate == RELOCATE_ALWAYS)
         hmap__opts.guard = GUARD_ALL;
 }
 
@@ -313,14 +313,16 @@ static const struct option option_table[] = {
     { "guard", "default",
       "all|sampled|none: which retired bucket arrays are made inaccessible.  sampled: arrays "
       "of 256 KiB and up, the first at each call site, and one in about guard_sample_kb of "
-      "the rest; default: sampled, but all with relocate=always or under AddressSanitizer.",
+      "the rest (under AddressSanitizer the rest go to ASan's quarantine); default: sampled, "
+      "but all with relocate=always.",
       parse_guard },
     { "guard_sample_kb", "1024",
       "guard=sampled: guard one small bucket array in about this many KiB allocated.",
       parse_guard_sample_kb },
     { "retired_queue_kb", "1024",
       "KiB per thread of unguarded retired arrays kept poisoned; a write to one is reported "
-      "when it leaves the queue or at exit.",
+      "when it leaves the queue or at exit (not under AddressSanitizer, which catches it at "
+      "once).",
       parse_retired_queue_kb },
     { "log_path", "stderr",
       "Write reports to the file PATH.PID instead of stderr.",

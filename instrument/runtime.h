@@ -217,6 +217,9 @@ void hmap__guard_array_retire(struct hmap *m, struct hmap_array *a);
  * hands for a while, in the calling thread's queue, so that later use of
  * it is recognised. */
 void hmap__guard_map_free(struct hmap *m);
+/* Under AddressSanitizer: has ASan call back after its reports, so that a
+ * use of a retired array names the hmap misuse too.  Once, at start-up. */
+void hmap__guard_asan_init(void);
 /* The fill of deleted slots and unguarded retired arrays. */
 enum { HMAP_POISON_BYTE = 0xdb };
 
@@ -285,6 +288,10 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d);
  * dangling pointer.  `offset` is where the first changed byte lies. */
 _Noreturn void hmap__report_retired_write(const struct hmap_retirement *r, const void *array,
                                           size_t offset);
+/* Called from ASan's report callback: ASan found a use after free at
+ * `offset` in an array that r retired into its quarantine. */
+_Noreturn void hmap__report_asan_dangling(const struct hmap_retirement *r, const void *array,
+                                          size_t offset, bool write);
 
 /* ---- tsan.c --------------------------------------------------------- */
 

@@ -100,11 +100,11 @@ static void line_at(const char *p, char *buf, size_t len)
     buf[n] = '\0';
 }
 
-/* The report's first line: line 1 of stderr, or under TSan the first line
- * that starts like one. */
+/* The report's first line: line 1 of stderr, or under TSan or ASan the
+ * first line that starts like one. */
 static const char *first_report_line(const struct death *d, const char *head)
 {
-    if (!UNDER_TSAN)
+    if (!UNDER_TSAN && !UNDER_ASAN)
         return d->err;
     const char *p = strstr(d->err, head);
     while (p && p != d->err && p[-1] != '\n')

@@ -28,6 +28,19 @@
 #define UNDER_TSAN 0
 #endif
 
+/* Built under AddressSanitizer: a use of a retired array that no page
+ * guards is ASan's to catch, and its report comes before hmap's. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
 struct death {
     pid_t pid;
     int status;          /* from waitpid */
@@ -46,8 +59,8 @@ void death_expect_end(const struct death *d, int sig);
 /* The report: line 1 is "==PID==ERROR: hmap: <kind>" (followed by " on map"
  * or the end of the line), the last line starts with "SUMMARY: hmap: <kind>",
  * and a frame line ("    #N ...") names each of the NULL-terminated
- * functions.  Under ThreadSanitizer, whose own warnings may come first, the
- * report is looked for anywhere in the output. */
+ * functions.  Under ThreadSanitizer or AddressSanitizer, whose own reports
+ * may come first, the report is looked for anywhere in the output. */
 void death_expect_report(const struct death *d, const char *kind, ...);
 
 /* How many frame lines name function fn (" in fn+" or " in fn "). */
