@@ -248,6 +248,8 @@ static _Noreturn void report_pair(const char *kind, const struct hmap *m,
     struct hmap_report r = { .kind = kind, .map = m, .type_name = type_name_of(m),
                              .detail = detail, .summary_site = summary_site };
     add_part(&r, role, t->tid, site, &own_stack);
+    if (!other_site && theirs)
+        other_site = theirs->site; /* from inside its operation */
     add_part(&r, other_role, other, other_site, theirs);
     add_creation(&r, m);
     hmap__report_end(&r);

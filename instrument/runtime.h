@@ -128,6 +128,8 @@ struct hmap_stack {
     bool unavailable;
     bool left_map;              /* another thread's stack taken after it left the map */
     bool pc0_exact;             /* pc[0] is where a signal interrupted the thread, not a return address */
+    const struct hmap__site *site; /* another thread's stack taken inside the map: the call
+                                      site of its operation (NULL: not known) */
     uintptr_t pc[HMAP_STACK_MAX];
 };
 

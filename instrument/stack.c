@@ -90,6 +90,7 @@ static void stack_reset(struct hmap_stack *out)
     out->unavailable = false;
     out->left_map = false;
     out->pc0_exact = false;
+    out->site = NULL;
 }
 
 static void stack_unavailable(struct hmap_stack *out)
@@ -296,10 +297,15 @@ static void serve_request(void *ucontext)
 
     unwind_for_request(ucontext, &slot.answer);
     slot.answer.left_map = !inside_map(atomic_load_explicit(&slot.map, memory_order_relaxed));
+    slot.answer.site = NULL;
     /* Inside the map, what the reader wants is the map call and its
-     * callers, not the runtime's own frames (unwinding, quarantine). */
-    if (!slot.answer.left_map)
+     * callers, not the runtime's own frames (unwinding, quarantine), and
+     * the call's site, which the map's own record may no longer hold (two
+     * writers that entered together both wrote it). */
+    if (!slot.answer.left_map) {
         hmap__stack_trim_to_entry(&slot.answer, hmap__thread_peek()->entry_pc);
+        slot.answer.site = hmap__thread_peek()->site;
+    }
 
     expected = STATE(SEQ(w), WORKING);
     if (!cas_state(&expected, STATE(SEQ(w), DONE))) {
