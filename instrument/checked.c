@@ -5,7 +5,7 @@
  * Every checked call does the same three things around the plain core:
  *
  *   1. validate the map pointer: NULL (an error for writes, an empty map
- *      for reads), freed (the FREED magic that quarantine.c keeps alive),
+ *      for reads), freed (the FREED magic that guard.c keeps alive),
  *      or not a map at all (no magic);
  *   2. take the map's state for its kind of operation, recording the
  *      thread and call site, and detect what overlaps;
@@ -1070,18 +1070,26 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d)
 
 /* ---- writes to unguarded retired arrays ------------------------------ */
 
+/* The detail line of a report about a byte of a retired array. */
+static void describe_retired_byte(const struct hmap_retirement *w, const void *array,
+                                  size_t offset, const char *what)
+{
+    snprintf(detail_line, sizeof detail_line,
+             "byte %zu of a bucket array of generation %llu (at %p), retired when the map was "
+             "at generation %llu%s",
+             offset, (unsigned long long)w->generation, array,
+             (unsigned long long)w->map_generation, what);
+}
+
 _Noreturn void hmap__report_retired_write(const struct hmap_retirement *w, const void *array,
                                           size_t offset)
 {
     begin_report_or_park();
     struct hmap_thread *t = hmap__thread_self();
     const struct hmap *m = w->map;
-    snprintf(detail_line, sizeof detail_line,
-             "byte %zu of a bucket array of generation %llu (at %p), retired when the map was "
-             "at generation %llu, was written after it was retired; found when the array left "
-             "the retired queue",
-             offset, (unsigned long long)w->generation, array,
-             (unsigned long long)w->map_generation);
+    describe_retired_byte(w, array, offset,
+                          ", was written after it was retired; found when the array left the "
+                          "retired queue");
     unwind_from_entry(&own_stack);
     struct hmap_report r = { .kind = "dangling pointer write", .map = m,
                              .type_name = type_name_of(m), .detail = detail_line,
@@ -1102,12 +1110,9 @@ _Noreturn void hmap__report_asan_dangling(const struct hmap_retirement *w, const
     begin_report_or_park();
     struct hmap_thread *t = hmap__thread_self();
     const struct hmap *m = w->map;
-    snprintf(detail_line, sizeof detail_line,
-             "byte %zu of a bucket array of generation %llu (at %p), retired when the map was "
-             "at generation %llu; AddressSanitizer's report above has the access and the "
-             "retiring stacks",
-             offset, (unsigned long long)w->generation, array,
-             (unsigned long long)w->map_generation);
+    describe_retired_byte(w, array, offset,
+                          "; AddressSanitizer's report above has the access and the retiring "
+                          "stacks");
     struct hmap_report r = { .kind = write ? "dangling pointer write" : "dangling pointer read",
                              .map = m, .type_name = type_name_of(m), .detail = detail_line,
                              .summary_site = w->site };

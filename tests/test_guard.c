@@ -18,11 +18,11 @@
 #define HMAP_CHECKED 1
 #include "deathutil.h"
 #include "testutil.h"
+#include "proc_stats.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 /* Each scenario keeps its own frame, for the stacks the report shows. */
@@ -54,26 +54,6 @@ static void lifecycles(int maps)
             sink += *(const uint64_t *)it.val;
         hmap_free(m);
     }
-}
-
-static long mapping_count(void)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    long lines = 0;
-    int c;
-    if (!f)
-        return -1;
-    while ((c = getc(f)) != EOF)
-        lines += c == '\n';
-    fclose(f);
-    return lines;
-}
-
-static long minor_faults(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_minflt;
 }
 
 enum { WARM_UP = 20000, MEASURED = 10000, FAULT_ALLOWANCE = 64 };

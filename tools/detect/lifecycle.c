@@ -15,13 +15,13 @@
  * ratios are what count, absolute times move with the machine.
  */
 #define _GNU_SOURCE
+#include "proc_stats.h"
 #include "timing.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 uint64_t lifecycle_plain(size_t n, uint64_t offset);
 uint64_t lifecycle_checked(size_t n, uint64_t offset);
@@ -75,40 +75,20 @@ static long maps_for(long n, long maps)
     return m < 200 ? 200 : m > 200000 ? 200000 : m;
 }
 
-static long mappings(void)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    long lines = 0;
-    int c;
-    if (!f)
-        return -1;
-    while ((c = getc(f)) != EOF)
-        lines += c == '\n';
-    fclose(f);
-    return lines;
-}
-
-static long minor_faults(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_minflt;
-}
-
 static void measure(long n, int rounds, long maps_opt)
 {
     long maps = maps_for(n, maps_opt);
     double plain[64], checked[64];
     round_ns(lifecycle_plain, n, maps); /* warm-up */
     round_ns(lifecycle_checked, n, maps);
-    long faults0 = minor_faults(), maps0 = mappings();
+    long faults0 = minor_faults(), maps0 = mapping_count();
     for (int r = 0; r < rounds; r++) {
         checked[r] = round_ns(lifecycle_checked, n, maps);
         plain[r] = round_ns(lifecycle_plain, n, maps);
     }
     /* the faults of the checked rounds and of the plain ones together */
     double faults = (double)(minor_faults() - faults0) / (double)(maps * rounds);
-    long dmaps = mappings() - maps0;
+    long dmaps = mapping_count() - maps0;
     double p = median_round(plain, rounds), c = median_round(checked, rounds);
     char name[16];
     if (n == MIX)
