@@ -14,9 +14,13 @@
  *                 signal.
  *   symbolize.c   program counters to function, file and line, outside
  *                 signal context (libdw when present, else libunwind/dladdr).
- *   quarantine.c  memory for checked maps' bucket arrays; retired arrays
- *                 kept PROT_NONE; the SIGSEGV handler that recognises
- *                 faults in them; freed map headers kept poisoned.
+ *   guard.c       where checked maps' bucket arrays live and what becomes
+ *                 of them when they retire: guarded, or poisoned and
+ *                 queued per thread (under ASan: freed into ASan's
+ *                 quarantine); freed map headers kept per thread.
+ *   quarantine.c  guarded arrays: their own pages or the pool's, kept
+ *                 PROT_NONE once retired; the SIGSEGV handler that
+ *                 recognises faults in them; ASan poison of deleted slots.
  *   report.c      one report at a time, text or JSON, written with write(2)
  *                 from preallocated buffers, then abort() or _exit().
  *   tsan.c        ThreadSanitizer's external API, when built with TSan.

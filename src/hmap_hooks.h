@@ -26,7 +26,7 @@ struct hmap_hooks {
     /* A bucket array (with its overflow chunks, also from array_alloc)
      * leaves service: growth finished with it, or the map was cleared,
      * relocated or freed.  The hook owns it from here on (the checked
-     * runtime quarantines it, then unmaps it). */
+     * runtime guards it, or poisons it and frees it later). */
     void (*array_retire)(struct hmap *m, struct hmap_array *a);
     /* A free slot is about to be filled: undo slot_deleted's poison
      * (called only when the library is built under ASan). */
@@ -42,7 +42,9 @@ struct hmap_hooks {
     void (*key_misplaced)(const struct hmap *m, const void *key);
     /* After every put or set that succeeded, every del that removed a key
      * and every clear (not after hmap_iter_del, which must leave the array
-     * where the iteration walks it): relocation may move the live array. */
+     * where the iteration walks it, nor after hmap__put_unhooked and
+     * hmap__del_unhooked, whose checked callers do its work themselves):
+     * relocation may move the live array. */
     void (*write_done)(struct hmap *m);
     /* hmap_free is done with the header (its arrays are already retired):
      * free it, or keep it to recognise later use. */

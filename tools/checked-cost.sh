@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # tools/checked-cost.sh - what the checked build costs over the plain one,
-# the three ways docs/checked-cost.md reports it:
+# the ways docs/checked-cost.md reports it:
 #   1. lifecycles of small maps (hmap-lifecycle: n = 0, 1, 8, 64, 1000 and
 #      a mix), plain and checked alternating in one process, medians;
-#   2. each operation on one large map (hmap-bench, tables hmap and
-#      hmap-checked: 1M uint64_t keys, 250K string keys), the two tables'
-#      runs interleaved, medians of R runs and their ratio;
-#   3. instructions per operation under callgrind (hmap-per-op, 100K keys),
-#      which a busy machine does not move.
-# Everything runs pinned to one core (taskset -c 1).  Default options
+#   2. each operation on one map of 1M uint64_t keys (hmap-per-op: insert,
+#      hit, miss, replace, iterate, erase), alternating, medians;
+#   3. the same for 250K string keys (hmap-bench, tables hmap and
+#      hmap-checked, runs interleaved), medians;
+#   4. instructions per operation under callgrind (hmap-per-op, 100K keys,
+#      relocate=never so that a sampled relocation does not land in one
+#      phase), which a busy machine does not move.
+# Timings run pinned to one core (taskset -c 1), with default options
 # (HMAP_OPTIONS unset) unless the caller sets them.
 #
 #   bash tools/checked-cost.sh [--runs R] [--build DIR] [--skip-callgrind]
@@ -16,7 +18,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$root/build-bench
-runs=5
+runs=7
 callgrind=1
 while [ $# -gt 0 ]; do
     case $1 in
@@ -42,60 +44,54 @@ echo "## Lifecycles of small maps (hmap-lifecycle --rounds $runs)"
 $pin "$build/tools/hmap-lifecycle" --rounds "$runs"
 
 echo
-echo "## One large map, ns per operation (hmap-bench, median of $runs runs each)"
+echo "## One map of 1M uint64_t keys (hmap-per-op 1000000 $runs)"
+$pin "$build/tools/hmap-per-op" 1000000 "$runs"
+
+echo
+echo "## One map of 250K string keys, ns per operation (hmap-bench, median of $runs runs each)"
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
-for r in $(seq "$runs"); do
-    for spec in "u64 1000000" "str 250000"; do
-        read -r keys n <<<"$spec"
-        for table in hmap hmap-checked; do
-            $pin "$build/tools/hmap-bench" --table "$table" --keys "$keys" --n "$n" --no-worst >>"$tmp"
-        done
+for _ in $(seq "$runs"); do
+    for table in hmap hmap-checked; do
+        $pin "$build/tools/hmap-bench" --table "$table" --keys str --n 250000 --no-worst >>"$tmp"
     done
-    echo "  run $r of $runs done" >&2
 done
 python3 - "$tmp" <<'EOF'
-import re, statistics, sys
+import statistics, sys
 vals = {}
 for line in open(sys.argv[1]):
     f = dict(kv.split("=", 1) for kv in line.split())
     if "ns_per_op" in f:
-        vals.setdefault((f["keys"], f["op"], f["table"]), []).append(float(f["ns_per_op"]))
-ops = ["insert", "hit", "miss", "iterate", "erase"]
-print("| keys | " + " | ".join(ops) + " |")
-print("|---|" + "---:|" * len(ops))
-for keys in ("u64", "str"):
-    cells = []
-    for op in ops:
-        p, c = vals.get((keys, op, "hmap")), vals.get((keys, op, "hmap-checked"))
-        if not p or not c:
-            cells.append("")
-            continue
-        mp, mc = statistics.median(p), statistics.median(c)
-        cells.append(f"{mp:.1f} / {mc:.1f} = {mc / mp:.2f}x")
-    print(f"| {keys} | " + " | ".join(cells) + " |")
-print("\n(plain / checked ns per operation = ratio)")
+        vals.setdefault((f["op"], f["table"]), []).append(float(f["ns_per_op"]))
+print(f"{'phase':<8} {'plain':>9} {'checked':>9} {'ratio':>7}")
+for op in ["insert", "hit", "miss", "iterate", "erase"]:
+    p, c = statistics.median(vals[(op, "hmap")]), statistics.median(vals[(op, "hmap-checked")])
+    print(f"{op:<8} {p:9.1f} {c:9.1f} {c / p:6.2f}x")
 EOF
 
 if [ $callgrind = 1 ]; then
     echo
-    echo "## Instructions per operation (callgrind, hmap-per-op 100000)"
+    echo "## Instructions per operation (callgrind, hmap-per-op 100000, relocate=never)"
     out=$(mktemp)
-    valgrind --tool=callgrind --callgrind-out-file="$out" "$build/tools/hmap-per-op" 100000 >/dev/null 2>&1
-    callgrind_annotate --inclusive=yes "$out" 2>/dev/null | python3 -c '
+    HMAP_OPTIONS=relocate=never valgrind --tool=callgrind --callgrind-out-file="$out" \
+        "$build/tools/hmap-per-op" 100000 >/dev/null 2>&1
+    callgrind_annotate --inclusive=yes "$out" >"$out.txt" 2>/dev/null
+    python3 - "$out.txt" <<'EOF'
 import re, sys
-counts = {}
-for line in sys.stdin:
-    m = re.match(r"\s*([\d,]+) .*per_op_ops\.c:per_op_(plain|checked)_(\w+)", line)
+per = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"\s*([\d,]+) \([^)]*\)\s+\S*per_op_ops\.c:per_op_(plain|checked)_(\w+)", line)
     if m:
-        counts.setdefault((m.group(2), m.group(3)), int(m.group(1).replace(",", "")))
+        # the inclusive count is the function's largest line
+        key, n = (m.group(2), m.group(3)), int(m.group(1).replace(",", "")) / 100000
+        per[key] = max(per.get(key, 0), n)
 ops = ["insert", "hit", "miss", "replace", "iterate", "erase"]
-print("| | " + " | ".join(ops) + " |")
-print("|---|" + "---:|" * len(ops))
+print("".ljust(16) + "".join(op.rjust(9) for op in ops))
 for build in ("plain", "checked"):
-    print(f"| {build} | " + " | ".join(f"{counts.get((build, op), 0) / 100000:.0f}" for op in ops) + " |")
-print("| checked - plain | " + " | ".join(
-    f"+{(counts.get((\"checked\", op), 0) - counts.get((\"plain\", op), 0)) / 100000:.0f}" for op in ops) + " |")
-'
+    print(build.ljust(16) + "".join(f"{per.get((build, op), 0):9.0f}" for op in ops))
+extra = [per.get(("checked", op), 0) - per.get(("plain", op), 0) for op in ops]
+print("checked - plain".ljust(16) + "".join(f"{x:+9.0f}" for x in extra))
+EOF
+    rm -f "$out.txt"
     rm -f "$out"
 fi
