@@ -20,7 +20,7 @@
  *     retirement and nothing at allocation.
  *
  * guard=all gives every array pages of its own (deterministic, slow);
- * guard=none guards nothing.
+ * guard=none guards nothing, and leaves large arrays to the allocator.
  *
  * The rest come from malloc.  When one retires it is filled with
  * HMAP_POISON_BYTE and kept in the retiring thread's queue, bounded in
@@ -121,12 +121,13 @@ static bool sample_guard(const struct hmap *m, size_t bytes)
     return true;
 }
 
-/* Where an allocation of `bytes` lives: pages of its own, the pool, or the
- * heap.  The same question at allocation and retirement gives the same
- * answer (the options do not change once read). */
+/* Whether an allocation of `bytes` has pages of its own (else it is in the
+ * pool or on the heap).  The same question at allocation and retirement
+ * gives the same answer: the options do not change once read. */
 static bool has_own_pages(size_t bytes)
 {
-    return hmap__opts.guard == GUARD_ALL || bytes >= LARGE_ARRAY;
+    return hmap__opts.guard == GUARD_ALL ||
+           (hmap__opts.guard == GUARD_SAMPLED && bytes >= LARGE_ARRAY);
 }
 
 void *hmap__guard_array_alloc(const struct hmap *m, size_t bytes, size_t align)
@@ -440,7 +441,9 @@ void hmap__guard_asan_init(void)
 static void poison_and_queue(void *p, size_t bytes, size_t align, const struct hmap_retirement *who)
 {
     struct thread_retired *r = thread_retired();
-    if (!r) {
+    if (!r || bytes > queue_limit()) {
+        /* no queue, or one the array would empty at once (a large array
+         * under guard=none): poisoning it would buy nothing */
         hmap__free_zeroed_aligned(p, bytes, align);
         return;
     }
