@@ -184,8 +184,14 @@ bool hmap_verify(const hmap *m);
  * pointers used after a write moved the entries, freed maps, ...) the
  * moment it happens and ends the program; see README.md.  The same
  * library serves both kinds of callers, and maps may be shared between
- * translation units built either way.  HMAP_OPTIONS tunes the runtime
- * (HMAP_OPTIONS=help=1 lists the options). */
+ * translation units built either way.  A pointer kept across the write
+ * that retired its bucket array faults at once if the array is guarded
+ * (HMAP_OPTIONS=guard=: by default arrays of 256 KiB and up, the first
+ * each call site allocates, and a sample of the rest); an unguarded one
+ * is poisoned, and a write through the pointer is reported when the
+ * array is released (under AddressSanitizer, ASan catches either at
+ * once).  HMAP_OPTIONS tunes the runtime (HMAP_OPTIONS=help=1 lists the
+ * options). */
 
 struct hmap__site {
     const char *file;

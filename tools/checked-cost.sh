@@ -9,7 +9,8 @@
 #      hmap-checked, runs interleaved), medians;
 #   4. instructions per operation under callgrind (hmap-per-op, 100K keys,
 #      relocate=never so that a sampled relocation does not land in one
-#      phase), which a busy machine does not move.
+#      phase), which a busy machine does not move, against the budgets:
+#      +25 a read, +40 a write, +4 an iteration step.
 # Timings run pinned to one core (taskset -c 1), with default options
 # (HMAP_OPTIONS unset) unless the caller sets them.
 #
@@ -91,6 +92,11 @@ for build in ("plain", "checked"):
     print(build.ljust(16) + "".join(f"{per.get((build, op), 0):9.0f}" for op in ops))
 extra = [per.get(("checked", op), 0) - per.get(("plain", op), 0) for op in ops]
 print("checked - plain".ljust(16) + "".join(f"{x:+9.0f}" for x in extra))
+# The budgets the checked build is held to: a read, a write, an iteration step.
+budget = {"insert": 40, "hit": 25, "miss": 25, "replace": 40, "iterate": 4, "erase": 40}
+print("budget".ljust(16) + "".join(f"{budget[op]:+9d}" for op in ops))
+over = [op for op, x in zip(ops, extra) if x > budget[op]]
+print("over budget: " + (", ".join(over) if over else "none"))
 EOF
     rm -f "$out.txt"
     rm -f "$out"
