@@ -131,8 +131,9 @@ void hmap_iter_del(hmap_iter *it); /* delete the current entry; iteration goes o
  *   [1] the address of the run's first key;  [2] the distance between
  *       slots;  [3] the distance from a key to its value, or HMAP__NO_VAL
  *       for a set;  [4] the distance between buckets;  [5] offset;
- *   [6] the checked build: the address of the map's modification count,
- *       or NULL;  [7] the count the iteration expects. */
+ *   [6] the address of the map's modification count (of a count that
+ *       never matches, for an iteration begun unchecked);  [7] the count
+ *       the checked build's iteration expects. */
 #define HMAP__NO_VAL UINTPTR_MAX
 
 /* Casts and a null pointer that C++ code built with -Wold-style-cast and
@@ -151,11 +152,9 @@ void hmap_iter_del(hmap_iter *it); /* delete the current entry; iteration goes o
 #define HMAP__NULL NULL
 #endif
 
-static inline bool hmap__iter_next_inline(hmap_iter *it)
+/* One step within the run: `pending` (private word 0) is not 0. */
+static inline bool hmap__iter_step(hmap_iter *it, uintptr_t pending)
 {
-    uintptr_t pending = it->hmap__private[0];
-    if (!pending)
-        return (hmap_iter_next)(it);
     uintptr_t first = HMAP__INT_CAST(uintptr_t, __builtin_ctzll(pending));
     uintptr_t slot = (first + it->hmap__private[5]) & 7u;
     it->hmap__private[0] = pending & (pending - 1);
@@ -165,6 +164,14 @@ static inline bool hmap__iter_next_inline(hmap_iter *it)
     it->key = key;
     it->val = to_val == HMAP__NO_VAL ? HMAP__NULL : key + to_val;
     return true;
+}
+
+static inline bool hmap__iter_next_inline(hmap_iter *it)
+{
+    uintptr_t pending = it->hmap__private[0];
+    if (!pending)
+        return (hmap_iter_next)(it);
+    return hmap__iter_step(it, pending);
 }
 
 #ifndef HMAP_CHECKED
@@ -230,11 +237,11 @@ bool hmap__checked_verify(const hmap *m, const struct hmap__site *site);
 static inline bool hmap__checked_iter_next_inline(hmap_iter *it, const struct hmap__site *site)
 {
 #ifndef HMAP__STEP_OUT_OF_LINE
+    uintptr_t pending = it->hmap__private[0];
     const uint64_t *written = HMAP__PTR_CAST(const uint64_t *, it->hmap__private[6]);
-    if (it->hmap__private[0] && written &&
-        HMAP__INT_CAST(uintptr_t, __atomic_load_n(written, __ATOMIC_RELAXED)) ==
-            it->hmap__private[7])
-        return hmap__iter_next_inline(it);
+    if (pending && HMAP__INT_CAST(uintptr_t, __atomic_load_n(written, __ATOMIC_RELAXED)) ==
+                       it->hmap__private[7])
+        return hmap__iter_step(it, pending);
 #endif
     return hmap__checked_iter_next(it, site);
 }

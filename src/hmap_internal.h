@@ -311,7 +311,8 @@ struct iter_state {
     uintptr_t to_val;    /* layout.val_off - layout.key_off, or HMAP__NO_VAL for a set */
     uintptr_t bucket_stride; /* layout.bucket_size */
     uintptr_t offset;    /* the rotation of every bucket's slots, 0..7 */
-    const uint64_t *modcount_word; /* the checked build: the map's modcount (NULL: plain) */
+    const uint64_t *modcount_word; /* the checked build: the map's modcount (begun
+                                      unchecked: a count that never matches) */
     uintptr_t modcount;  /* the checked build: the map's modcount the iteration expects
                             (its low bits on 32-bit targets, so that the state fits) */
     struct hmap *m;      /* NULL when the iteration is over */

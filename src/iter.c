@@ -23,10 +23,16 @@
  */
 #include "hmap_internal.h"
 
+/* What an iteration begun unchecked gives the checked inline step to
+ * compare (hmap.h): a count no iteration expects, so that every step of
+ * it goes through the checked entry point. */
+static const uint64_t unchecked_modcount = UINT64_MAX;
+
 void hmap_iter_init(hmap_iter *it, hmap *m)
 {
     struct iter_state *s = hmap__iter_state(it);
     memset(it, 0, sizeof *it);
+    s->modcount_word = &unchecked_modcount;
     s->m = m;
     s->origin = m;
     if (!m || m->count == 0 || !m->buckets) {
