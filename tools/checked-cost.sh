@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tools/checked-cost.sh - what the checked build costs over the plain one,
 # the ways docs/checked-cost.md reports it:
-#   1. lifecycles of small maps (hmap-lifecycle: n = 0, 1, 8, 64, 1000 and
-#      a mix), plain and checked alternating in one process, medians;
+#   1. lifecycles of small maps (hmap-bench --lifecycle: 0, 1, 8, 64, 1000
+#      entries and a mix), the tables hmap and hmap-checked alternating,
+#      medians of R runs;
 #   2. each operation on one map of 1M uint64_t keys (hmap-per-op: insert,
 #      hit, miss, replace, iterate, erase), alternating, medians;
 #   3. the same for 250K string keys (hmap-bench, tables hmap and
@@ -38,11 +39,41 @@ fi
 if [ ! -d "$build" ]; then
     meson setup "$build" "$root" -Dtests=false -Dbench=enabled >/dev/null
 fi
-meson compile -C "$build" tools/hmap-bench tools/hmap-lifecycle tools/hmap-per-op >/dev/null
+meson compile -C "$build" tools/hmap-bench tools/hmap-per-op >/dev/null
 pin="taskset -c 1"
 
-echo "## Lifecycles of small maps (hmap-lifecycle --rounds $runs)"
-$pin "$build/tools/hmap-lifecycle" --rounds "$runs"
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+
+# The medians of the hmap-bench lines in $tmp for the ops named: plain,
+# checked, their ratio, and the checked table's page faults per op where
+# the lines carry them.
+medians() {
+    python3 - "$tmp" "$@" <<'EOF'
+import statistics, sys
+vals, faults = {}, {}
+for line in open(sys.argv[1]):
+    f = dict(kv.split("=", 1) for kv in line.split())
+    if "ns_per_op" in f:
+        vals.setdefault((f["op"], f["table"]), []).append(float(f["ns_per_op"]))
+        if "minflt_per_op" in f and f["table"] == "hmap-checked":
+            faults.setdefault(f["op"], []).append(float(f["minflt_per_op"]))
+print(f"{'op':<16} {'plain':>9} {'checked':>9} {'ratio':>7}" + (" faults/op" if faults else ""))
+for op in sys.argv[2:]:
+    p, c = statistics.median(vals[(op, "hmap")]), statistics.median(vals[(op, "hmap-checked")])
+    extra = f" {statistics.median(faults[op]):9.3f}" if op in faults else ""
+    print(f"{op:<16} {p:9.1f} {c:9.1f} {c / p:6.2f}x{extra}")
+EOF
+}
+
+echo "## Lifecycles of small maps, ns per map (hmap-bench --lifecycle, median of $runs runs each)"
+for _ in $(seq "$runs"); do
+    for table in hmap hmap-checked; do
+        $pin "$build/tools/hmap-bench" --table "$table" --keys u64 --n 100000 --lifecycle >>"$tmp"
+    done
+done
+medians lifecycle-0 lifecycle-1 lifecycle-8 lifecycle-64 lifecycle-1000 lifecycle-mix
+: >"$tmp"
 
 echo
 echo "## One map of 1M uint64_t keys (hmap-per-op 1000000 $runs)"
@@ -50,25 +81,12 @@ $pin "$build/tools/hmap-per-op" 1000000 "$runs"
 
 echo
 echo "## One map of 250K string keys, ns per operation (hmap-bench, median of $runs runs each)"
-tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
 for _ in $(seq "$runs"); do
     for table in hmap hmap-checked; do
         $pin "$build/tools/hmap-bench" --table "$table" --keys str --n 250000 --no-worst >>"$tmp"
     done
 done
-python3 - "$tmp" <<'EOF'
-import statistics, sys
-vals = {}
-for line in open(sys.argv[1]):
-    f = dict(kv.split("=", 1) for kv in line.split())
-    if "ns_per_op" in f:
-        vals.setdefault((f["op"], f["table"]), []).append(float(f["ns_per_op"]))
-print(f"{'phase':<8} {'plain':>9} {'checked':>9} {'ratio':>7}")
-for op in ["insert", "hit", "miss", "iterate", "erase"]:
-    p, c = statistics.median(vals[(op, "hmap")]), statistics.median(vals[(op, "hmap-checked")])
-    print(f"{op:<8} {p:9.1f} {c:9.1f} {c / p:6.2f}x")
-EOF
+medians insert hit miss iterate erase
 
 if [ $callgrind = 1 ]; then
     echo

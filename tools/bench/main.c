@@ -5,6 +5,7 @@
  * that peak RSS belongs to one table.
  *
  *   hmap-bench --table hmap --keys u64|str --n 2000000 [--seed 1] [--no-worst]
+ *   hmap-bench --table hmap --keys u64|str --n 100000 --lifecycle
  *   hmap-bench --list
  *
  * Phases, on a table created empty with no size hint:
@@ -19,6 +20,15 @@
  * insert: by the thread's CPU clock (CLOCK_THREAD_CPUTIME_ID, so being
  * preempted by another process does not count; page faults do) and, for
  * reference, by CLOCK_MONOTONIC.
+ *
+ * --lifecycle runs, instead, whole lives of small tables, as a program full
+ * of small maps lives them: create, s inserts, s hits, s misses, iterate,
+ * erase a quarter, destroy; for s = 0, 1, 8, 64, 1000 and a mix (40% of
+ * tables with 0-4 entries, 30% with 5-16, 20% with 17-128, 10% with
+ * 129-1000), the keys drawn from the n generated.  One line per size,
+ * op=lifecycle-S (lifecycle-mix), in nanoseconds per table, with the page
+ * faults per table and the change in the process's mappings over the
+ * timed tables, after a warm-up round.
  */
 #define _GNU_SOURCE
 #include "bench.h"
@@ -28,6 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+
+#include "../detect/proc_stats.h"
 #include <time.h>
 #include <unistd.h>
 
@@ -262,6 +274,79 @@ static void run_phases(const run *r, const bench_ops *ops, const keyset *k)
            r->table->name, r->keys, n, peak_kb, peak_kb - base_kb);
 }
 
+/* ---- lifecycles of small tables --------------------------------------- */
+
+enum { LIFECYCLE_MIX = -1, MIX_TABLES = 4096 };
+
+static size_t mix_sizes[MIX_TABLES];
+
+static void make_mix(void)
+{
+    uint64_t s = 42;
+    for (int i = 0; i < MIX_TABLES; i++) {
+        unsigned pick = (unsigned)(splitmix64(&s) % 100);
+        uint64_t x = splitmix64(&s);
+        mix_sizes[i] = pick < 40 ? x % 5 : pick < 70 ? 5 + x % 12 : pick < 90 ? 17 + x % 112
+                                                                   : 129 + x % 872;
+    }
+}
+
+/* One table's life: `size` keys from keys[first], values first + 1 on. */
+static void one_lifecycle(const run *r, const bench_ops *ops, const keyset *k, size_t elem,
+                          size_t first, size_t size)
+{
+    const char *ins = (const char *)k->ins + first * elem;
+    const char *miss = (const char *)k->miss + first * elem;
+    /* values first + 1 .. first + size */
+    uint64_t want = (uint64_t)size * (2 * first + size + 1) / 2;
+    void *t = ops->create(size);
+    ops->insert(t, k->ins, first, size);
+    check(r, "lifecycle hits", ops->lookup(t, ins, size), want);
+    check(r, "lifecycle misses", ops->lookup(t, miss, size), 0);
+    check(r, "lifecycle iteration", ops->iterate(t), want);
+    check(r, "lifecycle erasures", ops->erase(t, ins, size / 4), size / 4);
+    ops->destroy(t);
+}
+
+/* Nanoseconds per table over `tables` lifecycles of `size` (LIFECYCLE_MIX:
+ * the mix). */
+static double lifecycle_round(const run *r, const bench_ops *ops, const keyset *k, size_t elem,
+                              long size, size_t tables)
+{
+    uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+    for (size_t i = 0; i < tables; i++) {
+        size_t s = size == LIFECYCLE_MIX ? mix_sizes[i % MIX_TABLES] : (size_t)size;
+        size_t first = (i * 7919) % (r->n - 1000);
+        one_lifecycle(r, ops, k, elem, first, s);
+    }
+    return (double)(now_ns(CLOCK_MONOTONIC) - t0) / (double)tables;
+}
+
+static void run_lifecycles(const run *r, const bench_ops *ops, const keyset *k, size_t elem)
+{
+    static const long sizes[] = { 0, 1, 8, 64, 1000, LIFECYCLE_MIX };
+    if (r->n < 2000)
+        bench_die("--lifecycle needs --n 2000 or more keys to draw from");
+    make_mix();
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        long size = sizes[i];
+        double per = size == LIFECYCLE_MIX ? 60.0 : (double)size + 1;
+        size_t tables = (size_t)(2e6 / per);
+        tables = tables < 200 ? 200 : tables > 200000 ? 200000 : tables;
+        lifecycle_round(r, ops, k, elem, size, tables); /* warm-up */
+        long faults0 = minor_faults(), maps0 = mapping_count();
+        double ns = lifecycle_round(r, ops, k, elem, size, tables);
+        double faults = (double)(minor_faults() - faults0) / (double)tables;
+        char op[32];
+        if (size == LIFECYCLE_MIX)
+            snprintf(op, sizeof op, "lifecycle-mix");
+        else
+            snprintf(op, sizeof op, "lifecycle-%ld", size);
+        printf("table=%s keys=%s n=%zu op=%s ns_per_op=%.1f minflt_per_op=%.3f mappings_delta=%ld\n",
+               r->table->name, r->keys, r->n, op, ns, faults, mapping_count() - maps0);
+    }
+}
+
 /* Insert n keys into a fresh table, timing each insert on its own. */
 static void run_worst_insert(const run *r, const bench_ops *ops, const keyset *k)
 {
@@ -290,6 +375,7 @@ static void run_worst_insert(const run *r, const bench_ops *ops, const keyset *k
 static void usage(FILE *f)
 {
     fprintf(f, "usage: hmap-bench --table NAME --keys u64|str --n N [--seed S] [--no-worst]\n"
+               "       hmap-bench --table NAME --keys u64|str --n N [--seed S] --lifecycle\n"
                "       hmap-bench --list\n");
 }
 
@@ -309,13 +395,14 @@ int main(int argc, char **argv)
         { "n", required_argument, NULL, 'n' },
         { "seed", required_argument, NULL, 's' },
         { "no-worst", no_argument, NULL, 'W' },
+        { "lifecycle", no_argument, NULL, 'L' },
         { "list", no_argument, NULL, 'l' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     run r = { NULL, NULL, 0 };
     uint64_t seed = 1;
-    int opt, worst = 1;
+    int opt, worst = 1, lifecycle = 0;
 
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
@@ -334,6 +421,9 @@ int main(int argc, char **argv)
             break;
         case 'W':
             worst = 0;
+            break;
+        case 'L':
+            lifecycle = 1;
             break;
         case 'l':
             for (size_t i = 0; i < NTABLES; i++)
@@ -354,16 +444,23 @@ int main(int argc, char **argv)
 
     const bench_ops *ops;
     keyset k;
+    size_t elem; /* bytes per key in the key arrays */
     if (strcmp(r.keys, "u64") == 0) {
         ops = r.table->u64;
         k = make_u64_keys(seed, r.n);
+        elem = sizeof(uint64_t);
     } else if (strcmp(r.keys, "str") == 0) {
         ops = r.table->str;
         k = make_str_keys(seed, r.n);
+        elem = sizeof(bench_str);
     } else {
         bench_die("--keys must be u64 or str");
     }
 
+    if (lifecycle) {
+        run_lifecycles(&r, ops, &k, elem);
+        return 0;
+    }
     run_phases(&r, ops, &k);
     if (worst)
         run_worst_insert(&r, ops, &k);

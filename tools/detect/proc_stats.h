@@ -1,7 +1,7 @@
 /*
  * proc_stats.h - what the process has asked of the kernel so far: its
- * mappings and its page faults.  hmap-lifecycle reports their change per
- * map; test_guard.c asserts that small maps leave them alone.
+ * mappings and its page faults.  hmap-bench --lifecycle reports their
+ * change per table; test_guard.c asserts that small maps leave them alone.
  */
 #ifndef HMAP_TOOLS_PROC_STATS_H
 #define HMAP_TOOLS_PROC_STATS_H
