@@ -16,9 +16,10 @@
  * with the holes closed:
  *
  *   owner      the tid of the thread inside a write, taken on entry to
- *              every write and checked on exit; a writer that finds it
- *              taken, or finds another tid in it when it leaves, reports
- *              "concurrent map writes" and names the other writer.
+ *              every write (by CAS where the map looks shared) and checked
+ *              on exit; a writer that finds it taken, or finds another tid
+ *              in it when it leaves, reports "concurrent map writes" and
+ *              names the other writer.
  *   write_seq  odd while a write is in progress.  A reader loads it on
  *              entry and on exit: odd on entry, or changed on exit, means
  *              a write overlapped the read.  Readers store to the map
@@ -443,42 +444,68 @@ HMAP_INLINE void note_write(struct hmap *m, pid_t tid, const struct hmap__site *
     RELAXED_STORE(&m->checked.last_write_site, (const void *)site);
 }
 
-/* Another writer was found inside the map: `other` (0: it has left
- * already, and was the map's last writer unless that is us). */
+/* Another writer was found inside the map: `other`, or 0 when it has
+ * left already.  It was then the map's last writer, unless we wrote after
+ * it; failing that, the best guess is the writer before us (`before`, 0 if
+ * not known), whose stack shows whether it is still at the map. */
 static _Noreturn __attribute__((noinline)) void report_concurrent_writes(
-    const struct hmap *m, const struct hmap__site *site, uint64_t other)
+    const struct hmap *m, const struct hmap__site *site, uint64_t other, uint64_t before)
 {
-    if (other == 0 && RELAXED_LOAD(&m->checked.last_writer) != (uint64_t)hmap__thread_record.tid)
+    uint64_t self = (uint64_t)hmap__thread_record.tid;
+    if (other == 0 && RELAXED_LOAD(&m->checked.last_writer) != self)
         other = RELAXED_LOAD(&m->checked.last_writer);
+    if (other == 0 && before != self)
+        other = before;
     report_pair("concurrent map writes", m, site, "write", (pid_t)other,
                 write_site_of(m, (pid_t)other), "concurrent write", NULL, site);
 }
 
-/* The owner word is taken as Go takes its hashWriting flag, with a load
- * and a store, and checked again when the write ends: two writers that
- * enter together both find it free, and whichever leaves first finds the
- * other's tid there.  A compare-and-swap would catch them on entry, but a
- * locked instruction on every write drains the store buffer and keeps
- * one write's cache miss from overlapping the next one's: replacing 1M
- * uint64_t keys cost 1.4x the plain build with it, 1.1-1.3x without
- * (hmap-per-op 1000000 7). */
-HMAP_INLINE void begin_writing(struct hmap *m, pid_t tid, const struct hmap__site *site)
+/* The owner word, two ways.  A write to a map that looks shared (another
+ * thread wrote it last or read it lately: WRITE_OP's whole protocol) takes
+ * it with a compare-and-swap, so that of two writers one gets it and the
+ * other reports at once, naming the holder, whose stack it can then ask
+ * for.  A write to a map that looks unshared (the fast path) takes it as
+ * Go takes its hashWriting flag, with a load and a store: a locked
+ * instruction on every write drains the store buffer and keeps one
+ * write's cache miss from overlapping the next one's (replacing 1M
+ * uint64_t keys cost 1.4x the plain build with it, 1.07-1.18x without,
+ * hmap-per-op 1000000 7).  Both check the word again when the write ends
+ * (write_end): two fast writers that entered together both found it free,
+ * and whichever leaves first finds the other's tid there. */
+HMAP_INLINE void take_owner_cas(struct hmap *m, pid_t tid, const struct hmap__site *site)
+{
+    uint64_t holder = 0;
+    if (HMAP_UNLIKELY(!__atomic_compare_exchange_n(&m->checked.owner, &holder, (uint64_t)tid,
+                                                   false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)))
+        report_concurrent_writes(m, site, holder, 0);
+}
+
+HMAP_INLINE void take_owner_plain(struct hmap *m, pid_t tid, const struct hmap__site *site)
 {
     uint64_t holder = RELAXED_LOAD(&m->checked.owner);
     RELAXED_STORE(&m->checked.owner, (uint64_t)tid);
     if (HMAP_UNLIKELY(holder != 0))
-        report_concurrent_writes(m, site, holder);
+        report_concurrent_writes(m, site, holder, 0);
+}
+
+/* The write is under way: odd sequence, and who and where. */
+HMAP_INLINE void mark_writing(struct hmap *m, pid_t tid, const struct hmap__site *site)
+{
     RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
     note_write(m, tid, site);
 }
 
-HMAP_INLINE void write_begin(struct hmap *m, struct hmap_thread *t, const struct hmap__site *site)
+/* Returns the map's previous writer, for write_end. */
+HMAP_INLINE uint64_t write_begin(struct hmap *m, struct hmap_thread *t,
+                                 const struct hmap__site *site)
 {
     uint64_t prev_writer = RELAXED_LOAD(&m->checked.last_writer);
-    begin_writing(m, t->tid, site);
+    take_owner_cas(m, t->tid, site);
+    mark_writing(m, t->tid, site);
     hmap__tsan_write(m, (const void *)hmap__thread_record.entry_pc);
     write_linger_if_shared(m, t, prev_writer);
     COMPILER_BARRIER();
+    return prev_writer;
 }
 
 HMAP_INLINE void park_if_reporting(void)
@@ -487,13 +514,14 @@ HMAP_INLINE void park_if_reporting(void)
         hmap__park();
 }
 
-HMAP_INLINE void write_end(struct hmap *m, const struct hmap__site *site)
+/* `before`: the writer before this write (write_begin), or 0. */
+HMAP_INLINE void write_end(struct hmap *m, const struct hmap__site *site, uint64_t before)
 {
     COMPILER_BARRIER();
     RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
     uint64_t holder = RELAXED_LOAD(&m->checked.owner);
     if (HMAP_UNLIKELY(holder != (uint64_t)hmap__thread_record.tid))
-        report_concurrent_writes(m, site, holder);
+        report_concurrent_writes(m, site, holder, before);
     RELAXED_STORE(&m->checked.owner, 0);
     park_if_reporting();
 }
@@ -545,11 +573,11 @@ HMAP_INLINE void read_end(const struct hmap *m, uint64_t seq, const struct hmap_
         struct hmap_thread *t_ = this_thread();                              \
         struct inside_mark saved_;                                           \
         const struct hmap *outer_ = enter_map(t_, (m), (site), OP_WRITE, &saved_); \
-        write_begin((m), t_, (site));                                        \
+        uint64_t before_ = write_begin((m), t_, (site));                     \
         hmap__tsan_ignore_begin();                                           \
         body;                                                                \
         hmap__tsan_ignore_end();                                             \
-        write_end((m), (site));                                              \
+        write_end((m), (site), before_);                                     \
         leave_map(t_, outer_, &saved_);                                      \
     } while (0)
 
@@ -629,15 +657,42 @@ HMAP_INLINE void fast_write_begin(struct hmap *m, const struct hmap__site *site)
     t->site = site;
     t->op = OP_WRITE;
     t->inside = m;
-    begin_writing(m, t->tid, site);
+    take_owner_plain(m, t->tid, site);
+    mark_writing(m, t->tid, site);
     COMPILER_BARRIER();
 }
 
 HMAP_INLINE void fast_write_end(struct hmap *m, const struct hmap__site *site)
 {
-    write_end(m, site);
+    write_end(m, site, 0); /* the writer before was this thread, or none */
     hmap__thread_record.inside = NULL;
 }
+
+/* A read or write of m by this thread, where register pressure does not
+ * matter (the body calls out anyway): the fast path when it applies, else
+ * the whole protocol.  Lookups and the ordinary writes keep their whole
+ * protocol out of line instead (DEFINE_CHECKED_LOOKUP, _WRITE). */
+#define CHECKED_READ(m, site, rk, body)                                      \
+    do {                                                                     \
+        if (read_is_plain_sailing((m), &hmap__thread_record)) {              \
+            uint64_t fseq_ = fast_read_begin((m), (site), (rk));             \
+            body;                                                            \
+            fast_read_end((m), fseq_, (site), (rk));                         \
+        } else {                                                             \
+            READ_OP(m, site, rk, body);                                      \
+        }                                                                    \
+    } while (0)
+
+#define CHECKED_WRITE(m, site, body)                                         \
+    do {                                                                     \
+        if (write_is_plain_sailing((m), &hmap__thread_record)) {             \
+            fast_write_begin((m), (site));                                   \
+            body;                                                            \
+            fast_write_end((m), (site));                                     \
+        } else {                                                             \
+            WRITE_OP(m, site, body);                                         \
+        }                                                                    \
+    } while (0)
 
 /* ---- the entry points ----------------------------------------------- */
 
@@ -687,13 +742,7 @@ void hmap__checked_free(hmap *m, const struct hmap__site *site)
     if (!m)
         return;
     validate(m, WRITE, site);
-    if (write_is_plain_sailing(m, &hmap__thread_record)) {
-        fast_write_begin(m, site);
-        free_arrays(m);
-        fast_write_end(m, site);
-    } else {
-        WRITE_OP(m, site, free_arrays(m));
-    }
+    CHECKED_WRITE(m, site, free_arrays(m));
     /* Kept, poisoned by its FREED magic, so later use is recognised; the
      * same for maps created by plain callers. */
     hmap__guard_map_free(m);
@@ -704,14 +753,8 @@ size_t hmap__checked_len(const hmap *m, const struct hmap__site *site)
     NOTE_ENTRY();
     if (!validate(m, READ, site))
         return 0;
-    if (!read_is_plain_sailing(m, &hmap__thread_record)) {
-        size_t n;
-        READ_OP(m, site, AS_READ, n = hmap_len(m));
-        return n;
-    }
-    uint64_t seq = fast_read_begin(m, site, AS_READ);
-    size_t n = hmap_len(m);
-    fast_read_end(m, seq, site, AS_READ);
+    size_t n;
+    CHECKED_READ(m, site, AS_READ, n = hmap_len(m));
     return n;
 }
 
@@ -872,12 +915,6 @@ static void begin_iteration(hmap_iter *it, hmap *m, const struct hmap__site *sit
     s->site = site;
 }
 
-static __attribute__((noinline)) void checked_iter_init_slow(hmap_iter *it, hmap *m,
-                                                             const struct hmap__site *site)
-{
-    READ_OP(m, site, AS_ITERATION, begin_iteration(it, m, site));
-}
-
 void hmap__checked_iter_init(hmap_iter *it, hmap *m, const struct hmap__site *site)
 {
     NOTE_ENTRY();
@@ -885,13 +922,7 @@ void hmap__checked_iter_init(hmap_iter *it, hmap *m, const struct hmap__site *si
         hmap_iter_init(it, NULL);
         return;
     }
-    if (!read_is_plain_sailing(m, &hmap__thread_record)) {
-        checked_iter_init_slow(it, m, site);
-        return;
-    }
-    uint64_t seq = fast_read_begin(m, site, AS_ITERATION);
-    begin_iteration(it, m, site);
-    fast_read_end(m, seq, site, AS_ITERATION);
+    CHECKED_READ(m, site, AS_ITERATION, begin_iteration(it, m, site));
 }
 
 /* The map changed under an iteration: by this thread (anything but
@@ -937,14 +968,6 @@ static bool iteration_step(hmap_iter *it, const struct hmap *m, const struct hma
     return hmap_iter_next(it);
 }
 
-static __attribute__((noinline)) bool checked_iter_next_slow(hmap_iter *it, const struct hmap *m,
-                                                             const struct hmap__site *site)
-{
-    bool more;
-    READ_OP(m, site, AS_ITERATION, more = iteration_step(it, m, site));
-    return more;
-}
-
 /* Reached from the inline step at the end of a run of buckets or on a
  * mismatch (hmap.h); the fast read path applies as for lookups. */
 bool hmap__checked_iter_next(hmap_iter *it, const struct hmap__site *site)
@@ -955,11 +978,8 @@ bool hmap__checked_iter_next(hmap_iter *it, const struct hmap__site *site)
     if (!m)
         return hmap_iter_next(it);
     validate(m, READ, site);
-    if (!read_is_plain_sailing(m, &hmap__thread_record))
-        return checked_iter_next_slow(it, m, site);
-    uint64_t seq = fast_read_begin(m, site, AS_ITERATION);
-    bool more = iteration_step(it, m, site);
-    fast_read_end(m, seq, site, AS_ITERATION);
+    bool more;
+    CHECKED_READ(m, site, AS_ITERATION, more = iteration_step(it, m, site));
     return more;
 }
 
@@ -1088,8 +1108,8 @@ _Noreturn void hmap__report_retired_write(const struct hmap_retirement *w, const
     struct hmap_thread *t = hmap__thread_self();
     const struct hmap *m = w->map;
     describe_retired_byte(w, array, offset,
-                          ", was written after it was retired; found when the array left the "
-                          "retired queue");
+                          ", was written after it was retired; found when its poison was "
+                          "checked (as it left the retiring thread's queue, or at exit)");
     unwind_from_entry(&own_stack);
     struct hmap_report r = { .kind = "dangling pointer write", .map = m,
                              .type_name = type_name_of(m), .detail = detail_line,
