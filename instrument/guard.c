@@ -269,7 +269,10 @@ static void push(struct thread_retired *r, const struct queued *q)
 static void free_header(struct hmap *m)
 {
     /* Other threads wrote it with nothing ordering those writes before
-     * this free (by design: the runtime's atomics are invisible to TSan). */
+     * this free (by design: the runtime's atomics are invisible to TSan),
+     * and TSan would report the free as racing with them.  Its accesses
+     * are ignored instead (AnnotateNewMemory would be the natural tool, but
+     * it is a no-op in TSan's current runtime). */
     hmap__tsan_ignore_begin();
     hmap__free(m);
     hmap__tsan_ignore_end();

@@ -125,25 +125,6 @@ enum { PF_WRITE = 2 };       /* page-fault error code: the access was a write */
 #define LOAD_ACQ(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define STORE_REL(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
-#if HMAP_TSAN
-void AnnotateIgnoreSyncBegin(const char *file, int line);
-void AnnotateIgnoreSyncEnd(const char *file, int line);
-void AnnotateIgnoreWritesBegin(const char *file, int line);
-void AnnotateIgnoreWritesEnd(const char *file, int line);
-#define TSAN_IGNORE_SYNC_BEGIN() AnnotateIgnoreSyncBegin(__FILE__, __LINE__)
-#define TSAN_IGNORE_SYNC_END() AnnotateIgnoreSyncEnd(__FILE__, __LINE__)
-/* free() of a header another thread wrote: nothing orders those writes
- * before the free (by design, see above), and TSan would report the free
- * as racing with them.  Its accesses are ignored instead (AnnotateNewMemory
- * would be the natural tool, but it is a no-op in TSan's current runtime). */
-#define TSAN_IGNORE_ACCESSES_BEGIN() AnnotateIgnoreWritesBegin(__FILE__, __LINE__)
-#define TSAN_IGNORE_ACCESSES_END() AnnotateIgnoreWritesEnd(__FILE__, __LINE__)
-#else
-#define TSAN_IGNORE_SYNC_BEGIN() ((void)0)
-#define TSAN_IGNORE_SYNC_END() ((void)0)
-#define TSAN_IGNORE_ACCESSES_BEGIN() ((void)0)
-#define TSAN_IGNORE_ACCESSES_END() ((void)0)
-#endif
 
 /* One lock for the registry and the pool: both change rarely (a guarded
  * allocation or retirement) and never in signal context.  guard.c takes it
@@ -152,14 +133,14 @@ static pthread_mutex_t quarantine_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void lock(void)
 {
-    TSAN_IGNORE_SYNC_BEGIN();
+    hmap__tsan_ignore_sync_begin();
     pthread_mutex_lock(&quarantine_lock);
 }
 
 static void unlock(void)
 {
     pthread_mutex_unlock(&quarantine_lock);
-    TSAN_IGNORE_SYNC_END();
+    hmap__tsan_ignore_sync_end();
 }
 
 void hmap__quarantine_lock(void)
@@ -755,9 +736,9 @@ static bool racing_operation(const siginfo_t *info, struct retired_info *hit)
 static __attribute__((noinline)) bool divert_if_retired(const siginfo_t *info, ucontext_t *uc)
 {
     struct retired_info hit;
-    TSAN_IGNORE_SYNC_BEGIN();
+    hmap__tsan_ignore_sync_begin();
     bool ours = find_retired((uintptr_t)info->si_addr, &hit);
-    TSAN_IGNORE_SYNC_END();
+    hmap__tsan_ignore_sync_end();
     if (!ours && !racing_operation(info, &hit))
         return false;
     if (!hmap__report_begin())

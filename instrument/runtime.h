@@ -226,7 +226,11 @@ void hmap__guard_map_free(struct hmap *m);
 /* Under AddressSanitizer: has ASan call back after its reports, so that a
  * use of a retired array names the hmap misuse too.  Once, at start-up. */
 void hmap__guard_asan_init(void);
-/* The fill of deleted slots and unguarded retired arrays. */
+/* The fill of deleted slots and unguarded retired arrays: 0xdb, "deleted
+ * bucket".  As a pointer, 0xdbdbdbdbdbdbdbdb is non-canonical on x86-64
+ * and faults at once; as an integer or string it stands out in a
+ * debugger; it is none of ASan's fills (0xbe malloc) or glibc's
+ * MALLOC_PERTURB_ default. */
 enum { HMAP_POISON_BYTE = 0xdb };
 
 /* What the SIGSEGV handler found, handed to the report outside signal context. */

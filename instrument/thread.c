@@ -15,6 +15,7 @@
  * interrupted was still inside the map.
  */
 #include "runtime.h"
+#include "hash.h"
 
 #include <pthread.h>
 #include <sys/syscall.h>
@@ -77,7 +78,7 @@ struct hmap_thread *hmap__thread_register(void)
     remember_number(self->tid, self->tnum);
     /* seed= makes each thread's stream, and so sampling, reproducible
      * (threads are numbered in order of first use) */
-    self->rng = hmap__opts.seed ? hmap__opts.seed ^ ((uint64_t)self->tnum + 1) * 0x9e3779b97f4a7c15ull
+    self->rng = hmap__opts.seed ? hmap__opts.seed ^ ((uint64_t)self->tnum + 1) * HASH_K0
                                 : hmap__random64();
     self->guard_countdown = 0;
     hmap__altstack_install();

@@ -1,8 +1,9 @@
 /*
  * hmap.c - the map: creation, lookup, insertion, deletion and incremental
  * growth.  The data structure and its invariants are described at the top
- * of hmap_internal.h; iteration lives in iter.c and the self-check in
- * verify.c.
+ * of hmap_internal.h; the read path is inline in lookup.h (the checked
+ * runtime instantiates it too); iteration lives in iter.c and the
+ * self-check in verify.c.
  *
  * The hot paths (lookup, insert) are written once as always-inline
  * functions taking the key kind as a parameter, and instantiated for each
@@ -497,15 +498,20 @@ HMAP_INLINE void copy_small(void *dst, const void *src, size_t n)
     }
 }
 
-HMAP_INLINE void zero_small(void *dst, size_t n)
+HMAP_INLINE void fill_small(void *dst, int byte, size_t n)
 {
     switch (n) {
     case 0: break;
-    case 4: memset(dst, 0, 4); break;
-    case 8: memset(dst, 0, 8); break;
-    case 16: memset(dst, 0, 16); break;
-    default: memset(dst, 0, n); break;
+    case 4: memset(dst, byte, 4); break;
+    case 8: memset(dst, byte, 8); break;
+    case 16: memset(dst, byte, 16); break;
+    default: memset(dst, byte, n); break;
     }
+}
+
+HMAP_INLINE void zero_small(void *dst, size_t n)
+{
+    fill_small(dst, 0, n);
 }
 
 /* Fills slot i of bucket b with an entry (key and value, copied together:
@@ -1075,11 +1081,7 @@ HMAP_INLINE void fill_deleted(struct hmap *m, char *b, unsigned i, int fill)
     char *entry = bucket_key(m, b, i);
     size_t n = m->type.val_size ? m->layout.val_off - m->layout.key_off + m->type.val_size
                                 : m->type.key_size;
-    switch (n) {
-    case 8: memset(entry, fill, 8); break;
-    case 16: memset(entry, fill, 16); break;
-    default: memset(entry, fill, n); break;
-    }
+    fill_small(entry, fill, n);
     if (HMAP_ASAN)
         m->hooks->slot_deleted(m, entry, m->type.key_size,
                                m->type.val_size ? bucket_val(m, b, i) : NULL, m->type.val_size);
