@@ -101,12 +101,16 @@ static bool runtime_ready; /* relaxed atomic */
 
 static void runtime_init(void)
 {
+    /* Start-up leaves errno changed (libunwind's first unwind, the option
+     * parser): a map call that succeeds must not. */
+    int saved_errno = errno;
     hmap__options_init();
+    hmap__tsan_init(); /* first: the stack's warm-up unwind depends on it */
     hmap__stack_init();
     hmap__quarantine_init();
-    hmap__guard_asan_init();
-    hmap__tsan_init();
+    hmap__asan_init();
     pthread_atfork(NULL, NULL, hmap__thread_after_fork);
+    errno = saved_errno;
     __atomic_store_n(&runtime_ready, true, __ATOMIC_RELEASE);
 }
 
@@ -607,7 +611,7 @@ HMAP_INLINE void read_end(const struct hmap *m, uint64_t seq, const struct hmap_
 HMAP_INLINE bool read_is_plain_sailing(const struct hmap *m, struct hmap_thread *t)
 {
     uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
-    return !HMAP_TSAN && HMAP_LIKELY(hmap__thread_registered) && t->inside == NULL &&
+    return HMAP_LIKELY(hmap__thread_fast) && t->inside == NULL &&
            (t->reads + 1) % READ_SAMPLE != 0 && (writer == (uint64_t)t->tid || writer == 0);
 }
 
@@ -647,7 +651,7 @@ HMAP_INLINE bool write_is_plain_sailing(const struct hmap *m, const struct hmap_
     uint64_t self = (uint64_t)t->tid;
     uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
     uint64_t reader = RELAXED_LOAD(&m->checked.last_reader);
-    return !HMAP_TSAN && HMAP_LIKELY(hmap__thread_registered) && t->inside == NULL &&
+    return HMAP_LIKELY(hmap__thread_fast) && t->inside == NULL &&
            (writer == self || writer == 0) && (reader == self || reader == 0);
 }
 
@@ -720,9 +724,13 @@ hmap *hmap__checked_new(const hmap_type *type, size_t hint, const struct hmap__s
 {
     NOTE_ENTRY();
     struct hmap_thread *t = this_thread();
+    /* for TSan's "heap block allocated by": the user's frame */
+    hmap__tsan_func_entry((const void *)hmap__thread_record.entry_pc);
     struct hmap *m = hmap__new_hooked(type, hint, &checked_hooks);
+    hmap__tsan_func_exit();
     if (!m)
         return NULL;
+    m->poisons_slots = hmap__asan_active;
     m->checked.creator = (uint64_t)t->tid;
     m->checked.create_site = site;
     m->checked.relocate_countdown = relocation_countdown(m, t);

@@ -38,7 +38,7 @@
  * pointer, with the stack that freed the array (the retiring write).  A
  * ring of recent retirements lets the error-report callback that ASan
  * calls before it ends the process name the hmap kind, the map and the
- * generation after ASan's own report (hmap__guard_asan_init).
+ * generation after ASan's own report (asan.c).
  *
  * Freed map headers wait in the same per-thread structure, so that hmap_free
  * takes no lock either.
@@ -365,79 +365,6 @@ static struct thread_retired *thread_retired(void)
     return r;
 }
 
-/* ---- under AddressSanitizer ------------------------------------------- */
-
-/* ASan's interface, present when the process runs under ASan (weak: a
- * plain program links without it). */
-extern void __asan_set_error_report_callback(void (*callback)(const char *))
-    __attribute__((weak));
-extern void *__asan_get_report_address(void) __attribute__((weak));
-extern int __asan_get_report_access_type(void) __attribute__((weak));
-extern const char *__asan_get_report_description(void) __attribute__((weak));
-
-static bool asan_runtime(void)
-{
-    return __asan_set_error_report_callback && __asan_get_report_address &&
-           __asan_get_report_access_type && __asan_get_report_description;
-}
-
-/* Recent retirements into ASan's quarantine, for the report callback.
- * Written by every retiring thread, read only when ASan reports: a slot
- * may be torn by a concurrent retirement, which at worst leaves a report
- * without the hmap part. */
-enum { ASAN_FREED = 16384 };
-
-struct freed_to_asan {
-    uintptr_t start, end;
-    struct hmap_retirement who;
-};
-
-static struct freed_to_asan asan_freed[ASAN_FREED];
-static size_t asan_next; /* relaxed atomic */
-
-static void free_into_asan(void *p, size_t bytes, size_t align, const struct hmap_retirement *who)
-{
-    size_t i = __atomic_fetch_add(&asan_next, 1, __ATOMIC_RELAXED) % ASAN_FREED;
-    asan_freed[i] = (struct freed_to_asan){ (uintptr_t)p, (uintptr_t)p + bytes, *who };
-    asan_freed[i].who.stack = NULL;
-    hmap__free_zeroed_aligned(p, bytes, align);
-}
-
-/* The newest retirement whose array held addr, or NULL. */
-static const struct freed_to_asan *freed_holding(uintptr_t addr)
-{
-    size_t next = __atomic_load_n(&asan_next, __ATOMIC_RELAXED);
-    size_t n = next < ASAN_FREED ? next : ASAN_FREED;
-    for (size_t k = 1; k <= n; k++) {
-        const struct freed_to_asan *f = &asan_freed[(next - k) % ASAN_FREED];
-        if (addr >= f->start && addr < f->end)
-            return f;
-    }
-    return NULL;
-}
-
-/* Called by ASan after it has printed a report, before it ends the
- * process: a use after free in an array an hmap write retired gets
- * hmap's report too (which ends the process). */
-static void after_asan_report(const char *asan_report)
-{
-    (void)asan_report;
-    const char *what = __asan_get_report_description();
-    if (!what || strcmp(what, "heap-use-after-free") != 0)
-        return;
-    uintptr_t addr = (uintptr_t)__asan_get_report_address();
-    const struct freed_to_asan *f = freed_holding(addr);
-    if (f)
-        hmap__report_asan_dangling(&f->who, (const void *)f->start, addr - f->start,
-                                   __asan_get_report_access_type() != 0);
-}
-
-void hmap__guard_asan_init(void)
-{
-    if (asan_runtime())
-        __asan_set_error_report_callback(after_asan_report);
-}
-
 /* ---- retiring --------------------------------------------------------- */
 
 /* An unguarded allocation: poisoned and queued (or, with no queue, freed). */
@@ -450,8 +377,7 @@ static void poison_and_queue(void *p, size_t bytes, size_t align, const struct h
         hmap__free_zeroed_aligned(p, bytes, align);
         return;
     }
-    if (HMAP_ASAN)
-        hmap__asan_unpoison(p, bytes); /* deleted slots carry ASan's poison */
+    hmap__asan_unpoison(p, bytes); /* deleted slots may carry ASan's poison */
     memset(p, HMAP_POISON_BYTE, bytes);
     struct queued q = { p, bytes, align, *who };
     q.who.stack = NULL;
@@ -472,18 +398,14 @@ static __attribute__((noinline)) void retire_one(void *p, size_t bytes, size_t a
                                                  struct retiring *r)
 {
     if (!has_own_pages(bytes) && !hmap__quarantine_holds_pool(p)) {
-        if (asan_runtime())
-            free_into_asan(p, bytes, align, &r->who);
+        if (hmap__asan_active)
+            hmap__asan_free_retired(p, bytes, align, &r->who);
         else
             poison_and_queue(p, bytes, align, &r->who);
         return;
     }
     if (!r->unwound && hmap__quarantine_wants_stack()) {
-        /* libunwind takes locks (dl_iterate_phdr's, its caches'): under
-         * TSan they would order this thread after every earlier unwinder. */
-        hmap__tsan_ignore_sync_begin();
         hmap__unwind_here(r->stack, 2); /* skip this function and its caller */
-        hmap__tsan_ignore_sync_end();
         r->who.stack = r->stack;
         r->unwound = true;
     }

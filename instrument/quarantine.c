@@ -94,9 +94,6 @@
 #error "quarantine.c reads the x86-64 page-fault error code and redirects RIP/RSP"
 #endif
 
-#if HMAP_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
 
 /* ---- limits and constants ------------------------------------------ */
 
@@ -113,7 +110,6 @@ enum { POOL_BYTES = 64 << 20 };
 /* Alternate signal stack per thread; a PROT_NONE guard page sits below. */
 enum { ALTSTACK_BYTES = 64 << 10 };
 
-enum { ASAN_GRANULE = 8 };   /* bytes per ASan shadow byte on x86-64 */
 enum { RED_ZONE = 128 };     /* below RSP, owned by the interrupted function */
 enum { X86_EFLAGS_DF = 0x400 };
 enum { PF_WRITE = 2 };       /* page-fault error code: the access was a write */
@@ -178,49 +174,10 @@ static size_t page_round(size_t bytes)
 /* ASan poison in [p, p + n) is cleared before the range is unmapped or
  * handed out: a later mmap at the same address must not be born poisoned,
  * and a quarantined array must fault (our report), not trip ASan's
- * use-after-poison first.  Only the shadow is touched, so this works on
- * PROT_NONE memory; the check first avoids committing shadow pages for
- * the (usual) range that holds no poison. */
-static void asan_unpoison_range(void *p, size_t n)
-{
-#if HMAP_ASAN
-    char *first = __asan_region_is_poisoned(p, n);
-    if (first) {
-        char *from = (char *)((uintptr_t)first & ~(uintptr_t)(ASAN_GRANULE - 1));
-        ASAN_UNPOISON_MEMORY_REGION(from, (size_t)((char *)p + n - from));
-    }
-#else
-    (void)p;
-    (void)n;
-#endif
-}
-
-#if HMAP_ASAN
-/* The whole ASan granules inside [p, p + n).  A partial granule is left
- * alone: its other bytes may belong to a neighbour (the next key, the
- * value, the bucket's overflow link), and ASan's shadow cannot poison a
- * granule's first bytes while keeping its last ones addressable. */
-static bool whole_granules(void *p, size_t n, char **lo, size_t *len)
-{
-    uintptr_t g = ASAN_GRANULE;
-    uintptr_t a = ((uintptr_t)p + g - 1) & ~(g - 1);
-    uintptr_t b = ((uintptr_t)p + n) & ~(g - 1);
-    if (b <= a)
-        return false;
-    *lo = (char *)a;
-    *len = b - a;
-    return true;
-}
-#endif
-
-void hmap__asan_unpoison(void *p, size_t n)
-{
-    asan_unpoison_range(p, n);
-}
-
+ * use-after-poison first. */
 static void unmap_range(void *p, size_t len)
 {
-    asan_unpoison_range(p, len);
+    hmap__asan_unpoison(p, len);
     (void)munmap(p, len);
 }
 
@@ -395,7 +352,7 @@ static void quarantine_range(void *p, size_t bytes, struct retired_info *who)
 {
     size_t len = page_round(bytes);
     size_t limit = quarantine_limit();
-    asan_unpoison_range(p, len);
+    hmap__asan_unpoison(p, len);
     lock();
     if (LOAD(&registry) == NULL || len > limit) {
         if (in_pool((uintptr_t)p))
@@ -476,7 +433,7 @@ bool hmap__quarantine_holds_pool(const void *p)
  * pages read as zeros), free for the next sampled array.  Lock held. */
 static void pool_give_back(uintptr_t start, size_t len)
 {
-    asan_unpoison_range((void *)start, len);
+    hmap__asan_unpoison((void *)start, len);
     (void)mprotect((void *)start, len, PROT_READ | PROT_WRITE);
     (void)madvise((void *)start, len, MADV_DONTNEED);
     mark_pages((start - (uintptr_t)LOAD(&pool_base)) / page_size(), len / page_size(), false);
@@ -556,7 +513,7 @@ void *hmap__quarantine_map_pages(size_t bytes, size_t align)
         return NULL;
     }
     ask_for_huge_pages(p, len);
-    asan_unpoison_range(p, len); /* in case someone unmapped poisoned memory here */
+    hmap__asan_unpoison(p, len); /* in case someone unmapped poisoned memory here */
     return p;
 }
 
@@ -578,50 +535,6 @@ void hmap__quarantine_guard(void *p, size_t bytes, const struct hmap_retirement 
     if (r->stack)
         who.stack = *r->stack;
     quarantine_range(p, bytes, &who);
-}
-
-/* ---- deleted slots -------------------------------------------------- */
-
-/* ASan's poison on the whole granules of a deleted slot's key or value
- * (the core has filled them with HMAP_POISON_BYTE). */
-static void poison_bytes(void *p, size_t n)
-{
-#if HMAP_ASAN
-    char *lo;
-    size_t len;
-    if (p && n && whole_granules(p, n, &lo, &len))
-        ASAN_POISON_MEMORY_REGION(lo, len);
-#else
-    (void)p;
-    (void)n;
-#endif
-}
-
-/* Exactly the granules poison_bytes poisoned; the pattern stays until the
- * core overwrites the slot. */
-static void unpoison_bytes(void *p, size_t n)
-{
-#if HMAP_ASAN
-    char *lo;
-    size_t len;
-    if (p && n && whole_granules(p, n, &lo, &len))
-        ASAN_UNPOISON_MEMORY_REGION(lo, len);
-#else
-    (void)p;
-    (void)n;
-#endif
-}
-
-void hmap__poison_slot(void *key, size_t key_size, void *val, size_t val_size)
-{
-    poison_bytes(key, key_size);
-    poison_bytes(val, val_size);
-}
-
-void hmap__unpoison_slot(void *key, size_t key_size, void *val, size_t val_size)
-{
-    unpoison_bytes(key, key_size);
-    unpoison_bytes(val, val_size);
 }
 
 /* ---- the SIGSEGV handler -------------------------------------------- */

@@ -23,7 +23,10 @@
  *                 recognises faults in them; ASan poison of deleted slots.
  *   report.c      one report at a time, text or JSON, written with write(2)
  *                 from preallocated buffers, then abort() or _exit().
- *   tsan.c        ThreadSanitizer's external API, when built with TSan.
+ *   asan.c        AddressSanitizer, found at run time: deleted slots and
+ *                 retired arrays poisoned, hmap's report after ASan's.
+ *   tsan.c        ThreadSanitizer, found at run time: map operations as
+ *                 reads and writes of the map, the runtime's work hidden.
  *
  * Everything here is internal: names start with hmap__ and nothing is
  * declared in the public header except the checked entry points.
@@ -37,20 +40,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-/* Whether the runtime is built under ThreadSanitizer (gcc defines
- * __SANITIZE_THREAD__, clang has __has_feature): HMAP_TSAN is 0 or 1.
- * HMAP_ASAN comes from hmap_internal.h. */
-#if defined(__SANITIZE_THREAD__)
-#define HMAP_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define HMAP_TSAN 1
-#endif
-#endif
-#ifndef HMAP_TSAN
-#define HMAP_TSAN 0
-#endif
 
 /* Everything declared from here on is internal to the library: hidden, so
  * that calls between its files are direct rather than through the PLT and
@@ -101,6 +90,9 @@ struct hmap_thread {
 
 extern HMAP_TLS struct hmap_thread hmap__thread_record;
 extern HMAP_TLS bool hmap__thread_registered;
+/* Registered, and the checked entry points may take their fast paths:
+ * not under ThreadSanitizer, which must see every operation's window. */
+extern HMAP_TLS bool hmap__thread_fast;
 /* Gives the calling thread its record: number, random state, alternate
  * signal stack (hmap__altstack_install). */
 struct hmap_thread *hmap__thread_register(void);
@@ -207,11 +199,6 @@ void hmap__quarantine_unlock(void);
 /* Installs the SIGSEGV handler (once) and this thread's alternate stack. */
 void hmap__quarantine_init(void);
 void hmap__altstack_install(void);
-/* Lifts ASan's poison (deleted slots') from [p, p + n), under ASan. */
-void hmap__asan_unpoison(void *p, size_t n);
-/* Poisoning of deleted slots under ASan (the fill is inline in the core). */
-void hmap__poison_slot(void *key, size_t key_size, void *val, size_t val_size);
-void hmap__unpoison_slot(void *key, size_t key_size, void *val, size_t val_size);
 
 /* ---- guard.c -------------------------------------------------------- */
 
@@ -223,9 +210,6 @@ void hmap__guard_array_retire(struct hmap *m, struct hmap_array *a);
  * hands for a while, in the calling thread's queue, so that later use of
  * it is recognised. */
 void hmap__guard_map_free(struct hmap *m);
-/* Under AddressSanitizer: has ASan call back after its reports, so that a
- * use of a retired array names the hmap misuse too.  Once, at start-up. */
-void hmap__guard_asan_init(void);
 /* The fill of deleted slots and unguarded retired arrays: 0xdb, "deleted
  * bucket".  As a pointer, 0xdbdbdbdbdbdbdbdb is non-canonical on x86-64
  * and faults at once; as an integer or string it stands out in a
@@ -303,30 +287,99 @@ _Noreturn void hmap__report_retired_write(const struct hmap_retirement *r, const
 _Noreturn void hmap__report_asan_dangling(const struct hmap_retirement *r, const void *array,
                                           size_t offset, bool write);
 
+/* ---- asan.c --------------------------------------------------------- */
+
+/* Whether the process runs under AddressSanitizer (hmap__asan_init, once
+ * at start-up, which also has ASan call back after its reports so that a
+ * use of a retired array names the hmap misuse too). */
+extern bool hmap__asan_active;
+void hmap__asan_init(void);
+/* Lifts ASan's poison (deleted slots') from [p, p + n); nothing without ASan. */
+void hmap__asan_unpoison(void *p, size_t n);
+/* ASan's poison on a deleted slot, and off it again before it is filled
+ * (the core's fill of the slot is inline); only under ASan. */
+void hmap__poison_slot(void *key, size_t key_size, void *val, size_t val_size);
+void hmap__unpoison_slot(void *key, size_t key_size, void *val, size_t val_size);
+/* Frees a retired unguarded array into ASan's quarantine, remembering who
+ * retired it for the report after ASan's. */
+void hmap__asan_free_retired(void *p, size_t bytes, size_t align,
+                             const struct hmap_retirement *who);
+
 /* ---- tsan.c --------------------------------------------------------- */
 
-#if HMAP_TSAN
+/* Whether the process runs under ThreadSanitizer, found when the runtime
+ * starts (hmap__tsan_init); the library itself need not be built with it.
+ * The wrappers below cost one predictable branch when it does not. */
+extern bool hmap__tsan_active;
 
 void hmap__tsan_init(void);
-void hmap__tsan_read(const struct hmap *m, const void *caller_pc);
-void hmap__tsan_write(const struct hmap *m, const void *caller_pc);
+void hmap__tsan_read_slow(const struct hmap *m, const void *caller_pc);
+void hmap__tsan_write_slow(const struct hmap *m, const void *caller_pc);
+void hmap__tsan_ignore_begin_slow(void);
+void hmap__tsan_ignore_end_slow(void);
+void hmap__tsan_ignore_sync_begin_slow(void);
+void hmap__tsan_ignore_sync_end_slow(void);
+void hmap__tsan_func_entry_slow(const void *caller_pc);
+void hmap__tsan_func_exit_slow(void);
+
+HMAP_INLINE bool hmap__under_tsan(void)
+{
+    return HMAP_UNLIKELY(__atomic_load_n(&hmap__tsan_active, __ATOMIC_RELAXED));
+}
+
+/* A checked read or write of m, as the user's call at caller_pc. */
+HMAP_INLINE void hmap__tsan_read(const struct hmap *m, const void *caller_pc)
+{
+    if (hmap__under_tsan())
+        hmap__tsan_read_slow(m, caller_pc);
+}
+
+HMAP_INLINE void hmap__tsan_write(const struct hmap *m, const void *caller_pc)
+{
+    if (hmap__under_tsan())
+        hmap__tsan_write_slow(m, caller_pc);
+}
+
+/* Around a call into the core that allocates: TSan's stacks, which it
+ * keeps itself for instrumented code only, gain the user's frame. */
+HMAP_INLINE void hmap__tsan_func_entry(const void *caller_pc)
+{
+    if (hmap__under_tsan())
+        hmap__tsan_func_entry_slow(caller_pc);
+}
+
+HMAP_INLINE void hmap__tsan_func_exit(void)
+{
+    if (hmap__under_tsan())
+        hmap__tsan_func_exit_slow();
+}
+
 /* Around the core's work inside a checked operation: TSan ignores it. */
-void hmap__tsan_ignore_begin(void);
-void hmap__tsan_ignore_end(void);
+HMAP_INLINE void hmap__tsan_ignore_begin(void)
+{
+    if (hmap__under_tsan())
+        hmap__tsan_ignore_begin_slow();
+}
+
+HMAP_INLINE void hmap__tsan_ignore_end(void)
+{
+    if (hmap__under_tsan())
+        hmap__tsan_ignore_end_slow();
+}
+
 /* Around the runtime's own locks (and libunwind's): TSan does not take
  * them for synchronisation of the program. */
-void hmap__tsan_ignore_sync_begin(void);
-void hmap__tsan_ignore_sync_end(void);
-#else
-/* Without ThreadSanitizer the annotations cost nothing at all. */
-HMAP_INLINE void hmap__tsan_init(void) {}
-HMAP_INLINE void hmap__tsan_read(const struct hmap *m, const void *pc) { (void)m; (void)pc; }
-HMAP_INLINE void hmap__tsan_write(const struct hmap *m, const void *pc) { (void)m; (void)pc; }
-HMAP_INLINE void hmap__tsan_ignore_begin(void) {}
-HMAP_INLINE void hmap__tsan_ignore_end(void) {}
-HMAP_INLINE void hmap__tsan_ignore_sync_begin(void) {}
-HMAP_INLINE void hmap__tsan_ignore_sync_end(void) {}
-#endif
+HMAP_INLINE void hmap__tsan_ignore_sync_begin(void)
+{
+    if (hmap__under_tsan())
+        hmap__tsan_ignore_sync_begin_slow();
+}
+
+HMAP_INLINE void hmap__tsan_ignore_sync_end(void)
+{
+    if (hmap__under_tsan())
+        hmap__tsan_ignore_sync_end_slow();
+}
 
 #pragma GCC visibility pop
 

@@ -125,40 +125,48 @@ static void collect(unw_cursor_t *cursor, struct hmap_stack *out, int skip, uint
     out->unavailable = out->depth == 0;
 }
 
-/* The first frame of the context taken here is this function's own.
- *
- * Outside ThreadSanitizer this takes libunwind's fast path, unw_backtrace,
- * which caches how to step through each function and takes no lock: the
- * checked runtime unwinds on every retirement of a bucket array (for the
- * "array retired by" stack of a later dangling-pointer report), and the
- * cursor walk below costs several microseconds of signal-mask system calls
- * per unwind.  Under TSan unw_backtrace's per-thread cache crashes at
- * thread exit (gcc 12), so the cursor walk is used there. */
+/* libunwind's fast path, unw_backtrace: it caches how to step through
+ * each function and takes no lock.  The checked runtime unwinds on every
+ * guarded retirement of a bucket array (for the "array retired by" stack
+ * of a later dangling-pointer report), and the cursor walk costs several
+ * microseconds of signal-mask system calls per unwind.  Under TSan it is
+ * never used: its per-thread cache is freed by a thread-specific-data
+ * destructor that can run after TSan has finished the thread, and then
+ * locks a mutex through TSan's dead thread state (google/sanitizers#943). */
+static bool fast_backtrace(struct hmap_stack *out, int skip)
+{
+    void *pcs[HMAP_STACK_MAX + 16];
+    int want = max_frames() + skip + 1;
+    if (want > (int)(sizeof pcs / sizeof pcs[0]))
+        want = (int)(sizeof pcs / sizeof pcs[0]);
+    int n = unw_backtrace(pcs, want);
+    for (int i = skip + 1; i < n && out->depth < max_frames(); i++)
+        out->pc[out->depth++] = (uintptr_t)pcs[i];
+    return out->depth > 0;
+}
+
+/* The first frame of the context taken here is this function's own. */
 OWN_FRAME void hmap__unwind_here(struct hmap_stack *out, int skip)
 {
     unw_context_t context;
     unw_cursor_t cursor;
 
     stack_reset(out);
-#if !HMAP_TSAN
-    {
-        void *pcs[HMAP_STACK_MAX + 16];
-        int want = max_frames() + (skip > 0 ? skip : 0) + 1;
-        if (want > (int)(sizeof pcs / sizeof pcs[0]))
-            want = (int)(sizeof pcs / sizeof pcs[0]);
-        int n = unw_backtrace(pcs, want);
-        int first = (skip > 0 ? skip : 0) + 1;
-        for (int i = first; i < n && out->depth < max_frames(); i++)
-            out->pc[out->depth++] = (uintptr_t)pcs[i];
-        if (out->depth > 0)
+    if (skip < 0)
+        skip = 0;
+    if (!hmap__under_tsan()) {
+        if (fast_backtrace(out, skip))
             return;
+        stack_reset(out);
     }
-#endif
-    if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0) {
+    /* libunwind's locks (its cache's, dl_iterate_phdr's) would order this
+     * thread after every earlier unwinder for TSan. */
+    hmap__tsan_ignore_sync_begin();
+    if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0)
         stack_unavailable(out);
-        return;
-    }
-    collect(&cursor, out, (skip > 0 ? skip : 0) + 1, 0);
+    else
+        collect(&cursor, out, skip + 1, 0);
+    hmap__tsan_ignore_sync_end();
 }
 
 void hmap__unwind_signal(void *ucontext, struct hmap_stack *out)
@@ -229,7 +237,6 @@ static bool cas_state(uint64_t *expected, uint64_t desired)
 
 /* ---- the handler side ------------------------------------------------ */
 
-#if HMAP_TSAN
 /* The kernel puts a signal's ucontext and the FPU state it points to in
  * one frame, the FPU state a few hundred bytes above.  TSan's delayed
  * delivery passes a copy kept in its own memory, whose fpregs still points
@@ -260,19 +267,22 @@ OWN_FRAME static void unwind_current(uintptr_t signal_sp, struct hmap_stack *out
     if (out->depth == 0 && unw_init_local(&cursor, &context) == 0)
         collect(&cursor, out, 1, 0);
 }
-#endif
 
 static void unwind_for_request(void *ucontext, struct hmap_stack *out)
 {
-#if HMAP_TSAN
     const ucontext_t *uc = ucontext;
-    if (!context_is_live(uc)) {
-        stack_reset(out);
-        unwind_current((uintptr_t)uc->uc_mcontext.gregs[REG_RSP], out);
+    if (!hmap__under_tsan()) {
+        hmap__unwind_signal(ucontext, out);
         return;
     }
-#endif
-    hmap__unwind_signal(ucontext, out);
+    hmap__tsan_ignore_sync_begin(); /* as in hmap__unwind_here */
+    if (context_is_live(uc)) {
+        hmap__unwind_signal(ucontext, out);
+    } else {
+        stack_reset(out);
+        unwind_current((uintptr_t)uc->uc_mcontext.gregs[REG_RSP], out);
+    }
+    hmap__tsan_ignore_sync_end();
 }
 
 /* Whether this thread is inside an operation on m: thread.c's record is

@@ -17,6 +17,7 @@
 #include "runtime.h"
 #include "hash.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@ static int next_tnum = 1; /* T0 is the main thread */
 
 HMAP_TLS struct hmap_thread hmap__thread_record;
 HMAP_TLS bool hmap__thread_registered;
+HMAP_TLS bool hmap__thread_fast;
 
 static void remember_number(pid_t tid, int tnum)
 {
@@ -73,6 +75,7 @@ int hmap__thread_number(pid_t tid)
 struct hmap_thread *hmap__thread_register(void)
 {
     struct hmap_thread *self = &hmap__thread_record;
+    int saved_errno = errno; /* a map call must not change it by succeeding */
     self->tid = (pid_t)syscall(SYS_gettid);
     self->tnum = self->tid == getpid() ? 0 : __atomic_fetch_add(&next_tnum, 1, __ATOMIC_RELAXED);
     remember_number(self->tid, self->tnum);
@@ -83,10 +86,13 @@ struct hmap_thread *hmap__thread_register(void)
     self->guard_countdown = 0;
     hmap__altstack_install();
     hmap__thread_registered = true;
+    hmap__thread_fast = !hmap__under_tsan();
+    errno = saved_errno;
     return self;
 }
 
 void hmap__thread_after_fork(void)
 {
     hmap__thread_registered = false;
+    hmap__thread_fast = false;
 }

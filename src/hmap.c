@@ -930,9 +930,8 @@ again:
     }
     void *val = bucket_val(m, free_b, free_i);
     /* Under ASan a deleted slot of a checked map is poisoned; elsewhere
-     * its poison pattern is simply overwritten, and the insert path pays
-     * nothing for it. */
-    if (HMAP_ASAN && m->hooks)
+     * its poison pattern is simply overwritten. */
+    if (HMAP_UNLIKELY(m->poisons_slots))
         m->hooks->slot_filling(m, bucket_key(m, free_b, free_i), m->type.key_size, val,
                                m->type.val_size);
     free_b[free_i] = (char)tag;
@@ -1082,7 +1081,7 @@ HMAP_INLINE void fill_deleted(struct hmap *m, char *b, unsigned i, int fill)
     size_t n = m->type.val_size ? m->layout.val_off - m->layout.key_off + m->type.val_size
                                 : m->type.key_size;
     fill_small(entry, fill, n);
-    if (HMAP_ASAN)
+    if (HMAP_UNLIKELY(m->poisons_slots))
         m->hooks->slot_deleted(m, entry, m->type.key_size,
                                m->type.val_size ? bucket_val(m, b, i) : NULL, m->type.val_size);
 }

@@ -102,21 +102,6 @@
  * entry points, which touch thread-locals on every call, stay cheap. */
 #define HMAP_TLS __thread __attribute__((tls_model("initial-exec")))
 
-/* Whether the library is built under AddressSanitizer (gcc defines
- * __SANITIZE_ADDRESS__, clang has __has_feature): 0 or 1.  Only then can a
- * deleted slot carry poison that must be lifted before the slot is
- * written again. */
-#if defined(__SANITIZE_ADDRESS__)
-#define HMAP_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HMAP_ASAN 1
-#endif
-#endif
-#ifndef HMAP_ASAN
-#define HMAP_ASAN 0
-#endif
-
 enum {
     BUCKET_SLOTS = 8,
     TAG_EMPTY = 0,
@@ -204,6 +189,7 @@ struct hmap {
     uint8_t kind;               /* enum key_kind */
     uint8_t growing_same_size;  /* the growth in progress keeps the bucket count */
     uint8_t no_same_size_grow;  /* a same-size growth did not help: don't repeat it */
+    uint8_t poisons_slots;      /* deleted slots carry poison that hooks lift (ASan) */
     uint64_t hash0;             /* per-map seed, re-randomised when the map empties */
     struct hmap_array *buckets; /* NULL until the first insertion */
     struct hmap_array *old;     /* non-NULL while growing */

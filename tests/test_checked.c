@@ -7,7 +7,9 @@
 #include "testutil.h"
 #include "hmap_internal.h"
 
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
 
 /* hmap_put returns the slot where the entry lives after the write moved
  * it, without looking the key up again. */
@@ -129,6 +131,31 @@ START_TEST(test_large_arrays_ask_for_huge_pages)
 }
 END_TEST
 
+/* The runtime starts on the first checked call (each test runs in a
+ * process of its own), and each thread registers on its first: neither
+ * may leave errno changed by a call that succeeds. */
+static void *first_calls_keep_errno(void *arg)
+{
+    hmap *m = arg;
+    errno = 0;
+    uint64_t k = 1;
+    TU_NULL(hmap_get(m, &k));
+    TU_EQ(errno, 0);
+    return NULL;
+}
+
+START_TEST(test_first_calls_keep_errno)
+{
+    errno = 0;
+    hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
+    TU_EQ(errno, 0);
+    pthread_t t;
+    TU_EQ(pthread_create(&t, NULL, first_calls_keep_errno, m), 0);
+    TU_EQ(pthread_join(t, NULL), 0);
+    hmap_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("checked");
@@ -138,6 +165,7 @@ int main(void)
     tcase_add_test(tc, test_key_pointing_into_the_map);
     tcase_add_test(tc, test_finished_iterator_after_a_write);
     tcase_add_test(tc, test_large_arrays_ask_for_huge_pages);
+    tcase_add_test(tc, test_first_calls_keep_errno);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

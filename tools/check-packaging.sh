@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # tools/check-packaging.sh - proves the two ways a C programmer takes hmap:
-#  1. meson install, then cc app.c $(pkg-config --cflags --libs hmap), and
-#     the same with -fsanitize=address for a program with a stale pointer,
-#     which ASan and hmap must both report;
+#  1. meson install, then cc app.c $(pkg-config --cflags --libs hmap); then
+#     user programs built against the installed library with gcc and clang,
+#     -fsanitize=address (stale pointers: ASan and hmap report them) and
+#     -fsanitize=thread (races reported, a correct program quiet);
 #  2. hmap as a meson subproject of their own project.
 # Works in a scratch directory; the checkout is left as it was.
+#
+#   bash tools/check-packaging.sh [--tsan-runs N]   (default 3 runs of each
+#                                                    TSan program)
 set -euo pipefail
+tsan_runs=3
+if [ "${1:-}" = --tsan-runs ]; then
+    tsan_runs=$2
+fi
 src=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -20,26 +28,72 @@ echo "pkg-config --cflags --libs hmap: $(pkg-config --cflags --libs hmap)"
 cc -std=c11 -Wall -Wextra -Werror "$src/tests/packaging/app.c" -o "$work/app" $(pkg-config --cflags --libs hmap)
 LD_LIBRARY_PATH="$(pkg-config --variable=libdir hmap)" "$work/app"
 
-echo "---- installed library under -fsanitize=address"
-# shellcheck disable=SC2046
-cc -std=gnu11 -g -fsanitize=address "$src/tests/packaging/asan_app.c" -o "$work/asan_app" \
-    $(pkg-config --cflags --libs hmap)
-# guard=none: nothing guarded by pages, so ASan must catch the read.  (The
-# outer 2>/dev/null keeps the shell's own "Aborted" notice out of the log.)
-if { HMAP_OPTIONS=guard=none ASAN_OPTIONS=detect_leaks=0 \
-    LD_LIBRARY_PATH="$(pkg-config --variable=libdir hmap)" "$work/asan_app" 2>"$work/asan.err"; } 2>/dev/null; then
-    echo "asan_app: ran to the end; the stale read was not caught" >&2
-    exit 1
-fi
-for want in "ERROR: AddressSanitizer: heap-use-after-free" "ERROR: hmap: dangling pointer read" \
-    "SUMMARY: hmap: dangling pointer read"; do
-    if ! grep -q "$want" "$work/asan.err"; then
-        echo "asan_app: no '$want' in its output:" >&2
-        cat "$work/asan.err" >&2
-        exit 1
-    fi
+libdir=$(pkg-config --variable=libdir hmap)
+
+# Runs a program built against the installed library, its stderr kept in
+# $work/err (the outer 2>/dev/null keeps the shell's own "Aborted" notice
+# out of the log); the exit status is in $status.
+run() {
+    status=0
+    { LD_LIBRARY_PATH="$libdir" "$@" 2>"$work/err"; } 2>/dev/null || status=$?
+}
+
+# Fails unless $work/err holds every one of the strings given.
+expect_err() {
+    local what=$1
+    shift
+    for want in "$@"; do
+        if ! grep -q -- "$want" "$work/err"; then
+            echo "$what: no '$want' in its output (exit status $status):" >&2
+            cat "$work/err" >&2
+            exit 1
+        fi
+    done
+}
+
+for compiler in gcc clang; do
+    echo "---- installed library, $compiler -fsanitize=address"
+    # shellcheck disable=SC2046
+    $compiler -std=gnu11 -g -fsanitize=address "$src/tests/packaging/asan_app.c" \
+        -o "$work/asan_app" $(pkg-config --cflags --libs hmap)
+    export ASAN_OPTIONS=detect_leaks=0
+    # guard=none: nothing guarded by pages, so ASan must catch the read,
+    # and hmap's report follow its own.
+    HMAP_OPTIONS=guard=none run "$work/asan_app" small
+    expect_err "asan_app small" "ERROR: AddressSanitizer: heap-use-after-free" \
+        "ERROR: hmap: dangling pointer read" "array retired by" "SUMMARY: hmap: dangling pointer read"
+    # A large array is guarded whatever ASan does: hmap's fault report.
+    run "$work/asan_app" large
+    expect_err "asan_app large" "ERROR: hmap: dangling pointer read" "array retired by"
+    # A deleted slot carries ASan's poison.
+    run "$work/asan_app" deleted
+    expect_err "asan_app deleted" "ERROR: AddressSanitizer: use-after-poison"
+    unset ASAN_OPTIONS
+    echo "asan_app: small, large and deleted reported"
+
+    echo "---- installed library, $compiler -fsanitize=thread"
+    # shellcheck disable=SC2046
+    $compiler -std=gnu11 -g -fsanitize=thread "$src/tests/packaging/threads_app.c" \
+        -o "$work/tsan_app" $(pkg-config --cflags --libs hmap) -lpthread
+    for r in $(seq "$tsan_runs"); do
+        # Writes 150 ms apart never overlap: only TSan's happens-before
+        # sees them, through the runtime's reports of each operation.
+        run "$work/tsan_app" far
+        expect_err "tsan_app far (run $r)" "WARNING: ThreadSanitizer"
+        expect_err "tsan_app far (run $r)" "threads_app.c:26"
+        run "$work/tsan_app" oneshot
+        if ! grep -q "WARNING: ThreadSanitizer" "$work/err"; then
+            expect_err "tsan_app oneshot (run $r)" "ERROR: hmap: concurrent map writes"
+        fi
+        run "$work/tsan_app" correct
+        if [ $status != 0 ] || [ -s "$work/err" ]; then
+            echo "tsan_app correct (run $r): exit status $status, output:" >&2
+            cat "$work/err" >&2
+            exit 1
+        fi
+    done
+    echo "tsan_app: races reported, the correct program quiet ($tsan_runs runs each)"
 done
-echo "asan_app: ASan's report, then hmap's ($(grep -c . "$work/asan.err") lines)"
 
 echo "---- meson subproject"
 cp -r "$src/tests/packaging" "$work/consumer"
