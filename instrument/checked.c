@@ -106,6 +106,7 @@ static void runtime_init(void)
     int saved_errno = errno;
     hmap__options_init();
     hmap__tsan_init(); /* first: the stack's warm-up unwind depends on it */
+    hmap__trap_init();
     hmap__stack_init();
     hmap__quarantine_init();
     hmap__asan_init();
@@ -392,8 +393,9 @@ HMAP_INLINE void leave_map(struct hmap_thread *t, const struct hmap *outer,
  * yield between operations, as in Go's crash tests, rarely overlap, and on
  * a loaded machine one may run its whole loop while the other waits for a
  * CPU.  So operations on a map that another thread is using linger inside
- * their window now and then (a sched_yield, which lets a thread waiting
- * for this CPU run into it).  The evidence of sharing is used up as it is
+ * their window now and then: trapped (trap.c, a real sleep, thinned out
+ * per call site), or else a sched_yield, which lets a thread waiting for
+ * this CPU run into it.  The evidence of sharing is used up as it is
  * used, so that a map handed to one thread for good stops lingering:
  *  - a write lingers (one in WRITE_LINGER_ONE_IN) when another thread
  *    wrote the map last, or read it recently (readers leave their tid,
@@ -413,7 +415,8 @@ HMAP_INLINE void note_read(const struct hmap *m, struct hmap_thread *t)
         RELAXED_STORE((uint64_t *)&m->checked.last_reader, (uint64_t)t->tid);
 }
 
-HMAP_INLINE void write_linger_if_shared(struct hmap *m, struct hmap_thread *t, uint64_t prev_writer)
+HMAP_INLINE void write_linger_if_shared(struct hmap *m, struct hmap_thread *t, uint64_t prev_writer,
+                                        const struct hmap__site *site)
 {
     uint64_t self = (uint64_t)t->tid;
     uint64_t reader = RELAXED_LOAD(&m->checked.last_reader);
@@ -423,14 +426,20 @@ HMAP_INLINE void write_linger_if_shared(struct hmap *m, struct hmap_thread *t, u
         return;
     if (other_reader)
         RELAXED_STORE(&m->checked.last_reader, 0);
+    if (hmap__trap(m, t, site))
+        return;
     if (hmap__splitmix64(&t->rng) % WRITE_LINGER_ONE_IN == 0)
         sched_yield();
 }
 
-HMAP_INLINE void read_linger_if_shared(const struct hmap *m, struct hmap_thread *t)
+HMAP_INLINE void read_linger_if_shared(const struct hmap *m, struct hmap_thread *t,
+                                       const struct hmap__site *site)
 {
     uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
     if (HMAP_LIKELY(writer == (uint64_t)t->tid || writer == 0))
+        return;
+    /* The trap's bookkeeping is the runtime's own, not the map's. */
+    if (hmap__trap((struct hmap *)m, t, site))
         return;
     uint64_t modcount = RELAXED_LOAD(&m->checked.modcount);
     if (modcount == RELAXED_LOAD(&m->checked.read_linger_mark))
@@ -507,7 +516,7 @@ HMAP_INLINE uint64_t write_begin(struct hmap *m, struct hmap_thread *t,
     take_owner_cas(m, t->tid, site);
     mark_writing(m, t->tid, site);
     hmap__tsan_write(m, (const void *)hmap__thread_record.entry_pc);
-    write_linger_if_shared(m, t, prev_writer);
+    write_linger_if_shared(m, t, prev_writer, site);
     COMPILER_BARRIER();
     return prev_writer;
 }
@@ -556,7 +565,7 @@ HMAP_INLINE uint64_t read_begin(const struct hmap *m, struct hmap_thread *t,
     if (HMAP_UNLIKELY(seq & 1))
         report_read_write(m, site, rk);
     note_read(m, t);
-    read_linger_if_shared(m, t);
+    read_linger_if_shared(m, t, site);
     hmap__tsan_read(m, (const void *)hmap__thread_record.entry_pc);
     COMPILER_BARRIER();
     return seq;
@@ -732,6 +741,9 @@ hmap *hmap__checked_new(const hmap_type *type, size_t hint, const struct hmap__s
         return NULL;
     m->poisons_slots = hmap__asan_active;
     m->checked.creator = (uint64_t)t->tid;
+    /* Creating a map counts as writing it: another thread's first use of
+     * it is evidence that it is shared (trap.c). */
+    m->checked.last_writer = (uint64_t)t->tid;
     m->checked.create_site = site;
     m->checked.relocate_countdown = relocation_countdown(m, t);
     return m;

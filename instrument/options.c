@@ -39,6 +39,8 @@ struct hmap_options hmap__opts = {
     .guard = GUARD_SAMPLED,
     .guard_sample_kb = 1024,
     .retired_queue_kb = 1024,
+    .trap_us = 1000,
+    .trap_budget_pct = 1,
     .log_path = "",
     .json = false,
     .exitcode = -1,
@@ -195,6 +197,24 @@ static const char *parse_retired_queue_kb(const char *v)
     return parse_kb(v, &hmap__opts.retired_queue_kb) ? NULL : "a number of KiB";
 }
 
+static const char *parse_trap_us(const char *v)
+{
+    uint64_t us;
+    if (!parse_u64(v, &us) || us > 10 * 1000 * 1000)
+        return "a number of microseconds, at most 10000000";
+    hmap__opts.trap_us = us;
+    return NULL;
+}
+
+static const char *parse_trap_budget_pct(const char *v)
+{
+    uint64_t pct;
+    if (!parse_u64(v, &pct) || pct > 100)
+        return "a percentage, 0..100";
+    hmap__opts.trap_budget_pct = pct;
+    return NULL;
+}
+
 static const char *parse_log_path(const char *v)
 {
     /* "stderr" means stderr, as in ASAN_OPTIONS.  report.c appends
@@ -324,6 +344,15 @@ static const struct option option_table[] = {
       "when it leaves the queue or at exit (not under AddressSanitizer, which catches it at "
       "once).",
       parse_retired_queue_kb },
+    { "trap_us", "1000",
+      "An operation on a map another thread uses is now and then held open this long (a "
+      "sleep), so that a racing operation of the other thread lands inside it and is "
+      "reported; fewer traps at a call site after each one there; 0: no traps.",
+      parse_trap_us },
+    { "trap_budget_pct", "1",
+      "Traps sleep at most this percentage of the process's running time, all threads "
+      "together (beyond a first allowance of 4 traps).",
+      parse_trap_budget_pct },
     { "log_path", "stderr",
       "Write reports to the file PATH.PID instead of stderr.",
       parse_log_path },

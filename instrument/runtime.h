@@ -25,6 +25,8 @@
  *                 from preallocated buffers, then abort() or _exit().
  *   asan.c        AddressSanitizer, found at run time: deleted slots and
  *                 retired arrays poisoned, hmap's report after ASan's.
+ *   trap.c        traps: an operation on a shared map now and then held
+ *                 open, so that a racing one lands inside it.
  *   tsan.c        ThreadSanitizer, found at run time: map operations as
  *                 reads and writes of the map, the runtime's work hidden.
  *
@@ -58,6 +60,8 @@ struct hmap_options {
     enum hmap_guard guard;       /* guard=all|sampled|none: which retired arrays fault */
     size_t guard_sample_kb;      /* guard_sample_kb=N: one small array guarded per N KiB */
     size_t retired_queue_kb;     /* retired_queue_kb=N: poisoned arrays kept per thread */
+    uint64_t trap_us;            /* trap_us=N: how long a trap holds an operation open; 0: no traps */
+    uint64_t trap_budget_pct;    /* trap_budget_pct=N: traps sleep at most N% of the run's time */
     char log_path[1024];         /* log_path=PATH: reports go to PATH.PID; "" is stderr */
     bool json;                   /* log_format=json */
     int exitcode;                /* exitcode=N: _exit(N) after a report; -1 (default): abort() */
@@ -304,6 +308,14 @@ void hmap__unpoison_slot(void *key, size_t key_size, void *val, size_t val_size)
  * retired it for the report after ASan's. */
 void hmap__asan_free_retired(void *p, size_t bytes, size_t align,
                              const struct hmap_retirement *who);
+
+/* ---- trap.c --------------------------------------------------------- */
+
+void hmap__trap_init(void);
+/* Called inside an operation on m that met evidence of another thread
+ * using it: now and then sleeps trap_us, the window held open.  Returns
+ * whether it did. */
+bool hmap__trap(struct hmap *m, struct hmap_thread *t, const struct hmap__site *site);
 
 /* ---- tsan.c --------------------------------------------------------- */
 

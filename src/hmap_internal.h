@@ -180,6 +180,10 @@ struct hmap_checked_state {
     uint64_t creator;           /* thread id that created the map */
     uint64_t relocate_countdown;/* writes until the next relocation (relocate=) */
     uint64_t tsan_word;         /* ThreadSanitizer's view of the map; no atomics touch it */
+    uint64_t trap_end_ns;       /* when an operation's trap on the map ended (0: none since) */
+    uint64_t trapper;           /* thread id of that trap */
+    void *trap_site;            /* its call-site record (instrument/trap.c) */
+    uint8_t trap_waited;        /* traps on the map that another thread waited out */
 };
 
 struct hmap {

@@ -31,6 +31,8 @@ static struct death d;
 static void writes(void) { go_scenario_run(&go_scenarios[0]); }
 static void read_write(void) { go_scenario_run(&go_scenarios[1]); }
 static void iterate_write(void) { go_scenario_run(&go_scenarios[2]); }
+static void one_shot_writes(void) { go_scenario_run(&go_scenarios[3]); }
+static void one_shot_read_write(void) { go_scenario_run(&go_scenarios[4]); }
 
 /* Runs a scenario RUNS times; each caught run must carry the right report.
  * A run is missed only when the two threads never run at the same time:
@@ -44,25 +46,32 @@ static void iterate_write(void) { go_scenario_run(&go_scenarios[2]); }
  * tools/detect/detect_rate.c, not asserted on a shared machine. */
 enum { MIN_CAUGHT = 1 };
 
-static void expect_caught(void (*scenario)(void), const char *kind, const char *fn1,
-                          const char *fn2)
+static void expect_caught_with(void (*scenario)(void), const char *options, int min_caught,
+                               const char *kind, const char *fn1, const char *fn2)
 {
     int caught = 0;
     for (int r = 0; r < RUNS; r++) {
-        death_run(&d, scenario, NULL);
+        death_run(&d, scenario, options);
         if (WIFEXITED(d.status) && WEXITSTATUS(d.status) == 0 && d.len == 0)
             continue; /* the threads never overlapped */
         if (UNDER_TSAN && WIFEXITED(d.status) && !death_stderr_has(&d, "ERROR: hmap:")) {
-            /* Not overlapped either, but TSan saw the race by happens-before
-             * (the map-level report of tsan.c) and exited with its code. */
+            /* Not overlapped, but TSan saw the race by happens-before (the
+             * map-level report of tsan.c) and exited with its code: caught. */
             ck_assert_msg(death_stderr_has(&d, "ThreadSanitizer: hmap:"), "%s", d.err);
+            caught++;
             continue;
         }
         death_expect_end(&d, SIGABRT);
         death_expect_report(&d, kind, fn1, fn2, NULL);
         caught++;
     }
-    ck_assert_msg(caught >= MIN_CAUGHT, "%s: caught in %d of %d runs", kind, caught, RUNS);
+    ck_assert_msg(caught >= min_caught, "%s: caught in %d of %d runs", kind, caught, RUNS);
+}
+
+static void expect_caught(void (*scenario)(void), const char *kind, const char *fn1,
+                          const char *fn2)
+{
+    expect_caught_with(scenario, NULL, MIN_CAUGHT, kind, fn1, fn2);
 }
 
 START_TEST(test_concurrent_writes)
@@ -84,6 +93,30 @@ START_TEST(test_iterate_write)
 }
 END_TEST
 
+START_TEST(test_one_shot_writes)
+{
+    expect_caught(one_shot_writes, "concurrent map writes", "write_key_5_once",
+                  UNDER_TSAN ? NULL : "write_key_6_once");
+}
+END_TEST
+
+START_TEST(test_one_shot_read_write)
+{
+    expect_caught(one_shot_read_write, "concurrent map read and map write", NULL, NULL);
+}
+END_TEST
+
+/* A trap long enough that the other thread surely arrives inside it turns
+ * a one-shot race into a report every time.  (TSan has no traps: it sees
+ * the race by happens-before, every time too.) */
+START_TEST(test_trap_catches_one_shot_every_time)
+{
+    expect_caught_with(one_shot_writes, "trap_us=500000:seed=7", RUNS,
+                       "concurrent map writes", "write_key_5_once",
+                       UNDER_TSAN ? NULL : "write_key_6_once");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("go_scenarios");
@@ -91,6 +124,9 @@ int main(void)
     tcase_add_test(tc, test_concurrent_writes);
     tcase_add_test(tc, test_read_write);
     tcase_add_test(tc, test_iterate_write);
+    tcase_add_test(tc, test_one_shot_writes);
+    tcase_add_test(tc, test_one_shot_read_write);
+    tcase_add_test(tc, test_trap_catches_one_shot_every_time);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -3,7 +3,8 @@
 #  1. meson install, then cc app.c $(pkg-config --cflags --libs hmap); then
 #     user programs built against the installed library with gcc and clang,
 #     -fsanitize=address (stale pointers: ASan and hmap report them) and
-#     -fsanitize=thread (races reported, a correct program quiet);
+#     -fsanitize=thread (races reported, a correct program quiet), and
+#     without a sanitizer (a one-shot race trapped);
 #  2. hmap as a meson subproject of their own project.
 # Works in a scratch directory; the checkout is left as it was.
 #
@@ -94,6 +95,21 @@ for compiler in gcc clang; do
     done
     echo "tsan_app: races reported, the correct program quiet ($tsan_runs runs each)"
 done
+
+echo "---- installed library, no sanitizer: traps"
+# shellcheck disable=SC2046
+cc -std=gnu11 -g "$src/tests/packaging/threads_app.c" -o "$work/threads_app" \
+    $(pkg-config --cflags --libs hmap) -lpthread
+# A trap this long holds the first write open until the second arrives.
+HMAP_OPTIONS=trap_us=500000 run "$work/threads_app" oneshot
+expect_err "threads_app oneshot" "ERROR: hmap: concurrent map writes"
+run "$work/threads_app" correct
+if [ $status != 0 ] || [ -s "$work/err" ]; then
+    echo "threads_app correct: exit status $status, output:" >&2
+    cat "$work/err" >&2
+    exit 1
+fi
+echo "threads_app: the one-shot race trapped, the correct program quiet"
 
 echo "---- meson subproject"
 cp -r "$src/tests/packaging" "$work/consumer"

@@ -6,7 +6,10 @@
  * Go's runtime tests (TestConcurrentMapWrites, TestConcurrentMapReadWrite,
  * TestConcurrentMapIterateWrite) start two goroutines that each do 10000
  * operations on one small map, yielding between operations.  Here the
- * goroutines are threads and Gosched is sched_yield().  Include this file
+ * goroutines are threads and Gosched is sched_yield().  Beside them, two
+ * one-shot races: two threads started together, one operation each (a
+ * write and a write, a write and a read), which only the runtime's traps
+ * (instrument/trap.c) make overlap.  Include this file
  * once, in a translation unit built with HMAP_CHECKED; go_scenario_run
  * never returns: the run ends with a report, or with _exit(0) when the
  * misuse went unnoticed.
@@ -69,6 +72,30 @@ static __attribute__((noinline)) void *iterate(void *arg)
     return NULL;
 }
 
+static __attribute__((noinline)) void *write_key_5_once(void *arg)
+{
+    (void)arg;
+    uint64_t k = 5, v = 0;
+    hmap_set(go_scenario_map, &k, &v);
+    return NULL;
+}
+
+static __attribute__((noinline)) void *write_key_6_once(void *arg)
+{
+    (void)arg;
+    uint64_t k = 6, v = 0;
+    hmap_set(go_scenario_map, &k, &v);
+    return NULL;
+}
+
+static __attribute__((noinline)) void *read_key_6_once(void *arg)
+{
+    (void)arg;
+    uint64_t k = 6;
+    (void)hmap_get(go_scenario_map, &k);
+    return NULL;
+}
+
 struct go_scenario {
     const char *name;
     const char *kind;              /* the report expected */
@@ -83,6 +110,10 @@ static const struct go_scenario go_scenarios[] = {
       read_key_6, "write_key_5", "read_key_6" },
     { "write key 5 while iterating", "concurrent map iteration and map write", write_key_5,
       iterate, "write_key_5", "iterate" },
+    { "one-shot writes (keys 5 and 6)", "concurrent map writes", write_key_5_once,
+      write_key_6_once, "write_key_5_once", "write_key_6_once" },
+    { "one-shot write and read", "concurrent map read and map write", write_key_5_once,
+      read_key_6_once, "write_key_5_once", "read_key_6_once" },
 };
 
 static __attribute__((noreturn)) void go_scenario_run(const struct go_scenario *s)
