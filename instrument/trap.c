@@ -20,8 +20,9 @@
  *    on the map (arriving within ARRIVAL_WINDOW_NS of the trap's end) is
  *    never trapped again: that thread was waiting for the trapped one,
  *    most likely on the program's own lock, so the two are synchronised;
- *    and the map's other sites thin out as if they had been trapped
- *    WAITED_WEIGHT more times (the same lock most likely guards them);
+ *    and the map is not trapped at all for QUIET_TRAPS trap lengths (the
+ *    same lock most likely guards its other sites), twice as long each
+ *    time this happens on it;
  *  - all traps together sleep at most trap_budget_pct of the process's
  *    running time, beyond a first allowance of FIRST_TRAPS traps;
  *  - single-threaded code never has evidence, and the fast paths of
@@ -41,8 +42,9 @@ enum {
     SITE_SLOTS = 4096,    /* call sites tracked; beyond, they share one slot */
     FIRST_TRAPS = 4,      /* traps allowed before the budget applies */
     MAX_DECAY = 30,       /* after this many traps at a site, one in 2^30 */
-    WAITED_WEIGHT = 4,    /* a trap on the map that was waited out thins the
-                             map's other sites as much as 4 traps there */
+    QUIET_TRAPS = 1000,   /* a map whose trap was waited out: no trap on it
+                             for this many trap lengths (1 s by default) */
+    MAX_QUIET_SHIFT = 10, /* ... doubled each time, up to 2^10 times */
 };
 #define ARRIVAL_WINDOW_NS (200 * 1000)
 
@@ -103,10 +105,13 @@ static void note_arrival(struct hmap *m, struct hmap_thread *t)
     int64_t window = ARRIVAL_WINDOW_NS;
     if (window > (int64_t)hmap__opts.trap_us * 1000)
         window = (int64_t)hmap__opts.trap_us * 1000;
-    if (s && now_ns() - (int64_t)end < window) {
+    int64_t now = now_ns();
+    if (s && now - (int64_t)end < window) {
         __atomic_store_n(&s->synchronised, true, __ATOMIC_RELAXED);
         uint8_t n = __atomic_load_n(&m->checked.trap_waited, __ATOMIC_RELAXED);
-        if (n < MAX_DECAY)
+        int64_t quiet = (int64_t)hmap__opts.trap_us * 1000 * QUIET_TRAPS << n;
+        __atomic_store_n(&m->checked.trap_quiet_until, (uint64_t)(now + quiet), __ATOMIC_RELAXED);
+        if (n < MAX_QUIET_SHIFT)
             __atomic_store_n(&m->checked.trap_waited, (uint8_t)(n + 1), __ATOMIC_RELAXED);
     }
 }
@@ -130,8 +135,10 @@ bool hmap__trap(struct hmap *m, struct hmap_thread *t, const struct hmap__site *
     struct trap_site *s = slot_of(site);
     if (__atomic_load_n(&s->synchronised, __ATOMIC_RELAXED))
         return false;
-    uint32_t k = __atomic_load_n(&s->traps, __ATOMIC_RELAXED) +
-                 WAITED_WEIGHT * __atomic_load_n(&m->checked.trap_waited, __ATOMIC_RELAXED);
+    uint64_t quiet_until = __atomic_load_n(&m->checked.trap_quiet_until, __ATOMIC_RELAXED);
+    if (quiet_until != 0 && now_ns() < (int64_t)quiet_until)
+        return false;
+    uint32_t k = __atomic_load_n(&s->traps, __ATOMIC_RELAXED);
     if (k > MAX_DECAY)
         k = MAX_DECAY;
     if (k > 0 && (hmap__splitmix64(&t->rng) & (((uint64_t)1 << k) - 1)) != 0)

@@ -183,6 +183,7 @@ struct hmap_checked_state {
     uint64_t trap_end_ns;       /* when an operation's trap on the map ended (0: none since) */
     uint64_t trapper;           /* thread id of that trap */
     void *trap_site;            /* its call-site record (instrument/trap.c) */
+    uint64_t trap_quiet_until;  /* no traps on the map before this time (ns) */
     uint8_t trap_waited;        /* traps on the map that another thread waited out */
 };
 
