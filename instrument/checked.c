@@ -322,6 +322,33 @@ HMAP_INLINE bool validate(const struct hmap *m, enum access access, const struct
     return validate_slow(m, access, site);
 }
 
+/* ---- argument validation -------------------------------------------- */
+
+/* A bad argument to a call on a live map: `detail` says which and why
+ * (a format with one %zu, the map's value size, where it needs it). */
+static _Noreturn __attribute__((noinline, cold)) void report_invalid_argument(
+    const struct hmap *m, const struct hmap__site *site, enum access access, const char *detail)
+{
+    begin_report_or_park();
+    snprintf(detail_line, sizeof detail_line, detail, m ? m->type.val_size : 0);
+    report_single("invalid argument", m, site, access == WRITE ? "write" : "read", detail_line);
+}
+
+/* The key argument of a call on live map m: not NULL, and in a string
+ * map not a pointer to NULL.  Checked before the map is looked at, so an
+ * empty map reports it as a full one does. */
+HMAP_INLINE void validate_key(const struct hmap *m, const void *key, enum access access,
+                              const struct hmap__site *site)
+{
+    if (HMAP_UNLIKELY(!key))
+        report_invalid_argument(m, site, access,
+                                "the key is NULL: a key argument must point at a key");
+    if (m->kind == KIND_CSTR && HMAP_UNLIKELY(!*(const char *const *)key))
+        report_invalid_argument(m, site, access,
+                                "the key points at a NULL string: a string map's key must "
+                                "point at a pointer to a string");
+}
+
 /* A read of anything but a live map: NULL reads as empty, the rest is
  * reported.  Out of line, so that the entry points keep nothing live
  * across it. */
@@ -823,6 +850,7 @@ void *hmap__checked_get(const hmap *m, const void *key, const struct hmap__site 
     NOTE_ENTRY();
     if (HMAP_UNLIKELY(!live_map(m)))
         return read_of_no_live_map(m, site);
+    validate_key(m, key, READ, site);
     return checked_lookup(m, key, site);
 }
 
@@ -831,6 +859,7 @@ bool hmap__checked_has(const hmap *m, const void *key, const struct hmap__site *
     NOTE_ENTRY();
     if (HMAP_UNLIKELY(!live_map(m)))
         return read_of_no_live_map(m, site) != NULL;
+    validate_key(m, key, READ, site);
     return checked_lookup(m, key, site) != NULL;
 }
 
@@ -877,7 +906,7 @@ HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
 
 /* Each write entry point: the fast path when it applies, else the whole
  * protocol out of line. */
-#define DEFINE_CHECKED_WRITE(ret, name, params, args, write)                          \
+#define DEFINE_CHECKED_WRITE(ret, name, params, args, check_args, write)              \
     static __attribute__((noinline)) ret checked_##name##_slow params                 \
     {                                                                                 \
         ret r;                                                                        \
@@ -888,6 +917,7 @@ HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
     {                                                                                 \
         NOTE_ENTRY();                                                                 \
         validate(m, WRITE, site);                                                     \
+        check_args;                                                                   \
         if (!write_is_plain_sailing(m, &hmap__thread_record))                         \
             return checked_##name##_slow args;                                        \
         fast_write_begin(m, site);                                                    \
@@ -896,14 +926,26 @@ HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
         return r;                                                                     \
     }
 
+/* hmap_set's value: NULL only where values have no bytes. */
+HMAP_INLINE void validate_val(const struct hmap *m, const void *val, const struct hmap__site *site)
+{
+    if (HMAP_UNLIKELY(!val) && m->type.val_size)
+        report_invalid_argument(m, site, WRITE,
+                                "the value is NULL, and the map's values are %zu bytes: a "
+                                "value argument must point at a value");
+}
+
 DEFINE_CHECKED_WRITE(void *, put,
                      (hmap *m, const void *key, bool *inserted, const struct hmap__site *site),
-                     (m, key, inserted, site), put_counted(m, key, inserted))
+                     (m, key, inserted, site), validate_key(m, key, WRITE, site),
+                     put_counted(m, key, inserted))
 DEFINE_CHECKED_WRITE(int, set,
                      (hmap *m, const void *key, const void *val, const struct hmap__site *site),
-                     (m, key, val, site), set_counted(m, key, val))
+                     (m, key, val, site),
+                     (validate_key(m, key, WRITE, site), validate_val(m, val, site)),
+                     set_counted(m, key, val))
 DEFINE_CHECKED_WRITE(bool, del, (hmap *m, const void *key, const struct hmap__site *site),
-                     (m, key, site), del_counted(m, key))
+                     (m, key, site), validate_key(m, key, WRITE, site), del_counted(m, key))
 
 void hmap__checked_clear(hmap *m, const struct hmap__site *site)
 {
@@ -1008,13 +1050,20 @@ void hmap__checked_iter_del(hmap_iter *it, const struct hmap__site *site)
     NOTE_ENTRY();
     struct iter_state *s = hmap__iter_state(it);
     struct hmap *m = s->origin;
-    if (!m)
+    if (!m) {
+        hmap_iter_del(it); /* an iteration begun unchecked */
         return;
+    }
     validate(m, WRITE, site);
-    /* A finished iterator, or one whose entry is already gone, has nothing
-     * to delete: that is no write, for this iteration or any other. */
-    if (!s->m || !it->key)
-        return;
+    /* No current entry: the plain build's hmap_iter_del does nothing then,
+     * but a call that deletes nothing is a bug in the loop around it. */
+    if (HMAP_UNLIKELY(!s->m))
+        report_invalid_argument(m, site, WRITE,
+                                "hmap_iter_del without a current entry: the iteration has ended");
+    if (HMAP_UNLIKELY(!it->key))
+        report_invalid_argument(m, site, WRITE,
+                                "hmap_iter_del without a current entry: hmap_iter_next has not "
+                                "returned one yet, or it was deleted already");
     struct hmap_thread *t = this_thread();
     if (iterating(s) && HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.modcount) != s->modcount))
         report_iteration_write(m, s, t, site);

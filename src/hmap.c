@@ -1062,7 +1062,7 @@ void *hmap__relocate_following(struct hmap *m, void *val)
 
 int hmap_set(hmap *m, const void *key, const void *val)
 {
-    if (!m)
+    if (!m || (!val && m->type.val_size))
         return EINVAL;
     void *slot = hmap_put(m, key, NULL);
     if (!slot)

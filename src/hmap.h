@@ -93,6 +93,14 @@ hmap *hmap_new(const hmap_type *type, size_t hint);
 void hmap_free(hmap *m); /* NULL is a no-op */
 size_t hmap_len(const hmap *m); /* NULL map: 0 */
 
+/* Arguments: a key argument must point at a key (not NULL; in a string
+ * map, at a pointer that is not NULL), as must hmap_set's value when the
+ * map's values have bytes.  The plain build takes these as preconditions
+ * (a NULL key is a crash, not an error), except that hmap_set with a NULL
+ * value returns EINVAL with the map untouched; the checked build reports
+ * each as "invalid argument", as it does hmap_iter_del without a current
+ * entry, which the plain build ignores. */
+
 /* The value slot of key, or NULL if absent (or m is NULL).  For a set
  * (val_size 0) the result is a non-NULL pointer to the stored key. */
 void *hmap_get(const hmap *m, const void *key);
@@ -104,7 +112,9 @@ bool hmap_has(const hmap *m, const void *key);
  * Writing to a NULL map fails: hmap_put gives NULL with errno EINVAL,
  * hmap_set returns EINVAL, hmap_del returns false. */
 void *hmap_put(hmap *m, const void *key, bool *inserted);
-int hmap_set(hmap *m, const void *key, const void *val); /* 0, or ENOMEM with the map unchanged */
+/* 0; ENOMEM with the map unchanged; EINVAL (map untouched) for a NULL
+ * map, or a NULL val when the map's values have bytes. */
+int hmap_set(hmap *m, const void *key, const void *val);
 bool hmap_del(hmap *m, const void *key); /* true if a key was removed */
 void hmap_clear(hmap *m);
 
@@ -119,7 +129,10 @@ typedef struct hmap_iter {
  * loop early needs no clean-up. */
 void hmap_iter_init(hmap_iter *it, hmap *m);
 bool hmap_iter_next(hmap_iter *it); /* false at the end */
-void hmap_iter_del(hmap_iter *it); /* delete the current entry; iteration goes on */
+/* Deletes the current entry; iteration goes on.  Without one (before the
+ * first hmap_iter_next, after the end, or deleted already) it does
+ * nothing (checked build: "invalid argument"). */
+void hmap_iter_del(hmap_iter *it);
 
 /* hmap_iter_next, inline for the common step: the next entry of the run of
  * buckets being walked, whose remaining slots the iterator holds as a bit

@@ -72,9 +72,9 @@ START_TEST(test_key_pointing_into_the_map)
 END_TEST
 
 /* An iteration that ran to its end is over: the map may be written, and
- * the finished iterator still answers "no more entries" (hmap_iter_next)
- * and does nothing (hmap_iter_del), as in the plain build, without a
- * report of a write during iteration. */
+ * the finished iterator still answers "no more entries" (hmap_iter_next),
+ * as in the plain build, without a report of a write during iteration.
+ * (hmap_iter_del on it is an invalid argument: tests/test_death.c.) */
 START_TEST(test_finished_iterator_after_a_write)
 {
     hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
@@ -88,24 +88,8 @@ START_TEST(test_finished_iterator_after_a_write)
     uint64_t k = 99;
     TU_EQ_INT(hmap_set(m, &k, &k), 0);
     TU_CHECK(!hmap_iter_next(&it));
-    hmap_iter_del(&it);
     TU_CHECK(!hmap_iter_next(&it));
     TU_EQ(hmap_len(m), 11);
-
-    /* Nor is deleting again an entry already deleted a write: an
-     * iteration begun after the real delete goes on unreported. */
-    hmap_iter deleting, later;
-    hmap_iter_init(&deleting, m);
-    TU_CHECK(hmap_iter_next(&deleting));
-    hmap_iter_del(&deleting);
-    hmap_iter_init(&later, m);
-    TU_CHECK(hmap_iter_next(&later));
-    hmap_iter_del(&deleting); /* the entry is gone already */
-    n = 1;
-    while (hmap_iter_next(&later))
-        n++;
-    TU_EQ(n, 10);
-    TU_EQ(hmap_len(m), 10);
     hmap_free(m);
 }
 END_TEST

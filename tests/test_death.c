@@ -285,6 +285,104 @@ START_TEST(test_sampled_relocation_is_reproducible)
 }
 END_TEST
 
+/* ---- invalid arguments ---------------------------------------------------
+ * Each is reported on entry, whatever the map holds: the maps here are
+ * empty, where the core would not even look at the key. */
+
+static hmap *bad_arg_map;
+static hmap_iter bad_arg_it;
+
+static volatile uintptr_t bad_arg_sink; /* keeps the calls below from being tail calls */
+
+static NOINLINE void get_null_key(void) { bad_arg_sink = (uintptr_t)hmap_get(bad_arg_map, NULL); }
+static NOINLINE void has_null_key(void) { bad_arg_sink = hmap_has(bad_arg_map, NULL); }
+static NOINLINE void put_null_key(void) { bad_arg_sink = (uintptr_t)hmap_put(bad_arg_map, NULL, NULL); }
+static NOINLINE void del_null_key(void) { bad_arg_sink = hmap_del(bad_arg_map, NULL); }
+
+static NOINLINE void set_null_key(void)
+{
+    uint64_t v = 1;
+    hmap_set(bad_arg_map, NULL, &v);
+}
+
+static NOINLINE void set_null_value(void)
+{
+    uint64_t k = 1;
+    hmap_set(bad_arg_map, &k, NULL);
+}
+
+static NOINLINE void get_null_string(void)
+{
+    hmap *m = hmap_new(&HMAP_TYPE_CSTR(int), 0);
+    const char *key = NULL;
+    (void)hmap_get(m, &key);
+}
+
+static NOINLINE void set_null_string(void)
+{
+    hmap *m = hmap_new(&HMAP_TYPE_CSTR(int), 0);
+    const char *key = NULL;
+    int v = 1;
+    hmap_set(m, &key, &v);
+}
+
+static NOINLINE void iter_del_before_next(void)
+{
+    uint64_t k = 1;
+    hmap_set(bad_arg_map, &k, &k);
+    hmap_iter_init(&bad_arg_it, bad_arg_map);
+    hmap_iter_del(&bad_arg_it);
+}
+
+static NOINLINE void iter_del_twice(void)
+{
+    uint64_t k = 1;
+    hmap_set(bad_arg_map, &k, &k);
+    hmap_iter_init(&bad_arg_it, bad_arg_map);
+    ck_assert(hmap_iter_next(&bad_arg_it));
+    hmap_iter_del(&bad_arg_it);
+    hmap_iter_del(&bad_arg_it);
+}
+
+static NOINLINE void iter_del_after_end(void)
+{
+    uint64_t k = 1;
+    hmap_set(bad_arg_map, &k, &k);
+    hmap_iter_init(&bad_arg_it, bad_arg_map);
+    while (hmap_iter_next(&bad_arg_it))
+        ;
+    hmap_iter_del(&bad_arg_it);
+}
+
+static const struct {
+    void (*fn)(void);
+    const char *name, *detail;
+} bad_args[] = {
+    { get_null_key, "get_null_key", "the key is NULL" },
+    { has_null_key, "has_null_key", "the key is NULL" },
+    { put_null_key, "put_null_key", "the key is NULL" },
+    { set_null_key, "set_null_key", "the key is NULL" },
+    { del_null_key, "del_null_key", "the key is NULL" },
+    { set_null_value, "set_null_value", "the value is NULL, and the map's values are 8 bytes" },
+    { get_null_string, "get_null_string", "the key points at a NULL string" },
+    { set_null_string, "set_null_string", "the key points at a NULL string" },
+    { iter_del_before_next, "iter_del_before_next", "hmap_iter_del without a current entry" },
+    { iter_del_twice, "iter_del_twice", "hmap_iter_del without a current entry" },
+    { iter_del_after_end, "iter_del_after_end",
+      "hmap_iter_del without a current entry: the iteration has ended" },
+};
+
+START_TEST(test_invalid_argument)
+{
+    bad_arg_map = new_u64_map();
+    death_run(&d, bad_args[_i].fn, NULL);
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "invalid argument", bad_args[_i].name, NULL);
+    ck_assert_msg(death_stderr_has(&d, bad_args[_i].detail), "%s: %s", bad_args[_i].name, d.err);
+    hmap_free(bad_arg_map);
+}
+END_TEST
+
 /* ---- nil, freed and invalid maps -------------------------------------- */
 
 static NOINLINE void write_to_nil_map(void)
@@ -660,6 +758,7 @@ int main(void)
     tcase_add_test(tc, test_dangling_write_relocate_always);
     tcase_add_test(tc, test_no_relocation_no_report);
     tcase_add_test(tc, test_sampled_relocation_is_reproducible);
+    tcase_add_loop_test(tc, test_invalid_argument, 0, sizeof bad_args / sizeof bad_args[0]);
     tcase_add_test(tc, test_nil_map);
     tcase_add_test(tc, test_use_after_free);
     tcase_add_test(tc, test_double_free);

@@ -7,7 +7,10 @@
  *    natural alignment;
  *  - hmap_new copies the descriptor;
  *  - reading a NULL map is Go's nil map: hmap_len 0, hmap_get NULL,
- *    hmap_has false, iteration yields nothing; hmap_free(NULL) is a no-op.
+ *    hmap_has false, iteration yields nothing; hmap_free(NULL) is a no-op;
+ *  - hmap_set with a NULL value (values of non-zero size) is EINVAL with
+ *    the map untouched; a set takes a NULL value; hmap_iter_del without a
+ *    current entry does nothing.
  */
 #include "testutil.h"
 
@@ -165,6 +168,47 @@ START_TEST(null_map_reads)
 }
 END_TEST
 
+START_TEST(null_value_to_set)
+{
+    hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
+    uint64_t k = 1, v = 7;
+    TU_EQ_INT(hmap_set(m, &k, &v), 0);
+    TU_EQ_INT(hmap_set(m, &k, NULL), EINVAL);
+    uint64_t k2 = 2;
+    TU_EQ_INT(hmap_set(m, &k2, NULL), EINVAL);
+    TU_EQ(hmap_len(m), 1);
+    TU_EQ(*(uint64_t *)hmap_get(m, &k), 7);
+    TU_CHECK(!hmap_has(m, &k2));
+    hmap_free(m);
+
+    hmap *set = hmap_new(&HMAP_SET_TYPE(uint64_t), 0);
+    TU_EQ_INT(hmap_set(set, &k, NULL), 0);
+    TU_CHECK(hmap_has(set, &k));
+    hmap_free(set);
+}
+END_TEST
+
+START_TEST(iter_del_without_entry)
+{
+    hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
+    for (uint64_t k = 0; k < 3; k++)
+        TU_EQ_INT(hmap_set(m, &k, &k), 0);
+    hmap_iter it;
+    hmap_iter_init(&it, m);
+    hmap_iter_del(&it); /* before the first next */
+    TU_EQ(hmap_len(m), 3);
+    TU_CHECK(hmap_iter_next(&it));
+    hmap_iter_del(&it);
+    hmap_iter_del(&it); /* twice */
+    TU_EQ(hmap_len(m), 2);
+    while (hmap_iter_next(&it))
+        ;
+    hmap_iter_del(&it); /* after the end */
+    TU_EQ(hmap_len(m), 2);
+    hmap_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("input");
@@ -181,6 +225,11 @@ int main(void)
 
     tc = tu_tcase("null_map");
     tcase_add_test(tc, null_map_reads);
+    suite_add_tcase(s, tc);
+
+    tc = tu_tcase("arguments");
+    tcase_add_test(tc, null_value_to_set);
+    tcase_add_test(tc, iter_del_without_entry);
     suite_add_tcase(s, tc);
 
     return tu_run(s);
