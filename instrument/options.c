@@ -50,6 +50,7 @@ struct hmap_options hmap__opts = {
 };
 
 static bool help_requested;
+static bool applying_defaults; /* the table's defaults, not the user's settings */
 
 /* ---- value parsers ---------------------------------------------------
  * Each takes the value text and stores it in hmap__opts; it returns NULL
@@ -141,9 +142,12 @@ static const char *parse_quarantine_mb(const char *v)
 {
     uint64_t mb;
 
-    /* The byte count (mb << 20) must fit in a size_t. */
-    if (!parse_u64(v, &mb) || mb > (SIZE_MAX >> 20))
-        return "a number of MiB";
+    /* The byte count (mb << 20) must fit in a size_t.  0 would release
+     * every guarded array at once: a stale pointer into one would end in
+     * a bare SIGSEGV, or in someone else's memory (guard=none is the way
+     * to guard nothing). */
+    if (!parse_u64(v, &mb) || mb > (SIZE_MAX >> 20) || mb == 0)
+        return "a number of MiB, at least 1 (guard=none guards nothing)";
     hmap__opts.quarantine_mb = (size_t)mb;
     return NULL;
 }
@@ -245,8 +249,10 @@ static const char *parse_exitcode(const char *v)
         hmap__opts.exitcode = -1;
         return NULL;
     }
-    return parse_int_in(v, 0, 255, &hmap__opts.exitcode) ? NULL
-                                                          : "a number from 0 to 255, or none";
+    /* 0 would let a run that reported pass: a CI gate must see a report. */
+    return parse_int_in(v, 1, 255, &hmap__opts.exitcode)
+               ? NULL
+               : "a number from 1 to 255 (0 would let a report pass), or none";
 }
 
 /* The expected-value text below spells the maximum out. */
@@ -281,25 +287,18 @@ static bool parse_signal_number(const char *v, int *out)
     return true;
 }
 
-/* The signal must be one a handler can be installed for (the C library
- * keeps the numbers between the classic signals and SIGRTMIN for itself),
- * and not one the runtime or the process's death relies on. */
-static bool signal_is_usable(int sig)
-{
-    if (sig < 1 || sig > SIGRTMAX)
-        return false;
-    if (sig >= 32 && sig < SIGRTMIN)
-        return false;
-    return sig != SIGSEGV && sig != SIGKILL && sig != SIGSTOP && sig != SIGABRT;
-}
-
+/* Only a real-time signal: a classic one means something to the program
+ * or to the terminal (SIGINT would no longer interrupt it, SIGCHLD would
+ * no longer reach it).  Whether the program handles it already is checked
+ * when the handler is installed (stack.c). */
 static const char *parse_signal(const char *v)
 {
     int sig;
 
-    if (!parse_signal_number(v, &sig) || !signal_is_usable(sig))
-        return "a signal number (or SIGRTMIN+k) other than SIGSEGV, SIGKILL, SIGSTOP, SIGABRT";
+    if (!parse_signal_number(v, &sig) || sig < SIGRTMIN || sig > SIGRTMAX)
+        return "a real-time signal, SIGRTMIN+k or SIGRTMAX-k";
     hmap__opts.signal = sig;
+    hmap__opts.signal_chosen = !applying_defaults;
     return NULL;
 }
 
@@ -328,7 +327,8 @@ static const struct option option_table[] = {
       "Seed of the checked runtime's randomness (relocate=sampled), for reproducible runs; 0: random.",
       parse_seed },
     { "quarantine_mb", "256",
-      "MiB of guarded retired bucket arrays kept inaccessible to catch dangling pointers.",
+      "MiB of guarded retired bucket arrays kept inaccessible to catch dangling pointers "
+      "(at least 1; guard=none guards nothing).",
       parse_quarantine_mb },
     { "guard", "default",
       "all|sampled|none: which retired bucket arrays are made inaccessible.  sampled: arrays "
@@ -360,14 +360,16 @@ static const struct option option_table[] = {
       "text|json: json writes each report as one JSON object on one line.",
       parse_log_format },
     { "exitcode", "none",
-      "After a report, _exit with this status (0..255); none: abort().",
+      "After a report, _exit with this status (1..255: a report must fail the run); none: "
+      "abort().",
       parse_exitcode },
     { "stack_depth", "32",
       "Frames per stack in reports (1..64).",
       parse_stack_depth },
     { "signal", "SIGRTMIN+6",
-      "Signal sent to another thread to ask for its stack (not SIGSEGV, SIGKILL, SIGSTOP, "
-      "SIGABRT).",
+      "Real-time signal sent to another thread to ask for its stack (SIGRTMIN+k or "
+      "SIGRTMAX-k).  One the program handles is refused; left at the default, a free one is "
+      "taken instead.",
       parse_signal },
     { "symbolize", "1",
       "0: print only addresses and module offsets, for symbolizing offline (addr2line).",
@@ -386,16 +388,21 @@ static const struct option *find_option(const char *name)
 
 /* ---- errors and help -------------------------------------------------- */
 
-static _Noreturn void option_error(const char *what, const char *name, const char *value,
-                                   const char *expected)
+/* Where parsing stopped: the first error's text, or "" while all is well. */
+struct parse_state {
+    char *why;
+    size_t size;
+};
+
+static bool option_error(struct parse_state *ps, const char *what, const char *name,
+                         const char *value, const char *expected)
 {
-    fprintf(stderr, "==%d==ERROR: hmap: HMAP_OPTIONS: %s '%s'", (int)getpid(), what, name);
-    if (value)
-        fprintf(stderr, " = '%s'", value);
-    if (expected)
-        fprintf(stderr, " (expected %s)", expected);
-    fprintf(stderr, "; run with HMAP_OPTIONS=help=1 to list the options\n");
-    _exit(1);
+    int n = snprintf(ps->why, ps->size, "%s '%s'", what, name);
+    if (value && n >= 0 && (size_t)n < ps->size)
+        n += snprintf(ps->why + n, ps->size - (size_t)n, " = '%s'", value);
+    if (expected && n >= 0 && (size_t)n < ps->size)
+        snprintf(ps->why + n, ps->size - (size_t)n, " (expected %s)", expected);
+    return false;
 }
 
 static void print_help(void)
@@ -456,19 +463,20 @@ static const char *scan_value(const char *s, char *value, size_t size, const cha
     return s;
 }
 
-static void apply_option(const char *name, const char *value)
+static bool apply_option(struct parse_state *ps, const char *name, const char *value)
 {
     const struct option *o = find_option(name);
     const char *expected;
 
     if (!o)
-        option_error("unknown option", name, NULL, NULL);
+        return option_error(ps, "unknown option", name, NULL, NULL);
     expected = o->parse(value);
     if (expected)
-        option_error("bad value for option", name, value, expected);
+        return option_error(ps, "bad value for option", name, value, expected);
+    return true;
 }
 
-static void parse_options_string(const char *s)
+static bool parse_options_string(struct parse_state *ps, const char *s)
 {
     char name[64];
     char value[sizeof hmap__opts.log_path + 1];
@@ -480,21 +488,41 @@ static void parse_options_string(const char *s)
         }
         s = scan_name(s, name, sizeof name);
         if (*s != '=')
-            option_error("missing '=value' after option", name, NULL, NULL);
+            return option_error(ps, "missing '=value' after option", name, NULL, NULL);
         const char *why = NULL;
         s = scan_value(s + 1, value, sizeof value, &why);
         if (!s)
-            option_error(why, name, NULL, NULL);
-        apply_option(name, value);
+            return option_error(ps, why, name, NULL, NULL);
+        if (!apply_option(ps, name, value))
+            return false;
     }
+    return true;
 }
 
-static void apply_defaults(void)
+static bool apply_defaults(struct parse_state *ps)
 {
-    for (int i = 0; i < OPTION_COUNT; i++)
-        if (option_table[i].parse(option_table[i].default_text))
-            option_error("internal error: bad default for option", option_table[i].name,
-                         option_table[i].default_text, NULL);
+    applying_defaults = true;
+    for (int i = 0; i < OPTION_COUNT; i++) {
+        if (option_table[i].parse(option_table[i].default_text)) {
+            applying_defaults = false;
+            return option_error(ps, "internal error: bad default for option",
+                                option_table[i].name, option_table[i].default_text, NULL);
+        }
+    }
+    applying_defaults = false;
+    return true;
+}
+
+bool hmap__options_parse(const char *text, char *why, size_t why_size)
+{
+    struct parse_state ps = { why, why_size };
+    if (why_size)
+        why[0] = '\0';
+    help_requested = false;
+    if (!apply_defaults(&ps) || (text && !parse_options_string(&ps, text)))
+        return false;
+    resolve_guard();
+    return true;
 }
 
 void hmap__options_init(void)
@@ -505,11 +533,15 @@ void hmap__options_init(void)
     if (done)
         return;
     done = true;
-    apply_defaults();
     env = getenv("HMAP_OPTIONS");
-    if (env)
-        parse_options_string(env);
-    resolve_guard();
+    char why[sizeof hmap__opts.log_path + 256];
+    if (!hmap__options_parse(env, why, sizeof why)) {
+        fprintf(stderr,
+                "==%d==ERROR: hmap: HMAP_OPTIONS: %s; run with HMAP_OPTIONS=help=1 to list "
+                "the options\n",
+                (int)getpid(), why);
+        _exit(1);
+    }
     if (help_requested)
         print_help();
 }

@@ -67,6 +67,7 @@ struct hmap_options {
     int exitcode;                /* exitcode=N: _exit(N) after a report; -1 (default): abort() */
     int stack_depth;             /* stack_depth=N: frames per stack (default 32, at most HMAP_STACK_MAX) */
     int signal;                  /* signal=N: the signal that asks a thread for its stack */
+    bool signal_chosen;          /* signal= was set by the user, not left at its default */
     bool symbolize;              /* symbolize=0|1 (default 1) */
 };
 
@@ -75,6 +76,10 @@ struct hmap_options {
  * option prints an error naming it and exits 1. */
 extern struct hmap_options hmap__opts;
 void hmap__options_init(void);
+/* Sets hmap__opts to the defaults and then to `text` (HMAP_OPTIONS's
+ * syntax).  Returns false, with the reason in why, on the first error;
+ * prints nothing (help=1 is only recorded). */
+bool hmap__options_parse(const char *text, char *why, size_t why_size);
 
 /* ---- thread.c ------------------------------------------------------- */
 

@@ -52,6 +52,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -333,6 +334,42 @@ static void on_stack_request(int sig, siginfo_t *info, void *ucontext)
     errno = saved_errno;
 }
 
+/* Whether the program has a handler of its own for sig (or ignores it). */
+static bool signal_taken(int sig)
+{
+    struct sigaction old;
+    if (sigaction(sig, NULL, &old) != 0)
+        return true;
+    void (*h)(int) = old.sa_handler;
+    return (old.sa_flags & SA_SIGINFO) || h != SIG_DFL;
+}
+
+/* The signal=: never one the program handles already.  Chosen by the user,
+ * that is an error, as a bad value is; left at its default, the next free
+ * real-time signal is taken instead, and if none is free the other
+ * thread's stack is left out of reports (0). */
+static int request_signal_to_take(void)
+{
+    int sig = hmap__opts.signal;
+    if (!signal_taken(sig))
+        return sig;
+    if (hmap__opts.signal_chosen) {
+        fprintf(stderr,
+                "==%d==ERROR: hmap: HMAP_OPTIONS: signal=%d: the program has a handler for "
+                "this signal already; choose another real-time signal (SIGRTMIN+k)\n",
+                (int)getpid(), sig);
+        _exit(1);
+    }
+    for (int s = SIGRTMAX; s >= SIGRTMIN; s--)
+        if (!signal_taken(s))
+            return s;
+    fprintf(stderr,
+            "==%d==WARNING: hmap: every real-time signal has a handler: reports will not "
+            "show the other thread's stack\n",
+            (int)getpid());
+    return 0;
+}
+
 void hmap__stack_init(void)
 {
     static atomic_bool initialised;
@@ -344,8 +381,8 @@ void hmap__stack_init(void)
     struct hmap_stack warm_up;
     hmap__unwind_here(&warm_up, 0);
 
-    int sig = hmap__opts.signal;
-    if (sig <= 0 || sig >= NSIG)
+    int sig = request_signal_to_take();
+    if (sig == 0)
         return; /* requests will fail: stacks "unavailable" */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

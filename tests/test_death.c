@@ -610,6 +610,82 @@ START_TEST(test_bad_value_is_an_error)
 }
 END_TEST
 
+/* Values that would hurt the program or hide a report are refused:
+ * exitcode=0 lets a reported run pass, quarantine_mb=0 turns dangling
+ * pointers into bare faults, and a classic signal means something to the
+ * program (SIGINT, SIGTERM, SIGCHLD). */
+static const char *const harmful_values[] = { "exitcode=0", "quarantine_mb=0", "signal=2",
+                                              "signal=15", "signal=17" };
+
+START_TEST(test_harmful_values_refused)
+{
+    death_run(&d, write_to_nil_map, harmful_values[_i]);
+    death_expect_end(&d, -1);
+    char name[32];
+    snprintf(name, sizeof name, "'%.*s'", (int)(strchr(harmful_values[_i], '=') - harmful_values[_i]),
+             harmful_values[_i]);
+    ck_assert_msg(death_stderr_has(&d, name) && death_stderr_has(&d, "expected"), "%s: %s",
+                  harmful_values[_i], d.err);
+    ck_assert_msg(!death_stderr_has(&d, "ERROR: hmap: assignment"), "%s", d.err);
+}
+END_TEST
+
+static volatile sig_atomic_t program_handler_ran;
+static void program_handler(int sig)
+{
+    (void)sig;
+    program_handler_ran = 1;
+}
+
+static void install_program_handler(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = program_handler;
+    ck_assert_int_eq(sigaction(SIGRTMIN + 6, &sa, NULL), 0);
+}
+
+static NOINLINE void handler_then_nil_write(void)
+{
+    install_program_handler();
+    uint64_t k = 1;
+    (void)hmap_len(NULL); /* starts the runtime */
+    struct sigaction now;
+    sigaction(SIGRTMIN + 6, NULL, &now);
+    fprintf(stderr, "program handler %s\n", now.sa_handler == program_handler ? "kept" : "replaced");
+    hmap_set(NULL, &k, &k);
+}
+
+/* signal= set to one the program handles is refused. */
+START_TEST(test_signal_with_program_handler_refused)
+{
+    death_run(&d, handler_then_nil_write, "signal=SIGRTMIN+6");
+    death_expect_end(&d, -1);
+    ck_assert_msg(death_stderr_has(&d, "has a handler for this signal already"), "%s", d.err);
+}
+END_TEST
+
+static void handler_then_concurrent_writes(void)
+{
+    install_program_handler();
+    concurrent_writes();
+}
+
+/* Left at its default, the signal moves to a free one: the program's
+ * handler stays, and the other thread's stack still comes. */
+START_TEST(test_default_signal_moves_off_program_handler)
+{
+    death_run(&d, handler_then_nil_write, NULL);
+    death_expect_end(&d, SIGABRT);
+    ck_assert_msg(death_stderr_has(&d, "program handler kept"), "%s", d.err);
+    death_run(&d, handler_then_concurrent_writes, NULL);
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "concurrent map writes", "start_thread", NULL);
+    ck_assert_msg(death_count_frames(&d, "writer_one") > 0 || UNDER_TSAN, "%s", d.err);
+    ck_assert_msg(death_count_frames(&d, "writer_two") > 0 || UNDER_TSAN, "%s", d.err);
+}
+END_TEST
+
 START_TEST(test_help_lists_options_and_carries_on)
 {
     death_run(&d, write_to_nil_map, "help=1");
@@ -773,6 +849,10 @@ int main(void)
     tcase_add_test(tc, test_unknown_option_is_an_error);
     tcase_add_test(tc, test_bad_value_is_an_error);
     tcase_add_test(tc, test_help_lists_options_and_carries_on);
+    tcase_add_loop_test(tc, test_harmful_values_refused, 0,
+                        sizeof harmful_values / sizeof harmful_values[0]);
+    tcase_add_test(tc, test_signal_with_program_handler_refused);
+    tcase_add_test(tc, test_default_signal_moves_off_program_handler);
     tcase_add_test(tc, test_json_log_path);
     tcase_add_test(tc, test_report_after_fork_names_the_child);
 #if UNDER_TSAN
