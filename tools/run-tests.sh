@@ -5,7 +5,8 @@
 #   build-clang/  clang, -Werror: all suites
 #   build-asan/   gcc, AddressSanitizer + UndefinedBehaviorSanitizer
 #   build-tsan/   gcc, ThreadSanitizer
-# then builds and runs the core on a 32-bit target (gcc/clang -m32, with and
+# then runs the libFuzzer targets of tests/fuzz for 20 s each (build-fuzz/,
+# clang, ASan + UBSan), builds and runs the core on a 32-bit target (gcc/clang -m32, with and
 # without ASan+UBSan) and checks packaging (meson install + pkg-config,
 # meson subproject).
 # Exits non-zero on the first failing build or suite.
@@ -38,6 +39,15 @@ for spec in "${builds[@]}"; do
     meson test -C "$dir" --print-errorlogs --num-processes 2 | tee "$dir/meson-test.out"
     passed=$((passed + $(awk '/^Ok:/ { print $2 }' "$dir/meson-test.out")))
 done
+echo "==== fuzz targets (clang, ASan + UBSan, 20 s each; longer: tools/fuzz.sh)"
+if [[ ! -d build-fuzz ]]; then
+    CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true -Dtests=false -Dbench=disabled \
+        -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link \
+        >/dev/null
+fi
+meson compile -C build-fuzz >/dev/null
+meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2 | tee build-fuzz/meson-test.out
+passed=$((passed + $(awk '/^Ok:/ { print $2 }' build-fuzz/meson-test.out)))
 echo "==== 32-bit core"
 bash tools/check-32bit.sh
 echo "==== packaging"
