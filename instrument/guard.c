@@ -274,7 +274,7 @@ static void free_header(struct hmap *m)
      * are ignored instead (AnnotateNewMemory would be the natural tool, but
      * it is a no-op in TSan's current runtime). */
     hmap__tsan_ignore_begin();
-    hmap__free(m);
+    hmap__free(m, sizeof *m);
     hmap__tsan_ignore_end();
 }
 

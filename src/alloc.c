@@ -4,7 +4,9 @@
  * Every allocation the core makes goes through hmap__alloc or
  * hmap__alloc_zeroed_aligned, so that the tests can fail the N-th one
  * (hmap_testing.h) and prove that running out of memory never loses an
- * entry.  Randomness (map seeds, iteration start points) comes from a
+ * entry, and so that a program can give map headers and small arrays
+ * memory of its own (hmap_set_allocator); large arrays are always mapped
+ * with mmap.  Randomness (map seeds, iteration start points) comes from a
  * per-thread splitmix64 stream seeded from the kernel, so that reads, which
  * must not write shared memory, can still start an iteration at a random
  * place.
@@ -66,11 +68,43 @@ static bool injected_failure(void)
     return HMAP_UNLIKELY(at != 0 && n == at);
 }
 
+/* The program's allocator, if it set one before the first allocation;
+ * fixed from then on (allocator_fixed), so that every block is freed by
+ * the allocator that made it. */
+static hmap_allocator user_allocator;
+static bool have_user_allocator;
+static bool allocator_fixed; /* relaxed atomic: set by the first allocation */
+
+int hmap_set_allocator(const hmap_allocator *a)
+{
+    if (a && (!a->alloc || !a->free))
+        return EINVAL;
+    if (__atomic_load_n(&allocator_fixed, __ATOMIC_RELAXED))
+        return EBUSY;
+    if (a)
+        user_allocator = *a;
+    have_user_allocator = a != NULL;
+    return 0;
+}
+
+HMAP_INLINE void fix_allocator(void)
+{
+    if (HMAP_UNLIKELY(!__atomic_load_n(&allocator_fixed, __ATOMIC_RELAXED)))
+        __atomic_store_n(&allocator_fixed, true, __ATOMIC_RELAXED);
+}
+
 void *hmap__alloc(size_t bytes)
 {
+    fix_allocator();
     if (injected_failure()) {
         errno = ENOMEM;
         return NULL;
+    }
+    if (have_user_allocator) {
+        void *p = user_allocator.alloc(bytes, _Alignof(max_align_t), user_allocator.ctx);
+        if (!p)
+            errno = ENOMEM;
+        return p;
     }
     return malloc(bytes);
 }
@@ -144,6 +178,7 @@ static bool use_mmap(size_t bytes, size_t align)
 
 void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align)
 {
+    fix_allocator();
     if (injected_failure()) {
         errno = ENOMEM;
         return NULL;
@@ -153,6 +188,14 @@ void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align)
         if (!p)
             errno = ENOMEM;
         return p;
+    }
+    if (have_user_allocator) {
+        void *p = user_allocator.alloc(bytes, align, user_allocator.ctx);
+        if (!p) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        return memset(p, 0, bytes);
     }
     if (align <= _Alignof(max_align_t))
         return calloc(1, bytes);
@@ -240,13 +283,18 @@ void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align)
 {
     if (use_mmap(bytes, align))
         munmap(p, bytes);
+    else if (have_user_allocator)
+        user_allocator.free(p, bytes, align, user_allocator.ctx);
     else
         free(p);
 }
 
-void hmap__free(void *p)
+void hmap__free(void *p, size_t bytes)
 {
-    free(p);
+    if (have_user_allocator && p)
+        user_allocator.free(p, bytes, _Alignof(max_align_t), user_allocator.ctx);
+    else
+        free(p);
 }
 
 static uint64_t fresh_entropy(void)

@@ -1200,7 +1200,7 @@ struct hmap *hmap__new_hooked(const hmap_type *type, size_t hint, const struct h
     }
     int err = init_map(m, type, hint, hooks);
     if (err) {
-        hmap__free(m);
+        hmap__free(m, sizeof *m);
         errno = err;
         return NULL;
     }
@@ -1216,5 +1216,5 @@ void hmap_free(hmap *m)
     if (m->hooks && m->hooks->map_free)
         m->hooks->map_free(m);
     else
-        hmap__free(m);
+        hmap__free(m, sizeof *m);
 }

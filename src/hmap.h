@@ -85,6 +85,29 @@ bool hmap_equal_cstr(const void *a, const void *b);
                               HMAP__ALIGNOF(V), hmap_hash_cstr,              \
                               hmap_equal_cstr }
 
+/* Where maps get memory.  Map headers and bucket arrays below 256 KiB
+ * come from malloc and free (calloc, posix_memalign) unless the program
+ * gives its own allocator here, before the library allocates anything
+ * (before the first hmap_new): then 0, afterwards EBUSY, so that every
+ * block goes back to the allocator that made it; EINVAL for a NULL
+ * function.  NULL restores the default, under the same rule.  The struct
+ * is copied; ctx is passed back to both functions.  Arrays of 256 KiB and
+ * up are mapped with mmap whatever the allocator (so are the checked
+ * build's guarded arrays).
+ *
+ * alloc returns size bytes aligned to align (a power of two, at most
+ * 4096), not necessarily zeroed, or NULL when it has none: the map call
+ * then fails with ENOMEM and leaves the map exactly as it was, as when
+ * malloc fails.  free receives the pointer with the size and alignment it
+ * was allocated with; it may be called from any thread that uses a map. */
+typedef struct hmap_allocator {
+    void *(*alloc)(size_t size, size_t align, void *ctx);
+    void (*free)(void *p, size_t size, size_t align, void *ctx);
+    void *ctx;
+} hmap_allocator;
+
+int hmap_set_allocator(const hmap_allocator *allocator);
+
 /* hmap_new copies *type.  It returns NULL with errno EINVAL for a bad
  * descriptor (NULL, key_size 0, an alignment that is not a power of two or
  * is above 4096) or a hint too large to describe a real allocation, and

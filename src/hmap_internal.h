@@ -348,7 +348,7 @@ size_t hmap__page_up(size_t x);
 #define HMAP_HUGE_PAGE ((size_t)2 << 20)
 void *hmap__map(size_t bytes, int prot);
 void hmap__drop_pages(size_t alloc_bytes, size_t align, void *p, size_t bytes, bool reserve);
-void hmap__free(void *p);
+void hmap__free(void *p, size_t bytes); /* what hmap__alloc(bytes) gave */
 void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align);
 void *hmap__reserve(size_t bytes, size_t *reserved);
 bool hmap__extend(void *base, size_t from, size_t to, bool counted);
