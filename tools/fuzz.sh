@@ -6,7 +6,7 @@
 #
 # Builds build-fuzz/ if needed (clang, ASan + UBSan, fuzzer coverage),
 # then runs the targets side by side, as many at a time as there are
-# cores, each for SECONDS from its seed corpus; new inputs are kept in
+# cores (or FUZZ_JOBS), each for SECONDS from its seed corpus; new inputs are kept in
 # build-fuzz/tests/fuzz/TARGET-corpus.  A crash leaves a crash-* file
 # there and makes the script fail: copy it into tests/fuzz/corpus/ so that
 # every test run replays it, and fix the bug.
@@ -39,7 +39,7 @@ for t in "${targets[@]}"; do
     bash tests/fuzz/run_fuzz.sh "$root/build-fuzz/tests/fuzz/$t" "$root/$out" \
         "$root/tests/fuzz/corpus/$(corpus_of "$t")" "$seconds" >"$log" 2>&1 &
     running=$((running + 1))
-    if [ $running -ge "$(nproc)" ]; then
+    if [ $running -ge "${FUZZ_JOBS:-$(nproc)}" ]; then
         wait -n || status=1
         running=$((running - 1))
     fi
