@@ -8,9 +8,11 @@ with its expectation, as a test of suite 'examples' that runs through here):
                    die of --signal (SIGABRT unless told otherwise) with an
                    hmap report whose first line is exactly
                        ==<pid>==ERROR: hmap: <kind>        (then " on map ..." or nothing)
-                   whose last line starts with "SUMMARY: hmap: <kind>", and
-                   with a stack frame in each --frame function (the
-                   example's own function where the bug is).
+                   whose last line is "SUMMARY: hmap: <kind> FILE:LINE in
+                   FUNCTION" naming one of the --frame functions, with a
+                   stack frame in each --frame function, and a frame of the
+                   first (the example's own function where the bug is) in
+                   the stack of the report's first thread part.
   --expect clean   a correct program built with -DHMAP_CHECKED: exit 0, and no
                    report from hmap or from a sanitizer.
   --expect plain   a crash reproduction built WITHOUT -DHMAP_CHECKED: the same
@@ -189,6 +191,53 @@ def check_crash(args, pid, code, err):
         if fn not in named:
             problems.append("no frame in function %s (frames name: %s)"
                             % (fn, ", ".join(sorted(named)) or "nothing"))
+    if args.frame:
+        problems += check_where(args, lines, start, last)
+    return problems
+
+
+# The first thread part of a report: "  read by thread T0 (tid 42)...".
+PART_RE = re.compile(r"^  \S.* by thread T[\d?]+ \(tid \d+\)")
+# What ASan's report says of the access:  "READ of size 8 at 0x... thread T0".
+ASAN_ACCESS_RE = re.compile(r"^(READ|WRITE) of size \d+ at ")
+SUMMARY_SITE_RE = re.compile(r" (\S+):(\d+) in ([A-Za-z_]\w*)(?:\.[\w.]+)?$")
+
+
+def frames_after(lines, i):
+    """The functions of the frame lines right after line i."""
+    names = []
+    for line in lines[i + 1:]:
+        m = FRAME_RE.match(line)
+        if not m:
+            break
+        names.append(m.group(1))
+    return names
+
+
+def check_where(args, lines, start, last):
+    """The first --frame function (where the bug is) must be in the stack of
+    the report's first thread part - not only in another part's stack -
+    and the SUMMARY must name it with a file and line.  Where ASan reported
+    the access first (--asan), hmap's report points at ASan's stacks, so
+    the stack checked is the one under ASan's READ/WRITE line."""
+    problems = []
+    fn = args.frame[0]
+    if args.asan and any("ERROR: AddressSanitizer" in l for l in lines[:start]):
+        i = next((i for i, l in enumerate(lines) if ASAN_ACCESS_RE.match(l)), None)
+        what = "ASan's access stack"
+    else:
+        i = next((i for i, l in enumerate(lines[start:], start) if PART_RE.match(l)), None)
+        what = "the first thread part's stack"
+    if i is None:
+        problems.append("no %s" % what)
+    elif fn not in frames_after(lines, i):
+        problems.append("%s (under %r) has no frame in %s" % (what, lines[i].strip(), fn))
+    m = SUMMARY_SITE_RE.search(last)
+    if not m:
+        problems.append("the SUMMARY line %r has no 'FILE:LINE in FUNCTION'" % last)
+    elif args.frame and m.group(3) not in args.frame:
+        problems.append("the SUMMARY line names %s, not one of %s"
+                        % (m.group(3), ", ".join(args.frame)))
     return problems
 
 

@@ -960,7 +960,7 @@ bool hmap__checked_verify(const hmap *m, const struct hmap__site *site)
     if (!validate(m, READ, site))
         return true;
     bool ok;
-    READ_OP(m, site, AS_READ, ok = hmap_verify(m));
+    READ_OP(m, site, AS_READ, ok = hmap__verify_reporting(m, hook_key_misplaced));
     return ok;
 }
 

@@ -349,6 +349,12 @@ size_t hmap__page_up(size_t x);
 void *hmap__map(size_t bytes, int prot);
 void hmap__drop_pages(size_t alloc_bytes, size_t align, void *p, size_t bytes, bool reserve);
 void hmap__free(void *p, size_t bytes); /* what hmap__alloc(bytes) gave */
+
+/* hmap_verify, telling `misplaced` (if not NULL) of the first key found
+ * where its hash does not put it, before it fails: the checked build
+ * reports that as a key modified after insertion, whoever made the map. */
+typedef void hmap__misplaced_fn(const struct hmap *m, const void *key);
+bool hmap__verify_reporting(const struct hmap *m, hmap__misplaced_fn *misplaced);
 void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align);
 void *hmap__reserve(size_t bytes, size_t *reserved);
 bool hmap__extend(void *base, size_t from, size_t to, bool counted);

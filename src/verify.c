@@ -24,6 +24,7 @@ struct walk {
     size_t live;        /* live slots seen */
     size_t budget;      /* overflow buckets that may still be walked (cycle guard) */
     size_t overflow;    /* overflow buckets seen in the chains of the current array */
+    hmap__misplaced_fn *misplaced; /* told of a key not where its hash puts it, or NULL */
 };
 
 static bool check_array_header(const struct hmap *m, const struct hmap_array *a, const char *which)
@@ -76,8 +77,8 @@ static bool check_chain(const struct hmap *m, char *head, size_t idx, size_t n, 
             char *key = bucket_key(m, b, i);
             uint64_t h = hmap__key_hash(m, key);
             if ((h & (n - 1)) != idx || tag_of(h) != tag) {
-                if (m->hooks)
-                    m->hooks->key_misplaced(m, key);
+                if (w->misplaced)
+                    w->misplaced(m, key);
                 return fail(m, "bucket %zu slot %u: key hashes to bucket %zu tag %u (modified after insertion?)",
                             idx, i, (size_t)(h & (n - 1)), tag_of(h));
             }
@@ -133,6 +134,11 @@ static bool check_growth(const struct hmap *m, struct walk *w)
 
 bool hmap_verify(const hmap *m)
 {
+    return hmap__verify_reporting(m, m && m->hooks ? m->hooks->key_misplaced : NULL);
+}
+
+bool hmap__verify_reporting(const struct hmap *m, hmap__misplaced_fn *misplaced)
+{
     if (!m)
         return true;
     if (m->magic != HMAP_MAGIC_LIVE)
@@ -152,7 +158,7 @@ bool hmap_verify(const hmap *m)
         return false;
     if (m->evacuated[0] || m->evacuated[1])
         return fail(m, "an array emptied by a write was not retired when the write ended");
-    struct walk w = { 0, cur->noverflow, 0 };
+    struct walk w = { 0, cur->noverflow, 0, misplaced };
     if (m->old && !check_growth(m, &w))
         return false;
     uint32_t bs = m->layout.bucket_size;

@@ -123,6 +123,53 @@ static const char *last_line(const struct death *d)
     return p;
 }
 
+/* Whether the frame line at p names fn. */
+static bool frame_names(const char *p, const char *fn)
+{
+    size_t fl = strlen(fn);
+    const char *in = strstr(p, " in ");
+    const char *eol = strchr(p, '\n');
+    if (!in || (eol && in > eol))
+        return false;
+    return strncmp(in + 4, fn, fl) == 0 &&
+           (in[4 + fl] == '+' || in[4 + fl] == ' ' || in[4 + fl] == '\n' || in[4 + fl] == '\0');
+}
+
+void death_expect_stack(const struct death *d, const char *head, const char *fn)
+{
+    size_t hl = strlen(head);
+    const char *p = d->err;
+    while (p && strncmp(p, head, hl) != 0) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    ck_assert_msg(p != NULL, "no line starts with '%s'; stderr:\n%s", head, d->err);
+    for (p = strchr(p, '\n'); p && strncmp(p + 1, "    #", 5) == 0; p = strchr(p + 1, '\n'))
+        if (frame_names(p + 1, fn))
+            return;
+    /* The output may be long (ASan's): Check's message is bounded. */
+    ck_abort_msg("the stack under '%s' has no frame in %s", head, fn);
+}
+
+void death_expect_summary(const struct death *d, const char *kind, const char *file,
+                          const char *fn)
+{
+    char last[512], want[256];
+    line_at(last_line(d), last, sizeof last);
+    snprintf(want, sizeof want, "SUMMARY: hmap: %s ", kind);
+    size_t wl = strlen(want);
+    bool ok = strncmp(last, want, wl) == 0;
+    const char *colon = ok ? strrchr(last + wl, ':') : NULL;
+    const char *in = colon ? strstr(colon, " in ") : NULL;
+    size_t fl = strlen(file);
+    ok = colon && in && colon - (last + wl) >= (ptrdiff_t)fl &&
+         strncmp(colon - fl, file, fl) == 0 && colon[1] >= '1' && colon[1] <= '9' &&
+         strspn(colon + 1, "0123456789") == (size_t)(in - colon - 1) && strcmp(in + 4, fn) == 0;
+    ck_assert_msg(ok, "last line is not 'SUMMARY: hmap: %s ...%s:LINE in %s'; stderr:\n%s", kind,
+                  file, fn, d->err);
+}
+
 int death_count_frames(const struct death *d, const char *fn)
 {
     int n = 0;

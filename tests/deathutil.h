@@ -63,6 +63,17 @@ void death_expect_end(const struct death *d, int sig);
  * may come first, the report is looked for anywhere in the output. */
 void death_expect_report(const struct death *d, const char *kind, ...);
 
+/* The stack under the first line that starts with `head` (a report's
+ * thread part, "  read by thread ", or ASan's "READ of size ") holds a
+ * frame of fn: a report whose stack for that part is missing, with fn only
+ * in another part's stack, fails. */
+void death_expect_stack(const struct death *d, const char *head, const char *fn);
+
+/* The SUMMARY line is "SUMMARY: hmap: <kind> <file>:<line> in <fn>", the
+ * file's name ending in `file`. */
+void death_expect_summary(const struct death *d, const char *kind, const char *file,
+                          const char *fn);
+
 /* How many frame lines name function fn (" in fn+" or " in fn "). */
 int death_count_frames(const struct death *d, const char *fn);
 

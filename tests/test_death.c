@@ -10,6 +10,7 @@
  */
 #define HMAP_CHECKED 1
 #include "deathutil.h"
+#include "plain_new.h"
 #include "testutil.h"
 
 #include <pthread.h>
@@ -30,11 +31,21 @@ static struct death d;
 
 #define NOINLINE __attribute__((noinline))
 
-static hmap *new_u64_map(void)
+/* Where the scenarios' maps come from: checked code, or (for
+ * test_kinds_on_plain_created_maps) a plain translation unit, whose maps
+ * the checked runtime must check as well. */
+static bool plain_created;
+
+static hmap *new_map_of(const hmap_type *t)
 {
-    hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
+    hmap *m = plain_created ? plain_new(t) : hmap_new(t, 0);
     ck_assert_ptr_nonnull(m);
     return m;
+}
+
+static hmap *new_u64_map(void)
+{
+    return new_map_of(&HMAP_TYPE(uint64_t, uint64_t));
 }
 
 /* ---- concurrent map writes ------------------------------------------- */
@@ -221,6 +232,8 @@ START_TEST(test_dangling_read)
     death_run(&d, read_after_growth, "relocate=never");
     death_expect_end(&d, SIGABRT);
     death_expect_report(&d, "dangling pointer read", "read_after_growth", NULL);
+    death_expect_stack(&d, "  read by thread ", "read_after_growth");
+    death_expect_summary(&d, "dangling pointer read", "test_death.c", "read_after_growth");
     ck_assert_msg(death_stderr_has(&d, "array retired by thread T0"), "%s", d.err);
     ck_assert_msg(death_stderr_has(&d, "generation"), "%s", d.err);
 }
@@ -231,6 +244,8 @@ START_TEST(test_dangling_write_relocate_always)
     death_run(&d, write_after_insert, "relocate=always");
     death_expect_end(&d, SIGABRT);
     death_expect_report(&d, "dangling pointer write", "write_after_insert", NULL);
+    death_expect_stack(&d, "  write by thread ", "write_after_insert");
+    death_expect_summary(&d, "dangling pointer write", "test_death.c", "write_after_insert");
 }
 END_TEST
 
@@ -352,6 +367,20 @@ static NOINLINE void iter_del_after_end(void)
     while (hmap_iter_next(&bad_arg_it))
         ;
     hmap_iter_del(&bad_arg_it);
+}
+
+static NOINLINE void set_null_value_on_new_map(void)
+{
+    bad_arg_map = new_u64_map();
+    set_null_value();
+    sink = 0;
+}
+
+static NOINLINE void iter_del_twice_on_new_map(void)
+{
+    bad_arg_map = new_u64_map();
+    iter_del_twice();
+    sink = 0;
 }
 
 static const struct {
@@ -485,7 +514,7 @@ static NOINLINE void hash_calls_back(void)
 {
     hmap_type t = HMAP_TYPE_CSTR(int);
     t.hash = logging_hash;
-    logged = hmap_new(&t, 0);
+    logged = new_map_of(&t);
     const char *k = "a";
     int v = 1;
     hmap_set(logged, &k, &v);
@@ -821,6 +850,40 @@ START_TEST(test_tsan_reports_map_race)
 END_TEST
 #endif
 
+/* ---- every kind on a map that plain code created ------------------------
+ * Checked code checks maps created by plain code too: each kind that does
+ * not depend on how the map's memory is handled (dangling pointers do:
+ * only a checked map's retired arrays are guarded or poisoned; so does the
+ * key check on growth, a hook of checked maps) is caught there as well. */
+
+static const struct {
+    void (*fn)(void);
+    const char *kind, *frame, *other_frame;
+} plain_kinds[] = {
+    { concurrent_writes, "concurrent map writes", "start_thread", NULL },
+    { read_and_write, "concurrent map read and map write", "reader", "writer_one" },
+    { iterate_and_write, "concurrent map iteration and map write", "iterator", "writer_one" },
+    { add_while_iterating, "map modified during iteration", "add_while_iterating", NULL },
+    { get_after_free, "use of freed map", "get_after_free", NULL },
+    { double_free, "use of freed map", "double_free", NULL },
+    { iterate_freed_map, "use of freed map", "iterate_freed_map", NULL },
+    { hash_calls_back, "reentrant map access", "logging_hash", "hash_calls_back" },
+    { edit_key_then_verify, "key modified after insertion", "edit_key_then_verify", NULL },
+    { set_null_value_on_new_map, "invalid argument", "set_null_value_on_new_map", NULL },
+    { iter_del_twice_on_new_map, "invalid argument", "iter_del_twice_on_new_map", NULL },
+};
+
+START_TEST(test_kinds_on_plain_created_maps)
+{
+    plain_created = true;
+    death_run(&d, plain_kinds[_i].fn, "relocate=never");
+    plain_created = false;
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, plain_kinds[_i].kind, plain_kinds[_i].frame,
+                        OTHER_THREAD(plain_kinds[_i].other_frame), NULL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("death");
@@ -836,6 +899,8 @@ int main(void)
     tcase_add_test(tc, test_sampled_relocation_is_reproducible);
     tcase_add_loop_test(tc, test_invalid_argument, 0, sizeof bad_args / sizeof bad_args[0]);
     tcase_add_test(tc, test_nil_map);
+    tcase_add_loop_test(tc, test_kinds_on_plain_created_maps, 0,
+                        sizeof plain_kinds / sizeof plain_kinds[0]);
     tcase_add_test(tc, test_use_after_free);
     tcase_add_test(tc, test_double_free);
     tcase_add_test(tc, test_iterator_of_freed_map);
