@@ -300,6 +300,54 @@ START_TEST(test_sampled_relocation_is_reproducible)
 }
 END_TEST
 
+/* relocate=sampled relocates a map once in about 1024 + 32 * buckets
+ * writes (instrument/checked.c, SAMPLE_BASE and SAMPLE_PER_SLOT): the
+ * number of relocations over many seeds is held to that rate, so that a
+ * sampler 16 times sparser (or denser) fails.  A relocation is seen
+ * without looking inside the map: the value slot of a key moves. */
+enum { RATE_WRITES = 20000, RATE_SEEDS = 24 };
+
+static NOINLINE void count_relocations(void)
+{
+    hmap *m = new_u64_map(); /* 8 keys: one bucket, and overwrites never grow it */
+    for (uint64_t k = 0; k < 8; k++)
+        hmap_set(m, &k, &k);
+    uint64_t k0 = 0;
+    uintptr_t at = (uintptr_t)hmap_get(m, &k0);
+    long moves = 0;
+    for (uint64_t i = 0; i < RATE_WRITES; i++) {
+        uint64_t k = i % 8;
+        hmap_set(m, &k, &i);
+        uintptr_t now = (uintptr_t)hmap_get(m, &k0);
+        moves += now != at;
+        at = now;
+    }
+    fprintf(stderr, "relocations %ld\n", moves);
+    _exit(0);
+}
+
+START_TEST(test_relocation_rate)
+{
+    long total = 0;
+    for (int seed = 1; seed <= RATE_SEEDS; seed++) {
+        char opts[64];
+        snprintf(opts, sizeof opts, "relocate=sampled:seed=%d", seed);
+        death_run(&d, count_relocations, opts);
+        death_expect_end(&d, 0);
+        const char *p = strstr(d.err, "relocations ");
+        ck_assert_msg(p != NULL, "%s", d.err);
+        total += atol(p + strlen("relocations "));
+    }
+    /* One bucket: a mean of 1024 + 32 writes between relocations, drawn
+     * uniformly from [1, 2 * mean]; the bounds are over ten standard
+     * deviations wide, a sampler 16 times off is far outside them. */
+    double expected = (double)RATE_WRITES * RATE_SEEDS / (1024 + 32);
+    ck_assert_msg(total > expected * 0.75 && total < expected * 1.25,
+                  "%ld relocations in %d writes, expected about %.0f", total,
+                  RATE_WRITES * RATE_SEEDS, expected);
+}
+END_TEST
+
 /* ---- invalid arguments ---------------------------------------------------
  * Each is reported on entry, whatever the map holds: the maps here are
  * empty, where the core would not even look at the key. */
@@ -897,6 +945,7 @@ int main(void)
     tcase_add_test(tc, test_dangling_write_relocate_always);
     tcase_add_test(tc, test_no_relocation_no_report);
     tcase_add_test(tc, test_sampled_relocation_is_reproducible);
+    tcase_add_test(tc, test_relocation_rate);
     tcase_add_loop_test(tc, test_invalid_argument, 0, sizeof bad_args / sizeof bad_args[0]);
     tcase_add_test(tc, test_nil_map);
     tcase_add_loop_test(tc, test_kinds_on_plain_created_maps, 0,
