@@ -103,6 +103,7 @@ END_TEST
 static hmap *words;
 static pthread_mutex_t words_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *vocabulary[512];
+static uint64_t expected_count[512]; /* the model, under words_lock: 0 is absent */
 
 static void *mutex_worker(void *arg)
 {
@@ -111,15 +112,20 @@ static void *mutex_worker(void *arg)
     uint64_t n = ops_per_thread(200000);
     for (uint64_t i = 0; i < n; i++) {
         uint64_t r = tu_rng_next(&rng);
-        const char *w = vocabulary[r % 512];
+        size_t wi = r % 512;
+        const char *w = vocabulary[wi];
         pthread_mutex_lock(&words_lock);
         if ((r >> 62) == 0) {
-            hmap_del(words, &w);
+            TU_EQ(hmap_del(words, &w), expected_count[wi] != 0);
+            expected_count[wi] = 0;
         } else {
             bool fresh;
             uint64_t *count = hmap_put(words, &w, &fresh);
             TU_NONNULL(count);
+            TU_EQ(fresh, expected_count[wi] == 0);
+            TU_EQ(*count, expected_count[wi]);
             ++*count;
+            ++expected_count[wi];
         }
         pthread_mutex_unlock(&words_lock);
     }
@@ -139,7 +145,13 @@ START_TEST(test_mutex_protected_writes)
         pthread_create(&t[i], NULL, mutex_worker, (void *)(i + 1 + tu_seed()));
     for (int i = 0; i < THREADS; i++)
         pthread_join(t[i], NULL);
-    TU_CHECK(hmap_len(words) <= 512);
+    size_t present = 0;
+    for (int i = 0; i < 512; i++) {
+        const uint64_t *count = hmap_get(words, &vocabulary[i]);
+        TU_EQ(count ? *count : 0, expected_count[i]);
+        present += expected_count[i] != 0;
+    }
+    TU_EQ(hmap_len(words), present);
     TU_CHECK(hmap_verify(words));
     hmap_free(words);
 }
@@ -213,15 +225,36 @@ static void *handoff_step(void *arg)
     return NULL;
 }
 
+/* What handoff_step does, to the model, on the joining thread. */
+static void handoff_model_step(tu_model *md)
+{
+    uint64_t base = md->len;
+    for (uint64_t k = base; k < base + tu_scaled(5000, 100); k++)
+        tu_model_set(md, k, k);
+    uint64_t *doomed = malloc(md->len * sizeof *doomed);
+    TU_NONNULL(doomed);
+    size_t n = 0;
+    for (size_t i = 0; i < md->cap; i++)
+        if (md->used[i] && md->keys[i] % 3 == 0)
+            doomed[n++] = md->keys[i];
+    for (size_t i = 0; i < n; i++)
+        tu_model_del(md, doomed[i]);
+    free(doomed);
+}
+
 START_TEST(test_handoff_after_join)
 {
     hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
+    tu_model md;
+    tu_model_init(&md);
     for (int round = 0; round < 40; round++) {
         pthread_t t;
         pthread_create(&t, NULL, handoff_step, m);
         pthread_join(t, NULL);
-        TU_CHECK(hmap_verify(m));
+        handoff_model_step(&md);
+        TU_CHECK_MODEL(m, &md);
     }
+    tu_model_free(&md);
     hmap_free(m);
 }
 END_TEST
@@ -234,10 +267,22 @@ static void *private_maps(void *arg)
     tu_rng_init(&rng, (uint64_t)(uintptr_t)arg);
     for (int round = 0; round < 20; round++) {
         hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
+        bool in[500] = { false };
+        size_t n = 0;
         for (uint64_t i = 0; i < 300; i++) {
             uint64_t k = tu_rng_below(&rng, 500);
             uint64_t *v = hmap_put(m, &k, NULL);
-            *v = k; /* used before the next write: allowed */
+            TU_NONNULL(v);
+            *v = k * 3 + 1; /* used before the next write: allowed */
+            n += !in[k];
+            in[k] = true;
+        }
+        TU_EQ(hmap_len(m), n);
+        for (uint64_t k = 0; k < 500; k++) {
+            const uint64_t *v = hmap_get(m, &k);
+            TU_CHECK(!v == !in[k]);
+            if (v)
+                TU_EQ(*v, k * 3 + 1);
         }
         hmap_free(m);
     }
