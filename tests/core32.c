@@ -53,20 +53,19 @@ static void hash_known_answers(void)
               answers[i].hash);
 }
 
-/* Hints no memory can hold: refused (EINVAL or ENOMEM) or capped, never an
- * overflow. */
+/* Hints no address space can hold (and for 32-bit pointers, 2^28 entries
+ * and up of 16 bytes, 4 GiB and more): refused with EINVAL or ENOMEM, as
+ * hmap.h says, never capped into a map, never an overflow. */
 static void absurd_hints(void)
 {
-    static const size_t hints[] = { SIZE_MAX, SIZE_MAX / 2, SIZE_MAX / 13, (size_t)1 << 31 };
-    for (size_t i = 0; i < sizeof hints / sizeof *hints; i++) {
+    static const size_t hints[] = { SIZE_MAX, SIZE_MAX / 2, SIZE_MAX / 13, (size_t)1 << 31,
+                                    (size_t)1 << 28 };
+    /* the last two are absurd only for 32-bit pointers */
+    size_t n = sizeof hints / sizeof *hints - (sizeof(void *) == 4 ? 0 : 2);
+    for (size_t i = 0; i < n; i++) {
         errno = 0;
         hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), hints[i]);
-        CHECK(m || errno == EINVAL || errno == ENOMEM);
-        if (m) {
-            uint64_t k = 1;
-            CHECK(hmap_set(m, &k, &k) == 0 && hmap_verify(m));
-            hmap_free(m);
-        }
+        CHECK(m == NULL && (errno == EINVAL || errno == ENOMEM));
     }
 }
 
