@@ -1,6 +1,6 @@
 /*
  * hmap_testing.h - hooks for the project's own tests, not part of the public
- * API: they let a test make the library's allocations fail on demand, so that
+ * API nor exported from the shared library: they let a test make the library's allocations fail on demand, so that
  * "out of memory leaves the map exactly as before" can be proved for every
  * allocation a growth makes.
  */
@@ -12,6 +12,10 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Hidden: the shared library exports the public API and the checked entry
+ * points only; the tests link the static library, where these are found. */
+#pragma GCC visibility push(hidden)
 
 /* Make the n-th allocation from now fail (1 = the next one); 0 disables.
  * Only the one allocation fails; later ones succeed again. */
@@ -27,6 +31,8 @@ long hmap_testing_alloc_count(void);
  * or must always copy into a new array, as checked maps do: lets a test
  * cover both kinds of growth. */
 void hmap_testing_grow_in_place(bool allowed);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

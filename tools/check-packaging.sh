@@ -31,6 +31,16 @@ LD_LIBRARY_PATH="$(pkg-config --variable=libdir hmap)" "$work/app"
 
 libdir=$(pkg-config --variable=libdir hmap)
 
+# The shared library exports the public API (hmap_*) and the checked entry
+# points (hmap__checked_*), nothing else: no test hooks, no internals.
+exports=$(nm -D --defined-only "$libdir/libhmap.so" | awk '$2 ~ /^[TDBR]$/ { print $3 }')
+stray=$(grep -Ev '^(hmap_[a-z]|hmap__checked_)' <<<"$exports" | grep -Ev '^(_init|_fini)$' || true)
+if [ -n "$stray" ] || grep -q '^hmap_testing_' <<<"$exports"; then
+    echo "libhmap.so exports more than the API:" $stray $(grep '^hmap_testing_' <<<"$exports") >&2
+    exit 1
+fi
+echo "libhmap.so exports $(wc -l <<<"$exports") symbols, the API and the checked entry points"
+
 # Runs a program built against the installed library, its stderr kept in
 # $work/err (the outer 2>/dev/null keeps the shell's own "Aborted" notice
 # out of the log); the exit status is in $status.
