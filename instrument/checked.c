@@ -221,7 +221,7 @@ static void add_creation(struct hmap_report *r, const struct hmap *m)
 }
 
 /* A report about the calling thread alone. */
-static _Noreturn void report_single(const char *kind, const struct hmap *m,
+static _Noreturn void report_single(enum hmap_kind kind, const struct hmap *m,
                                     const struct hmap__site *site, const char *role,
                                     const char *detail)
 {
@@ -237,7 +237,7 @@ static _Noreturn void report_single(const char *kind, const struct hmap *m,
 
 /* A report about the calling thread and another one, whose stack is asked
  * for before ours is taken (it may be about to leave the map). */
-static _Noreturn void report_pair(const char *kind, const struct hmap *m,
+static _Noreturn void report_pair(enum hmap_kind kind, const struct hmap *m,
                                   const struct hmap__site *site, const char *role,
                                   pid_t other, const struct hmap__site *other_site,
                                   const char *other_role, const char *detail,
@@ -306,12 +306,12 @@ static __attribute__((noinline)) bool validate_slow(const struct hmap *m, enum a
     if (!m) {
         if (access == READ)
             return false;
-        report_single("assignment to entry in nil map", NULL, site, "write", NULL);
+        report_single(HMAP_KIND_NIL_MAP_WRITE, NULL, site, "write", NULL);
     }
     if (plausible_pointer(m) && m->magic == HMAP_MAGIC_FREED)
-        report_single("use of freed map", m, site, access == WRITE ? "write" : "read",
+        report_single(HMAP_KIND_FREED_MAP, m, site, access == WRITE ? "write" : "read",
                       "the map was freed earlier (hmap_free); this call uses it again");
-    report_single("invalid map pointer", m, site, access == WRITE ? "write" : "read",
+    report_single(HMAP_KIND_INVALID_MAP, m, site, access == WRITE ? "write" : "read",
                   "the pointer does not point at a live map (no map header there)");
 }
 
@@ -331,7 +331,7 @@ static _Noreturn __attribute__((noinline, cold)) void report_invalid_argument(
 {
     begin_report_or_park();
     snprintf(detail_line, sizeof detail_line, detail, m ? m->type.val_size : 0);
-    report_single("invalid argument", m, site, access == WRITE ? "write" : "read", detail_line);
+    report_single(HMAP_KIND_INVALID_ARGUMENT, m, site, access == WRITE ? "write" : "read", detail_line);
 }
 
 /* The key argument of a call on live map m: not NULL, and in a string
@@ -382,7 +382,7 @@ static __attribute__((noinline)) void enter_nested(struct hmap_thread *t, const 
         format_site(detail_line, sizeof detail_line,
                     "a hash or equal callback called into the map while the thread was inside the "
                     "map's operation from", t->site);
-        report_single("reentrant map access", m, site, "access", detail_line);
+        report_single(HMAP_KIND_REENTRANT, m, site, "access", detail_line);
     }
     *saved = (struct inside_mark){ t->inside, t->site, t->op };
 }
@@ -496,7 +496,7 @@ static _Noreturn __attribute__((noinline)) void report_concurrent_writes(
         other = RELAXED_LOAD(&m->checked.last_writer);
     if (other == 0 && before != self)
         other = before;
-    report_pair("concurrent map writes", m, site, "write", (pid_t)other,
+    report_pair(HMAP_KIND_CONCURRENT_WRITES, m, site, "write", (pid_t)other,
                 write_site_of(m, (pid_t)other), "concurrent write", NULL, site);
 }
 
@@ -579,9 +579,9 @@ static _Noreturn void report_read_write(const struct hmap *m, const struct hmap_
     if (writer == 0)
         writer = (pid_t)RELAXED_LOAD(&m->checked.last_writer);
     if (rk == AS_ITERATION)
-        report_pair("concurrent map iteration and map write", m, site, "iteration step", writer,
+        report_pair(HMAP_KIND_CONCURRENT_ITERATION_WRITE, m, site, "iteration step", writer,
                     write_site_of(m, writer), "concurrent write", NULL, site);
-    report_pair("concurrent map read and map write", m, site, "read", writer,
+    report_pair(HMAP_KIND_CONCURRENT_READ_WRITE, m, site, "read", writer,
                 write_site_of(m, writer), "concurrent write", NULL, site);
 }
 
@@ -999,7 +999,7 @@ static _Noreturn void report_iteration_write(const struct hmap *m, const struct 
     format_site(detail_line, sizeof detail_line, "the iteration began at", began);
     if (writer == t->tid) {
         unwind_from_entry(&own_stack);
-        struct hmap_report r = { .kind = "map modified during iteration", .map = m,
+        struct hmap_report r = { .kind = HMAP_KIND_MODIFIED_DURING_ITERATION, .map = m,
                                  .type_name = type_name_of(m), .detail = detail_line,
                                  .summary_site = wsite };
         add_part(&r, "iteration step", t->tid, site, &own_stack);
@@ -1007,7 +1007,7 @@ static _Noreturn void report_iteration_write(const struct hmap *m, const struct 
         add_creation(&r, m);
         hmap__report_end(&r);
     }
-    report_pair("concurrent map iteration and map write", m, site, "iteration step", writer,
+    report_pair(HMAP_KIND_CONCURRENT_ITERATION_WRITE, m, site, "iteration step", writer,
                 wsite, "concurrent write", detail_line, wsite);
 }
 
@@ -1111,7 +1111,7 @@ static void hook_key_misplaced(const struct hmap *m, const void *key)
     begin_report_or_park();
     describe_key(detail_line, sizeof detail_line, m, key);
     const struct hmap__site *site = t->inside == m ? t->site : NULL;
-    report_single("key modified after insertion", m, site, "found", detail_line);
+    report_single(HMAP_KIND_KEY_MODIFIED, m, site, "found", detail_line);
 }
 
 /* ---- faults in quarantined arrays ----------------------------------- */
@@ -1130,9 +1130,9 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d)
         writer = (pid_t)RELAXED_LOAD(&m->checked.last_writer);
     if (t->inside == m && writer != 0 && writer != t->tid) {
         hmap__stack_of_thread(writer, m, &other_stack, OTHER_STACK_TIMEOUT_MS);
-        const char *kind = t->op == OP_ITERATE ? "concurrent map iteration and map write"
-                           : t->op == OP_WRITE ? "concurrent map writes"
-                                               : "concurrent map read and map write";
+        enum hmap_kind kind = t->op == OP_ITERATE ? HMAP_KIND_CONCURRENT_ITERATION_WRITE
+                           : t->op == OP_WRITE ? HMAP_KIND_CONCURRENT_WRITES
+                                               : HMAP_KIND_CONCURRENT_READ_WRITE;
         const char *role = t->op == OP_ITERATE ? "iteration step"
                            : t->op == OP_WRITE ? "write"
                                                : "read";
@@ -1149,7 +1149,7 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d)
              (unsigned long)d->addr, (unsigned long long)d->generation,
              (unsigned long long)d->map_generation,
              (unsigned long long)(m->magic == HMAP_MAGIC_LIVE ? m->generation : 0));
-    struct hmap_report r = { .kind = d->write ? "dangling pointer write" : "dangling pointer read",
+    struct hmap_report r = { .kind = d->write ? HMAP_KIND_DANGLING_WRITE : HMAP_KIND_DANGLING_READ,
                              .map = m, .type_name = type_name_of(m), .detail = detail_line };
     add_part(&r, d->write ? "write" : "read", t->tid, NULL, &d->fault);
     add_part(&r, "array retired", d->retired_by, NULL, &d->retired);
@@ -1180,7 +1180,7 @@ _Noreturn void hmap__report_retired_write(const struct hmap_retirement *w, const
                           ", was written after it was retired; found when its poison was "
                           "checked (as it left the retiring thread's queue, or at exit)");
     unwind_from_entry(&own_stack);
-    struct hmap_report r = { .kind = "dangling pointer write", .map = m,
+    struct hmap_report r = { .kind = HMAP_KIND_DANGLING_WRITE, .map = m,
                              .type_name = type_name_of(m), .detail = detail_line,
                              .summary_site = w->site };
     add_part(&r, "found", t->tid, t->inside ? t->site : NULL, &own_stack);
@@ -1202,7 +1202,7 @@ _Noreturn void hmap__report_asan_dangling(const struct hmap_retirement *w, const
     describe_retired_byte(w, array, offset,
                           "; AddressSanitizer's report above has the access and the retiring "
                           "stacks");
-    struct hmap_report r = { .kind = write ? "dangling pointer write" : "dangling pointer read",
+    struct hmap_report r = { .kind = write ? HMAP_KIND_DANGLING_WRITE : HMAP_KIND_DANGLING_READ,
                              .map = m, .type_name = type_name_of(m), .detail = detail_line,
                              .summary_site = w->site };
     add_part(&r, write ? "write" : "read", t->tid, NULL, NULL);

@@ -407,6 +407,35 @@ static struct summary choose_summary(const struct hmap_report *r)
     return sum;
 }
 
+/* ---- kinds ---------------------------------------------------------------- */
+
+static const char *const kind_names[HMAP_KIND_COUNT] = {
+#define HMAP_KIND(id, name, help) [HMAP_KIND_##id] = name,
+#include "kinds.inc"
+#undef HMAP_KIND
+};
+
+static const char *const kind_helps[HMAP_KIND_COUNT] = {
+#define HMAP_KIND(id, name, help) [HMAP_KIND_##id] = help,
+#include "kinds.inc"
+#undef HMAP_KIND
+};
+
+const char *hmap__kind_name(enum hmap_kind kind)
+{
+    return (unsigned)kind < HMAP_KIND_COUNT ? kind_names[kind] : "unknown misuse";
+}
+
+const char *hmap__kind_help(enum hmap_kind kind)
+{
+    return (unsigned)kind < HMAP_KIND_COUNT ? kind_helps[kind] : NULL;
+}
+
+/* The JSON report's version: bumped when a field changes meaning or goes
+ * away (new fields may come without it).  1: kind, schema, help, pid, map,
+ * type, detail, threads, summary. */
+enum { JSON_SCHEMA = 1 };
+
 /* ---- the text report --------------------------------------------------------- */
 
 static void text_header(struct sink *s, const struct hmap_report *r, pid_t pid)
@@ -414,7 +443,7 @@ static void text_header(struct sink *s, const struct hmap_report *r, pid_t pid)
     put_str(s, "==");
     put_int(s, pid);
     put_str(s, "==ERROR: hmap: ");
-    put_str(s, r->kind);
+    put_str(s, hmap__kind_name(r->kind));
     /* A NULL map is already in the kind ("... in nil map"): nothing to add. */
     if (r->map) {
         put_str(s, " on map ");
@@ -538,7 +567,7 @@ static void text_summary(struct sink *s, const struct hmap_report *r)
     struct summary sum = choose_summary(r);
 
     put_str(s, "SUMMARY: hmap: ");
-    put_str(s, r->kind);
+    put_str(s, hmap__kind_name(r->kind));
     if (sum.file && sum.file[0]) {
         put_char(s, ' ');
         put_str(s, short_path(sum.file));
@@ -690,7 +719,13 @@ static void json_report(struct sink *s, const struct hmap_report *r, pid_t pid)
 {
     put_char(s, '{');
     json_key(s, "kind");
-    json_string_or_null(s, r->kind);
+    json_string_or_null(s, hmap__kind_name(r->kind));
+    put_char(s, ',');
+    json_key(s, "schema");
+    put_int(s, JSON_SCHEMA);
+    put_char(s, ',');
+    json_key(s, "help");
+    json_string_or_null(s, hmap__kind_help(r->kind));
     put_char(s, ',');
     json_key(s, "pid");
     put_int(s, pid);

@@ -250,8 +250,18 @@ struct hmap_report_thread {
 
 enum { HMAP_REPORT_THREADS = 4 };
 
+/* The kinds of report (kinds.inc), and their strings and help. */
+enum hmap_kind {
+#define HMAP_KIND(id, name, help) HMAP_KIND_##id,
+#include "kinds.inc"
+#undef HMAP_KIND
+    HMAP_KIND_COUNT
+};
+const char *hmap__kind_name(enum hmap_kind kind);
+const char *hmap__kind_help(enum hmap_kind kind);
+
 struct hmap_report {
-    const char *kind;             /* the exact kind string of DESIGN §4 */
+    enum hmap_kind kind;
     const struct hmap *map;       /* the map concerned (may be freed or invalid) */
     const char *type_name;        /* the map's type name, or NULL when the map cannot be read */
     const char *detail;           /* an extra line (e.g. generations), or NULL */
