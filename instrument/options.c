@@ -7,11 +7,12 @@
  * in log_path='/tmp/a:b/hmap'; a later setting of an option overrides an
  * earlier one.
  *
- * Every option is one row of `option_table`: name, default (as text),
- * one-line description, parser.  hmap__options_init() first feeds each
- * default text through its parser, then the user's settings, and help=1
- * prints the same rows, so what help says and what the runtime does cannot
- * drift apart (compiler-rt's sanitizer_flags works the same way).
+ * Every option is one line of options.inc: type, name, default (as text),
+ * one-line description.  This file adds its parser, parse_<name>, and
+ * makes the rows of `option_table` from the list.  Start-up first feeds
+ * each default text through its parser, then the user's settings, and
+ * help=1 prints the same rows, so what help says and what the runtime does
+ * cannot drift apart (compiler-rt's sanitizer_flags.inc works the same way).
  *
  * A malformed value or an unknown name is never ignored: it is reported on
  * stderr and the process exits with status 1, because a check the user
@@ -29,27 +30,10 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The values before hmap__options_init() has run: the same as the table's
- * defaults (init re-applies those), so that a report raised before init
- * still aborts rather than _exit(0)ing on a zeroed exitcode. */
-struct hmap_options hmap__opts = {
-    .relocate = RELOCATE_SAMPLED,
-    .seed = 0,
-    .quarantine_mb = 256,
-    .guard = GUARD_SAMPLED,
-    .guard_sample_kb = 1024,
-    .retired_queue_kb = 1024,
-    .trap_us = 1000,
-    .trap_budget_pct = 1,
-    .log_path = "",
-    .json = false,
-    .exitcode = -1,
-    .stack_depth = 32,
-    .signal = 0, /* SIGRTMIN is not a constant: set by init */
-    .symbolize = true,
-};
+/* Zero until hmap__options_init() has run, which parses every default of
+ * options.inc first: zero is a safe value for each (exitcode 0: abort). */
+struct hmap_options hmap__opts;
 
-static bool help_requested;
 static bool applying_defaults; /* the table's defaults, not the user's settings */
 
 /* ---- value parsers ---------------------------------------------------
@@ -117,7 +101,7 @@ static bool parse_bool(const char *s, bool *out)
 
 static const char *parse_help(const char *v)
 {
-    return parse_bool(v, &help_requested) ? NULL : "0 or 1";
+    return parse_bool(v, &hmap__opts.help) ? NULL : "0 or 1";
 }
 
 static const char *parse_relocate(const char *v)
@@ -235,9 +219,9 @@ static const char *parse_log_path(const char *v)
 static const char *parse_log_format(const char *v)
 {
     if (!strcmp(v, "text"))
-        hmap__opts.json = false;
+        hmap__opts.log_format = LOG_TEXT;
     else if (!strcmp(v, "json"))
-        hmap__opts.json = true;
+        hmap__opts.log_format = LOG_JSON;
     else
         return "text or json";
     return NULL;
@@ -246,7 +230,7 @@ static const char *parse_log_format(const char *v)
 static const char *parse_exitcode(const char *v)
 {
     if (!strcmp(v, "none")) {
-        hmap__opts.exitcode = -1;
+        hmap__opts.exitcode = 0; /* abort() */
         return NULL;
     }
     /* 0 would let a run that reported pass: a CI gate must see a report. */
@@ -317,63 +301,9 @@ struct option {
 };
 
 static const struct option option_table[] = {
-    { "help", "0",
-      "Print the options, their defaults and descriptions to stderr, then continue.",
-      parse_help },
-    { "relocate", "sampled",
-      "never|always|sampled: writes move the bucket array, so stale pointers fault.",
-      parse_relocate },
-    { "seed", "0",
-      "Seed of the checked runtime's randomness (relocate=sampled), for reproducible runs; 0: random.",
-      parse_seed },
-    { "quarantine_mb", "256",
-      "MiB of guarded retired bucket arrays kept inaccessible to catch dangling pointers "
-      "(at least 1; guard=none guards nothing).",
-      parse_quarantine_mb },
-    { "guard", "default",
-      "all|sampled|none: which retired bucket arrays are made inaccessible.  sampled: arrays "
-      "of 256 KiB and up, the first at each call site, and one in about guard_sample_kb of "
-      "the rest (under AddressSanitizer the rest go to ASan's quarantine); default: sampled, "
-      "but all with relocate=always.",
-      parse_guard },
-    { "guard_sample_kb", "1024",
-      "guard=sampled: guard one small bucket array in about this many KiB allocated.",
-      parse_guard_sample_kb },
-    { "retired_queue_kb", "1024",
-      "KiB per thread of unguarded retired arrays kept poisoned; a write to one is reported "
-      "when it leaves the queue or at exit (not under AddressSanitizer, which catches it at "
-      "once).",
-      parse_retired_queue_kb },
-    { "trap_us", "1000",
-      "An operation on a map another thread uses is now and then held open this long (a "
-      "sleep), so that a racing operation of the other thread lands inside it and is "
-      "reported; fewer traps at a call site after each one there; 0: no traps.",
-      parse_trap_us },
-    { "trap_budget_pct", "1",
-      "Traps sleep at most this percentage of the process's running time, all threads "
-      "together (beyond a first allowance of 4 traps).",
-      parse_trap_budget_pct },
-    { "log_path", "stderr",
-      "Write reports to the file PATH.PID instead of stderr.",
-      parse_log_path },
-    { "log_format", "text",
-      "text|json: json writes each report as one JSON object on one line.",
-      parse_log_format },
-    { "exitcode", "none",
-      "After a report, _exit with this status (1..255: a report must fail the run); none: "
-      "abort().",
-      parse_exitcode },
-    { "stack_depth", "32",
-      "Frames per stack in reports (1..64).",
-      parse_stack_depth },
-    { "signal", "SIGRTMIN+6",
-      "Real-time signal sent to another thread to ask for its stack (SIGRTMIN+k or "
-      "SIGRTMAX-k).  One the program handles is refused; left at the default, a free one is "
-      "taken instead.",
-      parse_signal },
-    { "symbolize", "1",
-      "0: print only addresses and module offsets, for symbolizing offline (addr2line).",
-      parse_symbolize },
+#define HMAP_OPTION(type, name, default_text, help) { #name, default_text, help, parse_##name },
+#include "options.inc"
+#undef HMAP_OPTION
 };
 
 enum { OPTION_COUNT = sizeof option_table / sizeof option_table[0] };
@@ -518,7 +448,6 @@ bool hmap__options_parse(const char *text, char *why, size_t why_size)
     struct parse_state ps = { why, why_size };
     if (why_size)
         why[0] = '\0';
-    help_requested = false;
     if (!apply_defaults(&ps) || (text && !parse_options_string(&ps, text)))
         return false;
     resolve_guard();
@@ -542,6 +471,6 @@ void hmap__options_init(void)
                 (int)getpid(), why);
         _exit(1);
     }
-    if (help_requested)
+    if (hmap__opts.help)
         print_help();
 }

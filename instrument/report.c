@@ -803,7 +803,7 @@ static int open_destination(pid_t pid)
 
 static _Noreturn void end_process(void)
 {
-    if (hmap__opts.exitcode >= 0)
+    if (hmap__opts.exitcode > 0)
         _exit(hmap__opts.exitcode);
     die_by_abort();
 }
@@ -825,7 +825,7 @@ _Noreturn void hmap__report_end(const struct hmap_report *r)
     resolve_frames(r);
     read_cwd();
     s.fd = open_destination(pid);
-    if (hmap__opts.json)
+    if (hmap__opts.log_format == LOG_JSON)
         json_report(&s, r, pid);
     else
         text_report(&s, r, pid);

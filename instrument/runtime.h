@@ -53,22 +53,17 @@
 enum hmap_relocate { RELOCATE_NEVER, RELOCATE_SAMPLED, RELOCATE_ALWAYS };
 enum hmap_guard { GUARD_NONE, GUARD_SAMPLED, GUARD_ALL };
 
+enum hmap_log_format { LOG_TEXT, LOG_JSON };
+typedef char hmap_path[1024];
+
+/* One field per option of options.inc, named after it: the value after
+ * start-up (relocate=always is RELOCATE_ALWAYS; exitcode=none is 0,
+ * which no setting can be; log_path=stderr is ""). */
 struct hmap_options {
-    enum hmap_relocate relocate; /* relocate=never|always|sampled (default sampled) */
-    uint64_t seed;               /* seed=N; 0 means "random at start-up" */
-    size_t quarantine_mb;        /* quarantine_mb=N: guarded retired arrays kept, in MiB (default 256) */
-    enum hmap_guard guard;       /* guard=all|sampled|none: which retired arrays fault */
-    size_t guard_sample_kb;      /* guard_sample_kb=N: one small array guarded per N KiB */
-    size_t retired_queue_kb;     /* retired_queue_kb=N: poisoned arrays kept per thread */
-    uint64_t trap_us;            /* trap_us=N: how long a trap holds an operation open; 0: no traps */
-    uint64_t trap_budget_pct;    /* trap_budget_pct=N: traps sleep at most N% of the run's time */
-    char log_path[1024];         /* log_path=PATH: reports go to PATH.PID; "" is stderr */
-    bool json;                   /* log_format=json */
-    int exitcode;                /* exitcode=N: _exit(N) after a report; -1 (default): abort() */
-    int stack_depth;             /* stack_depth=N: frames per stack (default 32, at most HMAP_STACK_MAX) */
-    int signal;                  /* signal=N: the signal that asks a thread for its stack */
+#define HMAP_OPTION(type, name, default_text, help) type name;
+#include "options.inc"
+#undef HMAP_OPTION
     bool signal_chosen;          /* signal= was set by the user, not left at its default */
-    bool symbolize;              /* symbolize=0|1 (default 1) */
 };
 
 /* Filled once, before the first checked map exists, from HMAP_OPTIONS.

@@ -69,7 +69,6 @@
 #endif
 
 enum {
-    DEFAULT_DEPTH = 32,        /* when hmap__opts.stack_depth was never set */
     UNWIND_SLACK = 256,        /* extra steps allowed for frames we drop */
     POLL_NS = 100 * 1000,      /* how often the requester looks at the slot */
     GRACE_MS = 100,            /* extra wait for a handler already unwinding */
@@ -81,7 +80,7 @@ static int max_frames(void)
 {
     int n = hmap__opts.stack_depth;
     if (n <= 0)
-        return DEFAULT_DEPTH;
+        return HMAP_STACK_MAX; /* before start-up has read the options */
     return n < HMAP_STACK_MAX ? n : HMAP_STACK_MAX;
 }
 

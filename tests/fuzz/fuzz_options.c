@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(o->guard == GUARD_NONE || o->guard == GUARD_SAMPLED || o->guard == GUARD_ALL);
         CHECK(o->quarantine_mb >= 1);
         CHECK(o->guard_sample_kb >= 1);
-        CHECK(o->exitcode == -1 || (o->exitcode >= 1 && o->exitcode <= 255));
+        CHECK(o->exitcode >= 0 && o->exitcode <= 255); /* 0: none, abort() */
         CHECK(o->stack_depth >= 1 && o->stack_depth <= HMAP_STACK_MAX);
         CHECK(o->signal >= SIGRTMIN && o->signal <= SIGRTMAX);
         CHECK(o->trap_budget_pct <= 100);
