@@ -175,7 +175,7 @@ enum { IN_PLACE_DOUBLINGS = 4 };
 
 static bool may_reserve(const struct hmap *m, size_t bytes)
 {
-    return sizeof(void *) >= 8 && !m->hooks && bytes >= IN_PLACE_MIN &&
+    return sizeof(void *) >= 8 && !hooks_own_arrays(m) && bytes >= IN_PLACE_MIN &&
            hmap__growth_in_place_allowed();
 }
 
@@ -193,7 +193,7 @@ static size_t reservation_bytes(const struct hmap *m, unsigned B)
 
 static void *alloc_zeroed(const struct hmap *m, size_t bytes)
 {
-    if (m->hooks)
+    if (hooks_own_arrays(m))
         return m->hooks->array_alloc(m, bytes, m->layout.bucket_align);
     return hmap__alloc_zeroed_aligned(bytes, m->layout.bucket_align);
 }
@@ -229,8 +229,8 @@ static struct hmap_array *array_new(struct hmap *m, unsigned B)
     return a;
 }
 
-/* Frees a plain map's array and its overflow chunks at once.  (A checked
- * map's arrays go to its array_retire hook, which keeps them.) */
+/* Frees an array and its overflow chunks at once.  (Arrays the hooks own
+ * go back to array_retire instead.) */
 static void array_free(const struct hmap *m, struct hmap_array *a)
 {
     size_t align = m->layout.bucket_align;
@@ -258,9 +258,8 @@ static void array_free(const struct hmap *m, struct hmap_array *a)
 /* Gives back the whole pages between from + *released and from + upto
  * (memory whose contents are dead) and moves *released to where that
  * stopped, a page boundary, so that the next call starts exactly there.
- * A plain map keeps the range reserved until the allocation is freed
- * whole; a checked map's arrays belong to its quarantine, which only wants
- * the pages back. */
+ * The range stays reserved until the allocation is freed whole, unless
+ * the hooks own the array: then they only get the pages back. */
 static void release_upto(const struct hmap *m, size_t alloc_bytes, char *from, size_t *released,
                          size_t upto)
 {
@@ -269,7 +268,8 @@ static void release_upto(const struct hmap *m, size_t alloc_bytes, char *from, s
     uintptr_t hi = (uintptr_t)(from + upto) & ~(page - 1);
     if (hi <= lo)
         return;
-    hmap__drop_pages(alloc_bytes, m->layout.bucket_align, (void *)lo, hi - lo, !m->hooks);
+    hmap__drop_pages(alloc_bytes, m->layout.bucket_align, (void *)lo, hi - lo,
+                     !hooks_own_arrays(m));
     *released = hi - (uintptr_t)from;
 }
 
@@ -321,7 +321,7 @@ static void array_retire(struct hmap *m, struct hmap_array *a)
      * pages back. */
     a->free_ovf = NULL;
     a->nfree_ovf = 0;
-    if (m->hooks) {
+    if (hooks_own_arrays(m)) {
         m->hooks->array_retire(m, a);
     } else if (a->bytes >= RELEASE_MIN_ARRAY) {
         finish_retiring(m);
@@ -679,10 +679,11 @@ HMAP_INLINE int evacuate_next(struct hmap *m, enum key_kind kind, const void *wr
         { bucket_at(m->buckets, oi, bs), 0 },
         { same ? NULL : bucket_at(m->buckets, oi + oldn, bs), 0 },
     };
-    /* Same-size growth keeps every key's place.  The checked build hashes
-     * every key, to see modified ones. */
+    /* Same-size growth keeps every key's place.  Hooks that verify moved
+     * keys have every key hashed again, to see modified ones. */
+    bool verify = hooks_verify_moved_keys(m);
     for (char *b = ob; b; b = *bucket_overflow(m, b)) {
-        if (kind == KIND_CSTR && m->hooks)
+        if (kind == KIND_CSTR && verify)
             prefetch_strings(m, b);
         for (unsigned i = 0; i < BUCKET_SLOTS; i++) {
             uint8_t tag = (uint8_t)b[i];
@@ -691,7 +692,7 @@ HMAP_INLINE int evacuate_next(struct hmap *m, enum key_kind kind, const void *wr
             char *key = bucket_key(m, b, i);
             uint8_t split = m->layout.split_off ? bucket_split(m, b)[i] : 0;
             unsigned to = 0;
-            if (m->hooks) {
+            if (verify) {
                 uint64_t h = key_hash(m, key, kind);
                 if (HMAP_UNLIKELY((h & (oldn - 1)) != oi || tag_of(h) != tag))
                     m->hooks->key_misplaced(m, key);
@@ -828,8 +829,8 @@ static int finish_growth_now(struct hmap *m)
 }
 
 /* Moves every entry to a freshly allocated array of the same size and
- * retires the old one, so that pointers into it dangle: the checked build's
- * relocate= option.  It is a same-size growth run to completion at once. */
+ * retires the old one, so that pointers into it dangle (the checked
+ * runtime's relocate= option).  It is a same-size growth run to completion at once. */
 int hmap__relocate(struct hmap *m)
 {
     if (!m->buckets)
@@ -929,8 +930,8 @@ again:
         free_i = 0;
     }
     void *val = bucket_val(m, free_b, free_i);
-    /* Under ASan a deleted slot of a checked map is poisoned; elsewhere
-     * its poison pattern is simply overwritten. */
+    /* A map that poisons its deleted slots (for ASan) lifts the poison
+     * first; elsewhere the fill pattern is simply overwritten. */
     if (HMAP_UNLIKELY(m->poisons_slots))
         m->hooks->slot_filling(m, bucket_key(m, free_b, free_i), m->type.key_size, val,
                                m->type.val_size);
@@ -988,7 +989,7 @@ void *hmap_get(const hmap *m, const void *key)
 
 static void write_done(struct hmap *m)
 {
-    if (m->hooks)
+    if (hooks_notice_writes(m))
         m->hooks->write_done(m);
 }
 
@@ -1041,7 +1042,7 @@ void *hmap_put(hmap *m, const void *key, bool *inserted)
     }
     void *val = put_unhooked(m, key, inserted);
     /* The hook may relocate the map, moving the entry. */
-    if (val && m->hooks)
+    if (val && hooks_notice_writes(m))
         val = following_entry(m, val, write_done);
     return val;
 }
@@ -1074,7 +1075,7 @@ int hmap_set(hmap *m, const void *key, const void *val)
 /* ---- deletion ------------------------------------------------------- */
 
 /* Overwrites a deleted slot's key and value (adjacent: one entry) with
- * the checked build's fill byte. */
+ * the hooks' fill byte. */
 HMAP_INLINE void fill_deleted(struct hmap *m, char *b, unsigned i, int fill)
 {
     char *entry = bucket_key(m, b, i);
@@ -1089,8 +1090,9 @@ HMAP_INLINE void fill_deleted(struct hmap *m, char *b, unsigned i, int fill)
 void hmap__delete_slot(struct hmap *m, char *b, unsigned i)
 {
     b[i] = (char)TAG_EMPTY;
-    if (m->hooks && m->hooks->deleted_fill >= 0)
-        fill_deleted(m, b, i, m->hooks->deleted_fill);
+    int fill = hooks_deleted_fill(m);
+    if (fill >= 0)
+        fill_deleted(m, b, i, fill);
     /* An empty map gets a fresh seed, as in Go: keys chosen against the old
      * one are worthless from here on. */
     if (--m->count == 0)
@@ -1213,7 +1215,7 @@ void hmap_free(hmap *m)
         return;
     hmap__release_arrays(m);
     m->magic = HMAP_MAGIC_FREED;
-    if (m->hooks && m->hooks->map_free)
+    if (hooks_keep_freed_header(m))
         m->hooks->map_free(m);
     else
         hmap__free(m, sizeof *m);

@@ -4,7 +4,10 @@
  *
  * The core knows nothing of threads, signals or stacks.  A map created by a
  * checked caller carries a pointer to a table of hooks; a plain map carries
- * NULL and pays one predictable branch at each hook point.  Checks that
+ * NULL and pays one predictable branch at each hook point.  The core does
+ * not test the pointer for policy: it asks named questions of it
+ * (hooks_own_arrays, hooks_verify_moved_keys, ..., in hmap_internal.h),
+ * each answered by which hooks the table fills in.  Checks that
  * wrap a whole operation (who is writing, who is reading) live in the
  * checked entry points in instrument/, which then call the core; the hooks
  * here are for what happens inside an operation: memory for bucket arrays,
@@ -29,12 +32,12 @@ struct hmap_hooks {
      * runtime guards it, or poisons it and frees it later). */
     void (*array_retire)(struct hmap *m, struct hmap_array *a);
     /* A free slot is about to be filled: undo slot_deleted's poison
-     * (called only when the library is built under ASan). */
+     * (called only for a map whose poisons_slots is set: under ASan). */
     void (*slot_filling)(const struct hmap *m, void *key, size_t key_size,
                          void *val, size_t val_size);
     /* A slot was deleted (and filled with deleted_fill): its key and value
-     * bytes may be poisoned for ASan (called only when the library is
-     * built under ASan). */
+     * bytes may be poisoned for ASan (called only for a map whose
+     * poisons_slots is set). */
     void (*slot_deleted)(const struct hmap *m, void *key, size_t key_size,
                          void *val, size_t val_size);
     /* Growth or hmap_verify found a stored key whose hash no longer places

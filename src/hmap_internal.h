@@ -209,6 +209,54 @@ struct hmap {
     struct hmap_checked_state checked;
 };
 
+/* Told of a key found where its hash does not put it (hmap_verify, growth). */
+typedef void hmap__misplaced_fn(const struct hmap *m, const void *key);
+
+/* ---- the seam: what a map's hooks ask of the core ---------------------
+ * The core asks these by name instead of testing m->hooks, so that the
+ * policy a hook table brings is written here once, and another user of
+ * the hooks gets exactly what it asks for.  A plain map (no hooks) asks
+ * for nothing. */
+
+/* Bucket arrays come from the hooks (array_alloc) and go back to them
+ * whole (array_retire): the core may not grow them in place, keep them
+ * as a reservation, or give their pages back a step at a time. */
+HMAP_INLINE bool hooks_own_arrays(const struct hmap *m)
+{
+    return m->hooks != NULL && m->hooks->array_alloc != NULL;
+}
+
+/* Every key that growth or relocation moves is hashed again and compared
+ * with where it was (key_misplaced), rather than placed by its split bits. */
+HMAP_INLINE bool hooks_verify_moved_keys(const struct hmap *m)
+{
+    return m->hooks != NULL && m->hooks->key_misplaced != NULL;
+}
+
+/* Told after each write that changed the map (write_done). */
+HMAP_INLINE bool hooks_notice_writes(const struct hmap *m)
+{
+    return m->hooks != NULL && m->hooks->write_done != NULL;
+}
+
+/* The byte deleted slots are filled with, or -1: left as they are. */
+HMAP_INLINE int hooks_deleted_fill(const struct hmap *m)
+{
+    return m->hooks != NULL ? m->hooks->deleted_fill : -1;
+}
+
+/* hmap_free leaves the header to the hooks (map_free). */
+HMAP_INLINE bool hooks_keep_freed_header(const struct hmap *m)
+{
+    return m->hooks != NULL && m->hooks->map_free != NULL;
+}
+
+/* The hook told of a misplaced key, or NULL. */
+HMAP_INLINE hmap__misplaced_fn *hooks_misplaced_key(const struct hmap *m)
+{
+    return m->hooks != NULL ? m->hooks->key_misplaced : NULL;
+}
+
 /* A view owns no memory: it is the lower half of an array growing in
  * place, seen as the old array (hmap.c, "growing in place"). */
 HMAP_INLINE bool is_view(const struct hmap_array *a)
@@ -353,7 +401,6 @@ void hmap__free(void *p, size_t bytes); /* what hmap__alloc(bytes) gave */
 /* hmap_verify, telling `misplaced` (if not NULL) of the first key found
  * where its hash does not put it, before it fails: the checked build
  * reports that as a key modified after insertion, whoever made the map. */
-typedef void hmap__misplaced_fn(const struct hmap *m, const void *key);
 bool hmap__verify_reporting(const struct hmap *m, hmap__misplaced_fn *misplaced);
 void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align);
 void *hmap__reserve(size_t bytes, size_t *reserved);

@@ -134,7 +134,7 @@ static bool check_growth(const struct hmap *m, struct walk *w)
 
 bool hmap_verify(const hmap *m)
 {
-    return hmap__verify_reporting(m, m && m->hooks ? m->hooks->key_misplaced : NULL);
+    return hmap__verify_reporting(m, m ? hooks_misplaced_key(m) : NULL);
 }
 
 bool hmap__verify_reporting(const struct hmap *m, hmap__misplaced_fn *misplaced)
