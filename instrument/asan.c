@@ -15,7 +15,8 @@
  *  - poison is lifted from memory that the quarantine unmaps or hands out
  *    again, so that it is not born poisoned.
  */
-#include "runtime.h"
+#include "asan.h"
+#include "reports.h"
 
 #include <string.h>
 

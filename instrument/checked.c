@@ -39,7 +39,16 @@
  * on its way out while a report is being written, so its stack shows the
  * map call it was making.
  */
-#include "runtime.h"
+#include "asan.h"
+#include "guard.h"
+#include "options.h"
+#include "quarantine.h"
+#include "report.h"
+#include "reports.h"
+#include "stack.h"
+#include "thread.h"
+#include "trap.h"
+#include "tsan.h"
 #include "hash.h"
 #include "lookup.h"
 
@@ -49,8 +58,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* How long a report waits for another thread's stack. */
-enum { OTHER_STACK_TIMEOUT_MS = 1000 };
 
 /* relocate=sampled: a write relocates the map once in about
  * SAMPLE_BASE + SAMPLE_PER_SLOT * slots writes, slots being the capacity of
@@ -138,36 +145,12 @@ HMAP_INLINE struct hmap_thread *this_thread(void)
  * emits no instruction and is no synchronisation. */
 #define COMPILER_BARRIER() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 
-/* ---- reports -------------------------------------------------------- */
-
-/* Whether m can be read at all as a header: not NULL, aligned, and above
- * the pages no real object lives in.  (A wild pointer elsewhere still
- * faults, and that fault goes to whoever handled SIGSEGV before us.) */
-static bool plausible_pointer(const void *m)
-{
-    uintptr_t p = (uintptr_t)m;
-    return p >= 4096 && (p & (_Alignof(struct hmap) - 1)) == 0 && p < ((uintptr_t)1 << 47);
-}
-
 /* The entry points' first test: a live map.  Its range check is one
  * comparison (below 4096 wraps around); a misaligned pointer is read as
  * it is (x86-64 loads need no alignment) and fails on its magic. */
 HMAP_INLINE bool live_map(const struct hmap *m)
 {
     return (uintptr_t)m - 4096 < ((uintptr_t)1 << 47) - 4096 && m->magic == HMAP_MAGIC_LIVE;
-}
-
-/* Live and freed headers still hold their type (freed ones stay in the
- * quarantine); anything else cannot be trusted. */
-static bool header_readable(const struct hmap *m)
-{
-    return m && plausible_pointer(m) &&
-           (m->magic == HMAP_MAGIC_LIVE || m->magic == HMAP_MAGIC_FREED);
-}
-
-static const char *type_name_of(const struct hmap *m)
-{
-    return header_readable(m) ? m->type.name : NULL;
 }
 
 /* The return address of the current checked entry point: the user's call.
@@ -177,122 +160,6 @@ static const char *type_name_of(const struct hmap *m)
  * so that another thread's stack, taken in its signal handler, can be
  * trimmed the same way. */
 #define NOTE_ENTRY() (hmap__thread_record.entry_pc = (uintptr_t)__builtin_return_address(0))
-
-static void unwind_from_entry(struct hmap_stack *st)
-{
-    hmap__unwind_here(st, 0);
-    hmap__stack_trim_to_entry(st, hmap__thread_record.entry_pc);
-}
-
-/* Reports are built in static storage: only the one thread that won
- * hmap__report_begin gets here, and it never returns. */
-static struct hmap_stack own_stack, other_stack;
-static char detail_line[512];
-
-/* Makes this thread the reporter (or parks it for good).  Called before
- * anything is formatted into the shared buffers below; a second call by
- * the reporter itself is a no-op. */
-static void begin_report_or_park(void)
-{
-    struct hmap_thread *t = this_thread(); /* a report may come before any map: options first */
-    if (__atomic_load_n(&hmap__reporter_tid, __ATOMIC_RELAXED) == t->tid)
-        return;
-    if (!hmap__report_begin())
-        hmap__park();
-}
-
-static void add_part(struct hmap_report *r, const char *role, pid_t tid,
-                     const struct hmap__site *site, const struct hmap_stack *stack)
-{
-    if (r->nthreads < HMAP_REPORT_THREADS)
-        r->threads[r->nthreads++] = (struct hmap_report_thread){ role, tid, site, stack };
-}
-
-/* "map created by thread T0 (tid 4242) at file:line in main", when known,
- * and for a freed map who freed it: hmap_free is its last write. */
-static void add_creation(struct hmap_report *r, const struct hmap *m)
-{
-    if (header_readable(m) && m->checked.create_site)
-        add_part(r, "map created", (pid_t)m->checked.creator,
-                 (const struct hmap__site *)m->checked.create_site, NULL);
-    if (m && plausible_pointer(m) && m->magic == HMAP_MAGIC_FREED)
-        add_part(r, "map freed", (pid_t)m->checked.last_writer,
-                 (const struct hmap__site *)m->checked.last_write_site, NULL);
-}
-
-/* A report about the calling thread alone. */
-static _Noreturn void report_single(enum hmap_kind kind, const struct hmap *m,
-                                    const struct hmap__site *site, const char *role,
-                                    const char *detail)
-{
-    begin_report_or_park();
-    struct hmap_thread *t = hmap__thread_self();
-    unwind_from_entry(&own_stack);
-    struct hmap_report r = { .kind = kind, .map = m, .type_name = type_name_of(m),
-                             .detail = detail, .summary_site = site };
-    add_part(&r, role, t->tid, site, &own_stack);
-    add_creation(&r, m);
-    hmap__report_end(&r);
-}
-
-/* A report about the calling thread and another one, whose stack is asked
- * for before ours is taken (it may be about to leave the map). */
-static _Noreturn void report_pair(enum hmap_kind kind, const struct hmap *m,
-                                  const struct hmap__site *site, const char *role,
-                                  pid_t other, const struct hmap__site *other_site,
-                                  const char *other_role, const char *detail,
-                                  const struct hmap__site *summary_site)
-{
-    begin_report_or_park();
-    struct hmap_thread *t = hmap__thread_self();
-    const struct hmap_stack *theirs = NULL;
-    if (other != 0 && other != t->tid) {
-        hmap__stack_of_thread(other, m, &other_stack, OTHER_STACK_TIMEOUT_MS);
-        theirs = &other_stack;
-    }
-    unwind_from_entry(&own_stack);
-    struct hmap_report r = { .kind = kind, .map = m, .type_name = type_name_of(m),
-                             .detail = detail, .summary_site = summary_site };
-    add_part(&r, role, t->tid, site, &own_stack);
-    if (!other_site && theirs)
-        other_site = theirs->site; /* from inside its operation */
-    add_part(&r, other_role, other, other_site, theirs);
-    add_creation(&r, m);
-    hmap__report_end(&r);
-}
-
-/* The site recorded for the last write by `tid`, if that is who it was. */
-static const struct hmap__site *last_write_site_of(const struct hmap *m, pid_t tid)
-{
-    if ((pid_t)RELAXED_LOAD(&m->checked.last_writer) != tid)
-        return NULL;
-    return (const struct hmap__site *)RELAXED_LOAD(&m->checked.last_write_site);
-}
-
-/* The call site of a write in progress in another thread, for a report
- * about to name it.  That thread takes the map (the owner word) just before
- * it records its site, so a collision can fall between the two: give it a
- * moment to record it (it is inside its write, nanoseconds from there), up
- * to about a millisecond, or until it has left the map.  Not for the
- * SIGSEGV handler, which must not wait. */
-static const struct hmap__site *write_site_of(const struct hmap *m, pid_t tid)
-{
-    for (int i = 0; i < 1000; i++) {
-        const struct hmap__site *s = last_write_site_of(m, tid);
-        if (s || (pid_t)RELAXED_LOAD(&m->checked.owner) != tid)
-            return s;
-        sched_yield();
-    }
-    return NULL;
-}
-
-static void format_site(char *buf, size_t len, const char *prefix, const struct hmap__site *s)
-{
-    if (s)
-        snprintf(buf, len, "%s %s:%d in %s", prefix, s->file, s->line, s->func);
-    else
-        snprintf(buf, len, "%s an unchecked call site", prefix);
-}
 
 /* ---- map validation ------------------------------------------------- */
 
@@ -306,12 +173,14 @@ static __attribute__((noinline)) bool validate_slow(const struct hmap *m, enum a
     if (!m) {
         if (access == READ)
             return false;
-        report_single(HMAP_KIND_NIL_MAP_WRITE, NULL, site, "write", NULL);
+        (void)this_thread(); /* the runtime, started, reports */
+        hmap__report_single(HMAP_KIND_NIL_MAP_WRITE, NULL, site, "write", NULL);
     }
-    if (plausible_pointer(m) && m->magic == HMAP_MAGIC_FREED)
-        report_single(HMAP_KIND_FREED_MAP, m, site, access == WRITE ? "write" : "read",
+    (void)this_thread();
+    if (hmap__plausible_map_pointer(m) && m->magic == HMAP_MAGIC_FREED)
+        hmap__report_single(HMAP_KIND_FREED_MAP, m, site, access == WRITE ? "write" : "read",
                       "the map was freed earlier (hmap_free); this call uses it again");
-    report_single(HMAP_KIND_INVALID_MAP, m, site, access == WRITE ? "write" : "read",
+    hmap__report_single(HMAP_KIND_INVALID_MAP, m, site, access == WRITE ? "write" : "read",
                   "the pointer does not point at a live map (no map header there)");
 }
 
@@ -329,9 +198,11 @@ HMAP_INLINE bool validate(const struct hmap *m, enum access access, const struct
 static _Noreturn __attribute__((noinline, cold)) void report_invalid_argument(
     const struct hmap *m, const struct hmap__site *site, enum access access, const char *detail)
 {
-    begin_report_or_park();
-    snprintf(detail_line, sizeof detail_line, detail, m ? m->type.val_size : 0);
-    report_single(HMAP_KIND_INVALID_ARGUMENT, m, site, access == WRITE ? "write" : "read", detail_line);
+    (void)this_thread(); /* the runtime, started, reports */
+    char *line = hmap__report_prepare();
+    snprintf(line, HMAP_REPORT_DETAIL, detail, m ? m->type.val_size : 0);
+    hmap__report_single(HMAP_KIND_INVALID_ARGUMENT, m, site, access == WRITE ? "write" : "read",
+                        line);
 }
 
 /* The key argument of a call on live map m: not NULL, and in a string
@@ -378,11 +249,12 @@ static __attribute__((noinline)) void enter_nested(struct hmap_thread *t, const 
                                                    struct inside_mark *saved)
 {
     if (HMAP_UNLIKELY(t->inside == m)) {
-        begin_report_or_park();
-        format_site(detail_line, sizeof detail_line,
-                    "a hash or equal callback called into the map while the thread was inside the "
-                    "map's operation from", t->site);
-        report_single(HMAP_KIND_REENTRANT, m, site, "access", detail_line);
+        char *detail = hmap__report_prepare();
+        hmap__format_site(detail, HMAP_REPORT_DETAIL,
+                          "a hash or equal callback called into the map while the thread was "
+                          "inside the map's operation from",
+                          t->site);
+        hmap__report_single(HMAP_KIND_REENTRANT, m, site, "access", detail);
     }
     *saved = (struct inside_mark){ t->inside, t->site, t->op };
 }
@@ -484,22 +356,6 @@ HMAP_INLINE void note_write(struct hmap *m, pid_t tid, const struct hmap__site *
     RELAXED_STORE(&m->checked.last_write_site, (const void *)site);
 }
 
-/* Another writer was found inside the map: `other`, or 0 when it has
- * left already.  It was then the map's last writer, unless we wrote after
- * it; failing that, the best guess is the writer before us (`before`, 0 if
- * not known), whose stack shows whether it is still at the map. */
-static _Noreturn __attribute__((noinline)) void report_concurrent_writes(
-    const struct hmap *m, const struct hmap__site *site, uint64_t other, uint64_t before)
-{
-    uint64_t self = (uint64_t)hmap__thread_record.tid;
-    if (other == 0 && RELAXED_LOAD(&m->checked.last_writer) != self)
-        other = RELAXED_LOAD(&m->checked.last_writer);
-    if (other == 0 && before != self)
-        other = before;
-    report_pair(HMAP_KIND_CONCURRENT_WRITES, m, site, "write", (pid_t)other,
-                write_site_of(m, (pid_t)other), "concurrent write", NULL, site);
-}
-
 /* The owner word, two ways.  A write to a map that looks shared (another
  * thread wrote it last or read it lately: WRITE_OP's whole protocol) takes
  * it with a compare-and-swap, so that of two writers one gets it and the
@@ -517,7 +373,7 @@ HMAP_INLINE void take_owner_cas(struct hmap *m, pid_t tid, const struct hmap__si
     uint64_t holder = 0;
     if (HMAP_UNLIKELY(!__atomic_compare_exchange_n(&m->checked.owner, &holder, (uint64_t)tid,
                                                    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)))
-        report_concurrent_writes(m, site, holder, 0);
+        hmap__report_concurrent_writes(m, site, holder, 0);
 }
 
 HMAP_INLINE void take_owner_plain(struct hmap *m, pid_t tid, const struct hmap__site *site)
@@ -525,7 +381,7 @@ HMAP_INLINE void take_owner_plain(struct hmap *m, pid_t tid, const struct hmap__
     uint64_t holder = RELAXED_LOAD(&m->checked.owner);
     RELAXED_STORE(&m->checked.owner, (uint64_t)tid);
     if (HMAP_UNLIKELY(holder != 0))
-        report_concurrent_writes(m, site, holder, 0);
+        hmap__report_concurrent_writes(m, site, holder, 0);
 }
 
 /* The write is under way: odd sequence, and who and where. */
@@ -561,7 +417,7 @@ HMAP_INLINE void write_end(struct hmap *m, const struct hmap__site *site, uint64
     RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
     uint64_t holder = RELAXED_LOAD(&m->checked.owner);
     if (HMAP_UNLIKELY(holder != (uint64_t)hmap__thread_record.tid))
-        report_concurrent_writes(m, site, holder, before);
+        hmap__report_concurrent_writes(m, site, holder, before);
     RELAXED_STORE(&m->checked.owner, 0);
     park_if_reporting();
 }
@@ -570,27 +426,12 @@ HMAP_INLINE void write_end(struct hmap *m, const struct hmap__site *site, uint64
  * step that meets a write is Go's "concurrent map iteration and map write". */
 enum read_kind { AS_READ, AS_ITERATION };
 
-/* The writer a reader collided with: the owner if one is inside, else
- * whoever wrote last. */
-static _Noreturn void report_read_write(const struct hmap *m, const struct hmap__site *site,
-                                        enum read_kind rk)
-{
-    pid_t writer = (pid_t)RELAXED_LOAD(&m->checked.owner);
-    if (writer == 0)
-        writer = (pid_t)RELAXED_LOAD(&m->checked.last_writer);
-    if (rk == AS_ITERATION)
-        report_pair(HMAP_KIND_CONCURRENT_ITERATION_WRITE, m, site, "iteration step", writer,
-                    write_site_of(m, writer), "concurrent write", NULL, site);
-    report_pair(HMAP_KIND_CONCURRENT_READ_WRITE, m, site, "read", writer,
-                write_site_of(m, writer), "concurrent write", NULL, site);
-}
-
 HMAP_INLINE uint64_t read_begin(const struct hmap *m, struct hmap_thread *t,
                            const struct hmap__site *site, enum read_kind rk)
 {
     uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);
     if (HMAP_UNLIKELY(seq & 1))
-        report_read_write(m, site, rk);
+        hmap__report_read_write(m, site, rk == AS_ITERATION);
     note_read(m, t);
     read_linger_if_shared(m, t, site);
     hmap__tsan_read(m, (const void *)hmap__thread_record.entry_pc);
@@ -603,7 +444,7 @@ HMAP_INLINE void read_end(const struct hmap *m, uint64_t seq, const struct hmap_
 {
     COMPILER_BARRIER();
     if (HMAP_UNLIKELY(RELAXED_LOAD(&m->checked.write_seq) != seq))
-        report_read_write(m, site, rk);
+        hmap__report_read_write(m, site, rk == AS_ITERATION);
     park_if_reporting();
 }
 
@@ -663,7 +504,7 @@ HMAP_INLINE uint64_t fast_read_begin(const struct hmap *m, const struct hmap__si
     t->inside = m;
     uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);
     if (HMAP_UNLIKELY(seq & 1))
-        report_read_write(m, site, rk);
+        hmap__report_read_write(m, site, rk == AS_ITERATION);
     COMPILER_BARRIER();
     return seq;
 }
@@ -987,30 +828,6 @@ void hmap__checked_iter_init(hmap_iter *it, hmap *m, const struct hmap__site *si
     CHECKED_READ(m, site, AS_ITERATION, begin_iteration(it, m, site));
 }
 
-/* The map changed under an iteration: by this thread (anything but
- * hmap_iter_del) or by another one. */
-static _Noreturn void report_iteration_write(const struct hmap *m, const struct iter_state *s,
-                                             struct hmap_thread *t, const struct hmap__site *site)
-{
-    begin_report_or_park();
-    pid_t writer = (pid_t)RELAXED_LOAD(&m->checked.last_writer);
-    const struct hmap__site *wsite = RELAXED_LOAD(&m->checked.last_write_site);
-    const struct hmap__site *began = s->site;
-    format_site(detail_line, sizeof detail_line, "the iteration began at", began);
-    if (writer == t->tid) {
-        unwind_from_entry(&own_stack);
-        struct hmap_report r = { .kind = HMAP_KIND_MODIFIED_DURING_ITERATION, .map = m,
-                                 .type_name = type_name_of(m), .detail = detail_line,
-                                 .summary_site = wsite };
-        add_part(&r, "iteration step", t->tid, site, &own_stack);
-        add_part(&r, "map written", writer, wsite, NULL);
-        add_creation(&r, m);
-        hmap__report_end(&r);
-    }
-    report_pair(HMAP_KIND_CONCURRENT_ITERATION_WRITE, m, site, "iteration step", writer,
-                wsite, "concurrent write", detail_line, wsite);
-}
-
 /* Whether a checked iteration is still under way, so that a write since
  * it began is a write during it.  One that reached its end is over: the
  * map may be written again, and the finished iterator only answers "no
@@ -1026,7 +843,7 @@ static bool iteration_step(hmap_iter *it, const struct hmap *m, const struct hma
 {
     struct iter_state *s = hmap__iter_state(it);
     if (iterating(s) && HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.modcount) != s->modcount))
-        report_iteration_write(m, s, hmap__thread_self(), site);
+        hmap__report_iteration_write(m, s, hmap__thread_self(), site);
     return hmap_iter_next(it);
 }
 
@@ -1066,7 +883,7 @@ void hmap__checked_iter_del(hmap_iter *it, const struct hmap__site *site)
                                 "returned one yet, or it was deleted already");
     struct hmap_thread *t = this_thread();
     if (iterating(s) && HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.modcount) != s->modcount))
-        report_iteration_write(m, s, t, site);
+        hmap__report_iteration_write(m, s, t, site);
     WRITE_OP(m, site, hmap_iter_del(it));
     /* The one write an iteration allows: it expects it. */
     s->modcount = (uintptr_t)RELAXED_LOAD(&m->checked.modcount);
@@ -1108,105 +925,9 @@ static void describe_key(char *buf, size_t len, const struct hmap *m, const void
 static void hook_key_misplaced(const struct hmap *m, const void *key)
 {
     struct hmap_thread *t = this_thread();
-    begin_report_or_park();
-    describe_key(detail_line, sizeof detail_line, m, key);
+    char *detail = hmap__report_prepare();
+    describe_key(detail, HMAP_REPORT_DETAIL, m, key);
     const struct hmap__site *site = t->inside == m ? t->site : NULL;
-    report_single(HMAP_KIND_KEY_MODIFIED, m, site, "found", detail_line);
+    hmap__report_single(HMAP_KIND_KEY_MODIFIED, m, site, "found", detail);
 }
 
-/* ---- faults in quarantined arrays ----------------------------------- */
-
-_Noreturn void hmap__report_dangling(const struct hmap_dangling *d)
-{
-    struct hmap_thread *t = hmap__thread_self();
-    const struct hmap *m = d->map;
-    /* The thread faulted inside an operation on the array's own map, and
-     * another thread wrote it: not a stale pointer of the user's but an
-     * operation racing with a write that retired the array.  (If this
-     * thread wrote last, the stale pointer is the user's, passed in, e.g.
-     * a key pointing into the map: a dangling pointer after all.) */
-    pid_t writer = (pid_t)RELAXED_LOAD(&m->checked.owner);
-    if (writer == 0)
-        writer = (pid_t)RELAXED_LOAD(&m->checked.last_writer);
-    if (t->inside == m && writer != 0 && writer != t->tid) {
-        hmap__stack_of_thread(writer, m, &other_stack, OTHER_STACK_TIMEOUT_MS);
-        enum hmap_kind kind = t->op == OP_ITERATE ? HMAP_KIND_CONCURRENT_ITERATION_WRITE
-                           : t->op == OP_WRITE ? HMAP_KIND_CONCURRENT_WRITES
-                                               : HMAP_KIND_CONCURRENT_READ_WRITE;
-        const char *role = t->op == OP_ITERATE ? "iteration step"
-                           : t->op == OP_WRITE ? "write"
-                                               : "read";
-        struct hmap_report r = { .kind = kind, .map = m, .type_name = type_name_of(m),
-                                 .summary_site = t->site };
-        add_part(&r, role, t->tid, t->site, &d->fault);
-        add_part(&r, "concurrent write", writer, last_write_site_of(m, writer), &other_stack);
-        add_creation(&r, m);
-        hmap__report_end(&r);
-    }
-    snprintf(detail_line, sizeof detail_line,
-             "address %#lx is in a bucket array of generation %llu, retired when the map was at "
-             "generation %llu; the map is now at generation %llu",
-             (unsigned long)d->addr, (unsigned long long)d->generation,
-             (unsigned long long)d->map_generation,
-             (unsigned long long)(m->magic == HMAP_MAGIC_LIVE ? m->generation : 0));
-    struct hmap_report r = { .kind = d->write ? HMAP_KIND_DANGLING_WRITE : HMAP_KIND_DANGLING_READ,
-                             .map = m, .type_name = type_name_of(m), .detail = detail_line };
-    add_part(&r, d->write ? "write" : "read", t->tid, NULL, &d->fault);
-    add_part(&r, "array retired", d->retired_by, NULL, &d->retired);
-    add_creation(&r, m);
-    hmap__report_end(&r);
-}
-
-/* ---- writes to unguarded retired arrays ------------------------------ */
-
-/* The detail line of a report about a byte of a retired array. */
-static void describe_retired_byte(const struct hmap_retirement *w, const void *array,
-                                  size_t offset, const char *what)
-{
-    snprintf(detail_line, sizeof detail_line,
-             "byte %zu of a bucket array of generation %llu (at %p), retired when the map was "
-             "at generation %llu%s",
-             offset, (unsigned long long)w->generation, array,
-             (unsigned long long)w->map_generation, what);
-}
-
-_Noreturn void hmap__report_retired_write(const struct hmap_retirement *w, const void *array,
-                                          size_t offset)
-{
-    begin_report_or_park();
-    struct hmap_thread *t = hmap__thread_self();
-    const struct hmap *m = w->map;
-    describe_retired_byte(w, array, offset,
-                          ", was written after it was retired; found when its poison was "
-                          "checked (as it left the retiring thread's queue, or at exit)");
-    unwind_from_entry(&own_stack);
-    struct hmap_report r = { .kind = HMAP_KIND_DANGLING_WRITE, .map = m,
-                             .type_name = type_name_of(m), .detail = detail_line,
-                             .summary_site = w->site };
-    add_part(&r, "found", t->tid, t->inside ? t->site : NULL, &own_stack);
-    add_part(&r, "array retired", w->tid, w->site, NULL);
-    add_creation(&r, m);
-    hmap__report_end(&r);
-}
-
-/* After ASan's own report of a use after free in an array an hmap write
- * retired (guard.c): hmap's, naming the misuse, the map and the retiring
- * call site.  ASan's report above has both stacks (the access, and the
- * retirement as "freed by"), so this one repeats neither. */
-_Noreturn void hmap__report_asan_dangling(const struct hmap_retirement *w, const void *array,
-                                          size_t offset, bool write)
-{
-    begin_report_or_park();
-    struct hmap_thread *t = hmap__thread_self();
-    const struct hmap *m = w->map;
-    describe_retired_byte(w, array, offset,
-                          "; AddressSanitizer's report above has the access and the retiring "
-                          "stacks");
-    struct hmap_report r = { .kind = write ? HMAP_KIND_DANGLING_WRITE : HMAP_KIND_DANGLING_READ,
-                             .map = m, .type_name = type_name_of(m), .detail = detail_line,
-                             .summary_site = w->site };
-    add_part(&r, write ? "write" : "read", t->tid, NULL, NULL);
-    add_part(&r, "array retired", w->tid, w->site, NULL);
-    add_creation(&r, m);
-    hmap__report_end(&r);
-}

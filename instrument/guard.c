@@ -48,7 +48,14 @@
  * poison's bytes (the retirements that wrote them ran inside the checked
  * operations, which TSan ignores too).
  */
-#include "runtime.h"
+#include "guard.h"
+#include "asan.h"
+#include "options.h"
+#include "quarantine.h"
+#include "reports.h"
+#include "stack.h"
+#include "thread.h"
+#include "tsan.h"
 #include "hash.h"
 
 #include <pthread.h>

@@ -21,7 +21,7 @@
  * No malloc: values are copied into fixed buffers on the stack, and the
  * only text written (help, errors) goes to stderr before any map exists.
  */
-#include "runtime.h"
+#include "options.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -240,11 +240,11 @@ static const char *parse_exitcode(const char *v)
 }
 
 /* The expected-value text below spells the maximum out. */
-_Static_assert(HMAP_STACK_MAX == 64, "update parse_stack_depth and its table row");
+_Static_assert(HMAP_STACK_DEPTH_MAX == 64, "update parse_stack_depth and options.inc");
 
 static const char *parse_stack_depth(const char *v)
 {
-    return parse_int_in(v, 1, HMAP_STACK_MAX, &hmap__opts.stack_depth)
+    return parse_int_in(v, 1, HMAP_STACK_DEPTH_MAX, &hmap__opts.stack_depth)
                ? NULL
                : "a number from 1 to 64";
 }

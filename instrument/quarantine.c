@@ -2,8 +2,8 @@
  * quarantine.c - guarded memory for checked maps' bucket arrays: the
  * quarantine of guarded retired arrays, the pool of page slots that sampled
  * small arrays live in, the SIGSEGV handler that recognises faults in
- * retired arrays, and the poisoning of deleted slots.  Which arrays are
- * guarded is guard.c's decision.
+ * retired arrays, and the alternate signal stacks it runs on.  Which
+ * arrays are guarded is guard.c's decision; ASan's poison is asan.c's.
  *
  * Why a quarantine.  A pointer returned by hmap_get/hmap_put points into
  * the live bucket array.  Growth (or relocation, HMAP_OPTIONS=relocate=)
@@ -79,7 +79,14 @@
  */
 #define _GNU_SOURCE /* REG_RIP and friends, gettid */
 
-#include "runtime.h"
+#include "quarantine.h"
+#include "asan.h"
+#include "options.h"
+#include "report.h"
+#include "reports.h"
+#include "stack.h"
+#include "thread.h"
+#include "tsan.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -837,5 +844,6 @@ static void quarantine_start(void)
 void hmap__quarantine_init(void)
 {
     quarantine_start();
+    hmap__thread_on_register(hmap__altstack_install); /* every thread from now on */
     hmap__altstack_install();
 }

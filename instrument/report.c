@@ -24,7 +24,11 @@
 #define _GNU_SOURCE /* syscall(), strerrorname_np() */
 #endif
 
-#include "runtime.h"
+#include "report.h"
+#include "options.h"
+#include "stack.h"
+#include "symbolize.h"
+#include "thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +47,7 @@
  * runtime's atomics, so that under TSan it creates no happens-before edge
  * that could hide a real race; it only elects one thread, it publishes no
  * data. */
-/* The reporter's tid, 0 while nobody reports (runtime.h reads it inline). */
+/* The reporter's tid, 0 while nobody reports (report.h reads it inline). */
 int hmap__reporter_tid;
 
 static pid_t current_tid(void)

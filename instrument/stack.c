@@ -47,7 +47,10 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-#include "runtime.h"
+#include "stack.h"
+#include "options.h"
+#include "thread.h"
+#include "tsan.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -32,7 +32,7 @@
  * call to a noreturn function.
  */
 #define _GNU_SOURCE
-#include "runtime.h"
+#include "symbolize.h"
 
 #include <dlfcn.h>
 #include <errno.h>

@@ -14,7 +14,9 @@
  * stack-request signal handler reads it to say whether a thread it
  * interrupted was still inside the map.
  */
-#include "runtime.h"
+#include "thread.h"
+#include "options.h"
+#include "tsan.h"
 #include "hash.h"
 
 #include <errno.h>
@@ -37,6 +39,16 @@ static int next_tnum = 1; /* T0 is the main thread */
 HMAP_TLS struct hmap_thread hmap__thread_record;
 HMAP_TLS bool hmap__thread_registered;
 HMAP_TLS bool hmap__thread_fast;
+
+/* Run as each thread registers: the fault handler's alternate signal
+ * stack (quarantine.c), set from there so that this file needs nothing of
+ * it. */
+static void (*registered_hook)(void);
+
+void hmap__thread_on_register(void (*hook)(void))
+{
+    __atomic_store_n(&registered_hook, hook, __ATOMIC_RELEASE);
+}
 
 static void remember_number(pid_t tid, int tnum)
 {
@@ -84,7 +96,9 @@ struct hmap_thread *hmap__thread_register(void)
     self->rng = hmap__opts.seed ? hmap__opts.seed ^ ((uint64_t)self->tnum + 1) * HASH_K0
                                 : hmap__random64();
     self->guard_countdown = 0;
-    hmap__altstack_install();
+    void (*on_register)(void) = __atomic_load_n(&registered_hook, __ATOMIC_ACQUIRE);
+    if (on_register)
+        on_register();
     hmap__thread_registered = true;
     hmap__thread_fast = !hmap__under_tsan();
     errno = saved_errno;

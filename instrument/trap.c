@@ -32,7 +32,11 @@
  * The decisions draw on the thread's random stream, which seed= fixes.
  */
 #define _GNU_SOURCE
-#include "runtime.h"
+#include "trap.h"
+#include "options.h"
+#include "report.h"
+#include "thread.h"
+#include "tsan.h"
 #include "hash.h"
 
 #include <errno.h>

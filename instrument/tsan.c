@@ -8,7 +8,7 @@
  * statically, with its interface on the dynamic symbol list) or from
  * libtsan.so (gcc), and dlsym finds it either way.  Every entry point
  * below is then taken from the runtime by name, and the inline wrappers in
- * runtime.h cost one predictable branch when TSan is absent.
+ * tsan.h cost one predictable branch when TSan is absent.
  *
  * The checked runtime's own state is relaxed atomics, invisible to TSan as
  * synchronisation; TSan learns about the map itself from a dedicated word
@@ -33,7 +33,7 @@
  * one would be ordered by it, and a real race between them hidden.
  */
 #define _GNU_SOURCE
-#include "runtime.h"
+#include "tsan.h"
 
 #include <dlfcn.h>
 

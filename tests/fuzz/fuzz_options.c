@@ -3,7 +3,7 @@
  * start-up parses it (hmap__options_parse), which must never crash, read
  * past the text, or accept a setting outside its documented range.
  */
-#include "runtime.h"
+#include "options.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(o->quarantine_mb >= 1);
         CHECK(o->guard_sample_kb >= 1);
         CHECK(o->exitcode >= 0 && o->exitcode <= 255); /* 0: none, abort() */
-        CHECK(o->stack_depth >= 1 && o->stack_depth <= HMAP_STACK_MAX);
+        CHECK(o->stack_depth >= 1 && o->stack_depth <= HMAP_STACK_DEPTH_MAX);
         CHECK(o->signal >= SIGRTMIN && o->signal <= SIGRTMAX);
         CHECK(o->trap_budget_pct <= 100);
         CHECK(memchr(o->log_path, '\0', sizeof o->log_path) != NULL);

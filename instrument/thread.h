@@ -1,0 +1,63 @@
+/*
+ * thread.h - per-thread records (thread.c): thread id and number, the map
+ * the thread is inside, its random stream.
+ */
+#ifndef HMAP_INSTRUMENT_THREAD_H
+#define HMAP_INSTRUMENT_THREAD_H
+
+#include "hmap_internal.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#pragma GCC visibility push(hidden)
+
+enum hmap_op { OP_READ, OP_ITERATE, OP_WRITE };
+
+struct hmap_thread {
+    pid_t tid;
+    int tnum;                     /* 0 for the main thread, then 1, 2, ... in order of first use */
+    const struct hmap *inside;    /* the map whose operation this thread is in, or NULL */
+    const struct hmap__site *site;/* the call site of that operation */
+    uint8_t op;                   /* what that operation is: enum hmap_op */
+    uintptr_t entry_pc;           /* return address of the current checked entry point */
+    uint32_t reads;               /* checked reads so far (samples last_reader) */
+    uint64_t rng;                 /* this thread's random state (lingering, sampling; seed=) */
+    int64_t guard_countdown;      /* guard=sampled: bytes of small arrays until the next guard */
+};
+
+extern HMAP_TLS struct hmap_thread hmap__thread_record;
+extern HMAP_TLS bool hmap__thread_registered;
+/* Registered, and the checked entry points may take their fast paths:
+ * not under ThreadSanitizer, which must see every operation's window. */
+extern HMAP_TLS bool hmap__thread_fast;
+/* Gives the calling thread its record: number, random state, alternate
+ * signal stack (the hook of hmap__thread_on_register). */
+struct hmap_thread *hmap__thread_register(void);
+/* `hook` runs in each thread as it registers (once set: start-up sets it
+ * before any thread registers). */
+void hmap__thread_on_register(void (*hook)(void));
+
+/* This thread's record, registering the thread on first use. */
+HMAP_INLINE struct hmap_thread *hmap__thread_self(void)
+{
+    if (HMAP_LIKELY(hmap__thread_registered))
+        return &hmap__thread_record;
+    return hmap__thread_register();
+}
+
+/* This thread's record if it has one, else NULL; async-signal-safe. */
+HMAP_INLINE struct hmap_thread *hmap__thread_peek(void)
+{
+    return hmap__thread_registered ? &hmap__thread_record : NULL;
+}
+/* In a child after fork: the thread must register again (its tid changed). */
+void hmap__thread_after_fork(void);
+/* The thread number recorded for tid, or -1 if tid never used a checked map. */
+int hmap__thread_number(pid_t tid);
+
+#pragma GCC visibility pop
+
+#endif /* HMAP_INSTRUMENT_THREAD_H */
