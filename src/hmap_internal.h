@@ -73,6 +73,25 @@
  *    the chains it serves are as many as it has handed out (noverflow);
  *  - an array's header names the map that owns it.
  *
+ * Words used across the core:
+ *  - array: a bucket array with its header and overflow pool, the unit of
+ *    allocation and of retirement; its generation orders it among the
+ *    map's arrays;
+ *  - chunk: further overflow buckets, allocated when an array's own pool
+ *    runs out, hanging off the array's header;
+ *  - reservation: address space for an array that grows in place, of
+ *    which only the part in use is accessible;
+ *  - view: the lower half of a reservation seen as the old array during a
+ *    growth in place; it owns no memory;
+ *  - evacuated: an old bucket whose entries have moved to the new array
+ *    (old buckets below `nevacuate`); `evacuated[]` are old arrays that a
+ *    write emptied, retired when the write ends;
+ *  - retired: an array the map no longer uses, handed to the hooks or
+ *    freed; `retiring` is a large one given back a step per write;
+ *  - followed: an entry whose value slot hmap_put returns, tracked through
+ *    the moves of the write that returns it;
+ *  - hooks: the table a checked map carries (hmap_hooks.h), asked by name.
+ *
  * The `checked` member is the checked build's per-map state.  It is present
  * in both builds so that translation units compiled with and without
  * HMAP_CHECKED agree on the layout and can share maps.
@@ -80,6 +99,8 @@
 #ifndef HMAP_INTERNAL_H
 #define HMAP_INTERNAL_H
 
+#include "alloc.h"
+#include "compiler.h"
 #include "hmap.h"
 #include "hmap_hooks.h"
 
@@ -93,14 +114,6 @@
  * nothing here becomes part of the ABI. */
 #pragma GCC visibility push(hidden)
 
-#define HMAP_LIKELY(x) __builtin_expect(!!(x), 1)
-#define HMAP_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define HMAP_INLINE static inline __attribute__((always_inline))
-/* Thread-locals reached without a call to __tls_get_addr: the library is
- * loaded with the program (or dlopened with glibc's static TLS surplus,
- * which these few words fit in), so initial-exec is safe and the checked
- * entry points, which touch thread-locals on every call, stay cheap. */
-#define HMAP_TLS __thread __attribute__((tls_model("initial-exec")))
 
 enum {
     BUCKET_SLOTS = 8,
@@ -387,27 +400,11 @@ HMAP_INLINE struct iter_state *hmap__iter_state(hmap_iter *it)
 
 uint64_t hmap__key_hash(const struct hmap *m, const void *key);
 bool hmap__key_equal(const struct hmap *m, const void *a, const void *b);
-uint64_t hmap__random64(void);
-void *hmap__alloc(size_t bytes);
-void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align);
-size_t hmap__page_size(void);
-size_t hmap__page_up(size_t x);
-/* x86-64's huge page: mappings this large start on a multiple of it. */
-#define HMAP_HUGE_PAGE ((size_t)2 << 20)
-void *hmap__map(size_t bytes, int prot);
-void hmap__drop_pages(size_t alloc_bytes, size_t align, void *p, size_t bytes, bool reserve);
-void hmap__free(void *p, size_t bytes); /* what hmap__alloc(bytes) gave */
 
 /* hmap_verify, telling `misplaced` (if not NULL) of the first key found
  * where its hash does not put it, before it fails: the checked build
  * reports that as a key modified after insertion, whoever made the map. */
 bool hmap__verify_reporting(const struct hmap *m, hmap__misplaced_fn *misplaced);
-void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align);
-void *hmap__reserve(size_t bytes, size_t *reserved);
-bool hmap__extend(void *base, size_t from, size_t to, bool counted);
-void hmap__unreserve(void *p, size_t reserve);
-void hmap__prefault(void *p, size_t bytes);
-bool hmap__growth_in_place_allowed(void);
 void hmap__delete_slot(struct hmap *m, char *b, unsigned i);
 void hmap__release_arrays(struct hmap *m);
 struct hmap *hmap__new_hooked(const hmap_type *type, size_t hint, const struct hmap_hooks *hooks);
