@@ -9,7 +9,7 @@ with its expectation, as a test of suite 'examples' that runs through here):
                    hmap report whose first line is exactly
                        ==<pid>==ERROR: hmap: <kind>        (then " on map ..." or nothing)
                    whose last line is "SUMMARY: hmap: <kind> FILE:LINE in
-                   FUNCTION" naming one of the --frame functions, with a
+                   FUNCTION" naming a function the report shows, with a
                    stack frame in each --frame function, and a frame of the
                    first (the example's own function where the bug is) in
                    the stack of the report's first thread part.
@@ -201,6 +201,8 @@ PART_RE = re.compile(r"^  \S.* by thread T[\d?]+ \(tid \d+\)")
 # What ASan's report says of the access:  "READ of size 8 at 0x... thread T0".
 ASAN_ACCESS_RE = re.compile(r"^(READ|WRITE) of size \d+ at ")
 SUMMARY_SITE_RE = re.compile(r" (\S+):(\d+) in ([A-Za-z_]\w*)(?:\.[\w.]+)?$")
+# A thread part's site:  "  concurrent write by thread T2 (tid 7) at f.c:52 in apply_setting:".
+PART_SITE_RE = re.compile(r" at (\S+):(\d+) in ([A-Za-z_]\w*)(?:\.[\w.]+)?:?$")
 
 
 def frames_after(lines, i):
@@ -235,9 +237,16 @@ def check_where(args, lines, start, last):
     m = SUMMARY_SITE_RE.search(last)
     if not m:
         problems.append("the SUMMARY line %r has no 'FILE:LINE in FUNCTION'" % last)
-    elif args.frame and m.group(3) not in args.frame:
-        problems.append("the SUMMARY line names %s, not one of %s"
-                        % (m.group(3), ", ".join(args.frame)))
+    else:
+        # It names a call site the report shows: a frame, or a part's site
+        # ("... at FILE:LINE in FUNCTION"; a race's summary may be the
+        # other thread's write).
+        report = lines[start:]
+        named = {f.group(1) for f in map(FRAME_RE.match, report) if f}
+        named |= {s.group(3) for s in map(PART_SITE_RE.search, report) if s}
+        if m.group(3) not in named:
+            problems.append("the SUMMARY line names %s, which no frame or site of the report "
+                            "shows" % m.group(3))
     return problems
 
 
