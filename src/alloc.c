@@ -93,6 +93,15 @@ HMAP_INLINE void fix_allocator(void)
         __atomic_store_n(&allocator_fixed, true, __ATOMIC_RELAXED);
 }
 
+#define HMAP__STR(x) #x
+#define HMAP__XSTR(x) HMAP__STR(x)
+
+const char *hmap_version(void)
+{
+    return HMAP__XSTR(HMAP_VERSION_MAJOR) "." HMAP__XSTR(HMAP_VERSION_MINOR) "." HMAP__XSTR(
+        HMAP_VERSION_PATCH);
+}
+
 void *hmap__alloc(size_t bytes)
 {
     fix_allocator();

@@ -38,6 +38,16 @@
 extern "C" {
 #endif
 
+/* The version of this header; hmap_version() is the library's, which a
+ * program may compare with it.  meson.build checks that these agree with
+ * the project's version (and so with pkg-config --modversion hmap). */
+#define HMAP_VERSION_MAJOR 0
+#define HMAP_VERSION_MINOR 2
+#define HMAP_VERSION_PATCH 0
+
+/* "MAJOR.MINOR.PATCH" of the library in use. */
+const char *hmap_version(void);
+
 typedef struct hmap hmap;
 typedef uint64_t (*hmap_hash_fn)(const void *key, uint64_t seed);
 typedef bool (*hmap_equal_fn)(const void *a, const void *b);

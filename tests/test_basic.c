@@ -33,6 +33,17 @@ struct point {
     double x, y;
 };
 
+/* The library's version is the header's (meson.build checks the header
+ * against the project's version). */
+START_TEST(version_matches_header)
+{
+    char want[32];
+    snprintf(want, sizeof want, "%d.%d.%d", HMAP_VERSION_MAJOR, HMAP_VERSION_MINOR,
+             HMAP_VERSION_PATCH);
+    ck_assert_str_eq(hmap_version(), want);
+}
+END_TEST
+
 START_TEST(type_names)
 {
     hmap_type t = HMAP_TYPE(uint64_t, double);
@@ -838,6 +849,7 @@ int main(void)
 {
     Suite *s = suite_create("basic");
     TCase *tc = tu_tcase("descriptors");
+    tcase_add_test(tc, version_matches_header);
     tcase_add_test(tc, type_names);
     suite_add_tcase(s, tc);
 

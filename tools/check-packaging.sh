@@ -29,6 +29,27 @@ echo "pkg-config --cflags --libs hmap: $(pkg-config --cflags --libs hmap)"
 cc -std=c11 -Wall -Wextra -Werror "$src/tests/packaging/app.c" -o "$work/app" $(pkg-config --cflags --libs hmap)
 LD_LIBRARY_PATH="$(pkg-config --variable=libdir hmap)" "$work/app"
 
+# The installed library's version, its header's and pkg-config's agree.
+cat >"$work/version.c" <<'EOF'
+#include <hmap.h>
+#include <stdio.h>
+int main(void)
+{
+    printf("%s %d.%d.%d\n", hmap_version(), HMAP_VERSION_MAJOR, HMAP_VERSION_MINOR,
+           HMAP_VERSION_PATCH);
+    return 0;
+}
+EOF
+# shellcheck disable=SC2046
+cc -std=c11 "$work/version.c" -o "$work/version" $(pkg-config --cflags --libs hmap)
+versions=$(LD_LIBRARY_PATH="$(pkg-config --variable=libdir hmap)" "$work/version")
+want="$(pkg-config --modversion hmap) $(pkg-config --modversion hmap)"
+if [ "$versions" != "$want" ]; then
+    echo "hmap_version() and HMAP_VERSION_* say '$versions', pkg-config '$want'" >&2
+    exit 1
+fi
+echo "version $(pkg-config --modversion hmap): hmap_version(), HMAP_VERSION_* and pkg-config agree"
+
 libdir=$(pkg-config --variable=libdir hmap)
 
 # The shared library exports the public API (hmap_*) and the checked entry
