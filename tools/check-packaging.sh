@@ -142,6 +142,14 @@ if [ $status != 0 ] || [ -s "$work/err" ]; then
 fi
 echo "threads_app: the one-shot race trapped, the correct program quiet"
 
+echo "---- CMake: find_package(hmap CONFIG)"
+cmake -S "$src/tests/packaging/cmake" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$work/prefix" \
+    >"$work/cmake.log" 2>&1 || { cat "$work/cmake.log" >&2; exit 1; }
+cmake --build "$work/cmake-build" >>"$work/cmake.log" 2>&1 || { cat "$work/cmake.log" >&2; exit 1; }
+# no LD_LIBRARY_PATH: the imported target's location goes into the rpath
+"$work/cmake-build/app"
+echo "CMake consumer: built with hmap::hmap and ran"
+
 echo "---- meson subproject"
 cp -r "$src/tests/packaging" "$work/consumer"
 mkdir -p "$work/consumer/subprojects"

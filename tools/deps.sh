@@ -5,7 +5,8 @@
 #   tools/deps.sh --bench   also the benchmark's competitors and gnuplot
 set -euo pipefail
 
-packages=(gcc g++ clang meson ninja-build pkg-config check libunwind-dev libdw-dev binutils python3)
+packages=(gcc g++ clang meson ninja-build pkg-config check libunwind-dev libdw-dev binutils python3
+    cmake)
 # 32-bit builds of the core (tools/check-32bit.sh), and qemu-i386 to run
 # them where the kernel has no IA32 emulation
 if [[ "$(dpkg --print-architecture)" == amd64 ]]; then packages+=(gcc-multilib qemu-user); fi
