@@ -142,6 +142,44 @@ if [ $status != 0 ] || [ -s "$work/err" ]; then
 fi
 echo "threads_app: the one-shot race trapped, the correct program quiet"
 
+echo "---- installed tools and man pages"
+# A checked program's JSON report, read by the installed hmap-report.
+cat >"$work/nil.c" <<'EOF'
+#define HMAP_CHECKED 1
+#include <hmap.h>
+int main(void)
+{
+    int k = 1;
+    return hmap_set(NULL, &k, &k); /* reported: a write to a nil map */
+}
+EOF
+# shellcheck disable=SC2046
+cc -std=gnu11 -g "$work/nil.c" -o "$work/nil" $(pkg-config --cflags --libs hmap)
+mkdir -p "$work/logs"
+HMAP_OPTIONS="log_format=json:log_path=$work/logs/hmap:symbolize=0" run "$work/nil"
+status=0
+"$work/prefix/bin/hmap-report" "$work/logs" --junit "$work/junit.xml" >"$work/summary" || status=$?
+if [ $status != 1 ] || ! grep -q "assignment to entry in nil map" "$work/summary" ||
+    ! grep -q "<failure" "$work/junit.xml"; then
+    echo "installed hmap-report: exit status $status, summary:" >&2
+    cat "$work/summary" >&2
+    exit 1
+fi
+HMAP_OPTIONS=symbolize=0 run "$work/nil"
+"$work/prefix/bin/hmap-symbolize" -d "$work" <"$work/err" >"$work/symbolized"
+grep -q "in main .*nil.c:" "$work/symbolized" || {
+    echo "installed hmap-symbolize did not name main in nil.c:" >&2
+    cat "$work/symbolized" >&2
+    exit 1
+}
+for page in hmap hmap-options hmap-report hmap-symbolize; do
+    MANPATH="$work/prefix/share/man" man -P cat "$page" 2>/dev/null | grep -q . || {
+        echo "man $page: no page installed under $work/prefix/share/man" >&2
+        exit 1
+    }
+done
+echo "installed hmap-report and hmap-symbolize work; man hmap, hmap-options, hmap-report, hmap-symbolize"
+
 echo "---- CMake: find_package(hmap CONFIG)"
 cmake -S "$src/tests/packaging/cmake" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$work/prefix" \
     >"$work/cmake.log" 2>&1 || { cat "$work/cmake.log" >&2; exit 1; }

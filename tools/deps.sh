@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(gcc g++ clang meson ninja-build pkg-config check libunwind-dev libdw-dev binutils python3
-    cmake)
+    cmake man-db)
 # 32-bit builds of the core (tools/check-32bit.sh), and qemu-i386 to run
 # them where the kernel has no IA32 emulation
 if [[ "$(dpkg --print-architecture)" == amd64 ]]; then packages+=(gcc-multilib qemu-user); fi
