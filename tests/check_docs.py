@@ -39,7 +39,8 @@ def main(root, program):
                 problems.append("%s: a row for %s, which the runtime does not have" % (doc, name))
             elif have[name] != want[name]:
                 problems.append("%s: %s defaults to %s, not %s" % (doc, name, want[name], have[name]))
-    docs = ["README.md"] + ["docs/" + n for n in sorted(os.listdir(os.path.join(root, "docs")))]
+    docs = ["README.md"] + ["docs/" + n for n in sorted(os.listdir(os.path.join(root, "docs")))
+                            if n.endswith(".md")]
     for doc in docs:
         with open(os.path.join(root, doc)) as f:
             for n, line in enumerate(f, 1):

@@ -13,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tools/deps.sh
-[[ -d build ]] || meson setup build -Dbench=disabled >/dev/null
+[[ -d build ]] || meson setup build >/dev/null
+meson configure build -Dexamples=true -Dwerror=true
 meson compile -C build >/dev/null
 
 exec python3 examples/expect.py --all build

@@ -33,8 +33,10 @@ for spec in "${builds[@]}"; do
     if [[ ! -d "$dir" ]]; then
         # shellcheck disable=SC2086
         CC=$compiler CXX=$([[ $compiler == clang ]] && echo clang++ || echo g++) \
-            meson setup "$dir" -Dbench=disabled $opts >/dev/null
+            meson setup "$dir" $opts >/dev/null
     fi
+    # the project's own builds: everything, and warnings are errors
+    meson configure "$dir" -Dtests=true -Dexamples=true -Dwerror=true
     meson compile -C "$dir" >/dev/null
     # TU_SKIP notes each skipped test here; check-skips.py lists them and
     # fails on one this machine and build should not have.
