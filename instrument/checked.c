@@ -788,6 +788,25 @@ DEFINE_CHECKED_WRITE(int, set,
 DEFINE_CHECKED_WRITE(bool, del, (hmap *m, const void *key, const struct hmap__site *site),
                      (m, key, site), validate_key(m, key, WRITE, site), del_counted(m, key))
 
+int hmap__checked_reserve(hmap *m, size_t n, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    validate(m, WRITE, site);
+    int err;
+    WRITE_OP(m, site, err = hmap_reserve(m, n));
+    return err;
+}
+
+void hmap__checked_stats(const hmap *m, struct hmap_stats *out, const struct hmap__site *site)
+{
+    NOTE_ENTRY();
+    if (!validate(m, READ, site)) {
+        hmap_stats(NULL, out);
+        return;
+    }
+    CHECKED_READ(m, site, AS_READ, hmap_stats(m, out));
+}
+
 void hmap__checked_clear(hmap *m, const struct hmap__site *site)
 {
     NOTE_ENTRY();

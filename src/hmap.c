@@ -461,6 +461,7 @@ static int grow_in_place(struct hmap *m)
 
 static int start_growth(struct hmap *m, bool same_size)
 {
+    m->growths++;
     if (!same_size && can_grow_in_place(m))
         return grow_in_place(m);
     unsigned B = same_size ? m->B : m->B + 1u;
@@ -1143,6 +1144,65 @@ void hmap__release_arrays(struct hmap *m)
     array_retire(m, m->buckets);
     finish_retiring(m);
     m->old = m->buckets = NULL;
+}
+
+/* Room for n entries: the growth in progress finished, then doublings
+ * run to completion until the array holds n without growing.  Each step
+ * leaves a consistent map, so running out of memory midway leaves its
+ * entries as they were. */
+int hmap_reserve(hmap *m, size_t n)
+{
+    if (!m)
+        return EINVAL;
+    unsigned want = buckets_for_hint(n);
+    if (want > MAX_B || array_bytes(m, want, false) == 0)
+        return EINVAL;
+    if (!m->buckets) {
+        unsigned B = want > m->B ? want : m->B;
+        struct hmap_array *a = array_new(m, B);
+        if (!a)
+            return ENOMEM;
+        m->buckets = a;
+        m->B = (uint8_t)B;
+        return 0;
+    }
+    int err = finish_growth_now(m);
+    end_of_write(m);
+    while (!err && m->B < want) {
+        err = start_growth(m, false);
+        if (!err)
+            err = finish_growth_now(m);
+        end_of_write(m);
+    }
+    return err;
+}
+
+static size_t array_memory(const struct hmap_array *a)
+{
+    if (!a || is_view(a))
+        return 0;
+    size_t bytes = a->bytes;
+    for (const struct hmap_ovf_chunk *c = a->chunks; c; c = c->next)
+        bytes += c->bytes;
+    return bytes;
+}
+
+void hmap_stats(const hmap *m, struct hmap_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    if (!m)
+        return;
+    s->entries = m->count;
+    s->buckets = (size_t)1 << m->B;
+    s->capacity = LOAD_NUM * (s->buckets / LOAD_DEN);
+    if (s->capacity < BUCKET_SLOTS)
+        s->capacity = BUCKET_SLOTS;
+    s->load = (double)m->count / (double)(s->buckets * BUCKET_SLOTS);
+    s->overflow_buckets = m->buckets ? m->buckets->noverflow : 0;
+    s->bytes = sizeof *m + array_memory(m->buckets) + array_memory(m->old) +
+               array_memory(m->retiring);
+    s->growths = m->growths;
+    s->growing = m->old != NULL;
 }
 
 void hmap_clear(hmap *m)

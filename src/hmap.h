@@ -151,6 +151,24 @@ int hmap_set(hmap *m, const void *key, const void *val);
 bool hmap_del(hmap *m, const void *key); /* true if a key was removed */
 void hmap_clear(hmap *m);
 
+/* Makes room for n entries, so that inserting up to n in all does not
+ * grow the map (a growth in progress is finished first).  0; ENOMEM with
+ * the entries unchanged; EINVAL for a NULL map or an n no memory holds. */
+int hmap_reserve(hmap *m, size_t n);
+
+/* What a map holds and takes; a NULL map reads as empty. */
+struct hmap_stats {
+    size_t entries;          /* hmap_len */
+    size_t capacity;         /* entries the current array holds before the map grows */
+    size_t buckets;          /* buckets of the current array (8 slots each) */
+    size_t overflow_buckets; /* overflow buckets in use */
+    double load;             /* entries / slots of the current array */
+    size_t bytes;            /* memory: the header, the arrays and their overflow chunks */
+    uint64_t growths;        /* growths started (same-size ones and relocations too) */
+    bool growing;            /* a growth is in progress */
+};
+void hmap_stats(const hmap *m, struct hmap_stats *out);
+
 typedef struct hmap_iter {
     const void *key; /* the current entry, valid until the next call on the iterator or map */
     void *val;       /* NULL for a set */
@@ -261,6 +279,8 @@ void *hmap__checked_put(hmap *m, const void *key, bool *inserted, const struct h
 int hmap__checked_set(hmap *m, const void *key, const void *val, const struct hmap__site *site);
 bool hmap__checked_del(hmap *m, const void *key, const struct hmap__site *site);
 void hmap__checked_clear(hmap *m, const struct hmap__site *site);
+int hmap__checked_reserve(hmap *m, size_t n, const struct hmap__site *site);
+void hmap__checked_stats(const hmap *m, struct hmap_stats *out, const struct hmap__site *site);
 void hmap__checked_iter_init(hmap_iter *it, hmap *m, const struct hmap__site *site);
 bool hmap__checked_iter_next(hmap_iter *it, const struct hmap__site *site);
 void hmap__checked_iter_del(hmap_iter *it, const struct hmap__site *site);
@@ -311,6 +331,8 @@ static inline bool hmap__checked_iter_next_inline(hmap_iter *it, const struct hm
 #define hmap_set(...) hmap__checked_set(__VA_ARGS__, HMAP__SITE)
 #define hmap_del(...) hmap__checked_del(__VA_ARGS__, HMAP__SITE)
 #define hmap_clear(...) hmap__checked_clear(__VA_ARGS__, HMAP__SITE)
+#define hmap_reserve(...) hmap__checked_reserve(__VA_ARGS__, HMAP__SITE)
+#define hmap_stats(...) hmap__checked_stats(__VA_ARGS__, HMAP__SITE)
 #define hmap_iter_init(...) hmap__checked_iter_init(__VA_ARGS__, HMAP__SITE)
 #define hmap_iter_next(...) hmap__checked_iter_next_inline(__VA_ARGS__, HMAP__SITE)
 #define hmap_iter_del(...) hmap__checked_iter_del(__VA_ARGS__, HMAP__SITE)

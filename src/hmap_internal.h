@@ -207,6 +207,7 @@ struct hmap {
     uint8_t kind;               /* enum key_kind */
     uint8_t growing_same_size;  /* the growth in progress keeps the bucket count */
     uint8_t no_same_size_grow;  /* a same-size growth did not help: don't repeat it */
+    uint32_t growths;           /* growths started, same-size ones and relocations included */
     uint8_t poisons_slots;      /* deleted slots carry poison that hooks lift (ASan) */
     uint64_t hash0;             /* per-map seed, re-randomised when the map empties */
     struct hmap_array *buckets; /* NULL until the first insertion */

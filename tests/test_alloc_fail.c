@@ -301,6 +301,41 @@ START_TEST(clear_allocates_nothing)
 }
 END_TEST
 
+/* hmap_reserve through several doublings, failing each allocation it
+ * makes in turn: ENOMEM with the entries as they were, and the map usable
+ * (a second reserve then succeeds). */
+START_TEST(reserve_fails_cleanly)
+{
+    long total = 0;
+    for (long n = 1;; n++) {
+        hmap *m = tu_new_u64(0);
+        tu_model md;
+        tu_model_init(&md);
+        for (uint64_t i = 0; i < 500; i++)
+            TU_SET(m, &md, tu_key(i), tu_val(tu_key(i)));
+        long before = hmap_testing_alloc_count();
+        hmap_testing_fail_nth_alloc(n);
+        int err = hmap_reserve(m, 100000);
+        bool hit = hmap_testing_alloc_count() - before >= n;
+        hmap_testing_fail_nth_alloc(0);
+        TU_CHECK_MODEL(m, &md);
+        if (!hit) {
+            TU_EQ_INT(err, 0); /* n is past the last allocation: done */
+            tu_model_free(&md);
+            hmap_free(m);
+            break;
+        }
+        TU_EQ_INT(err, ENOMEM);
+        total++;
+        TU_EQ_INT(hmap_reserve(m, 100000), 0);
+        TU_CHECK_MODEL(m, &md);
+        tu_model_free(&md);
+        hmap_free(m);
+    }
+    TU_ASSERT(total >= 3, "only %ld allocations of hmap_reserve failed", total);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("alloc_fail");
@@ -315,6 +350,7 @@ int main(void)
     tc = tu_tcase("other");
     tcase_add_test(tc, new_map);
     tcase_add_test(tc, clear_allocates_nothing);
+    tcase_add_test(tc, reserve_fails_cleanly);
     suite_add_tcase(s, tc);
 
     return tu_run(s);
