@@ -46,6 +46,7 @@
 #include "report.h"
 #include "reports.h"
 #include "stack.h"
+#include "suppress.h"
 #include "thread.h"
 #include "trap.h"
 #include "tsan.h"
@@ -113,6 +114,7 @@ static void runtime_init(void)
     int saved_errno = errno;
     hmap__options_init();
     hmap__tsan_init(); /* first: the stack's warm-up unwind depends on it */
+    hmap__suppress_init();
     hmap__trap_init();
     hmap__stack_init();
     hmap__quarantine_init();
@@ -404,10 +406,12 @@ HMAP_INLINE uint64_t write_begin(struct hmap *m, struct hmap_thread *t,
     return prev_writer;
 }
 
+/* A thread leaving a map while another reports waits for the report,
+ * which usually ends the process (and returns if it was suppressed). */
 HMAP_INLINE void park_if_reporting(void)
 {
     if (HMAP_UNLIKELY(hmap__reporting()))
-        hmap__park();
+        hmap__wait_for_report();
 }
 
 /* `before`: the writer before this write (write_begin), or 0. */
@@ -861,8 +865,12 @@ static bool iterating(const struct iter_state *s)
 static bool iteration_step(hmap_iter *it, const struct hmap *m, const struct hmap__site *site)
 {
     struct iter_state *s = hmap__iter_state(it);
-    if (iterating(s) && HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.modcount) != s->modcount))
+    if (iterating(s) &&
+        HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.modcount) != s->modcount)) {
         hmap__report_iteration_write(m, s, hmap__thread_self(), site);
+        /* suppressed: the iteration goes on from here, reported once */
+        s->modcount = (uintptr_t)RELAXED_LOAD(&m->checked.modcount);
+    }
     return hmap_iter_next(it);
 }
 

@@ -203,6 +203,16 @@ static const char *parse_trap_budget_pct(const char *v)
     return NULL;
 }
 
+static const char *parse_suppressions(const char *v)
+{
+    if (!strcmp(v, "none"))
+        v = "";
+    if (strlen(v) >= sizeof hmap__opts.suppressions)
+        return "a path shorter than 1024 bytes";
+    strcpy(hmap__opts.suppressions, v);
+    return NULL;
+}
+
 static const char *parse_log_path(const char *v)
 {
     /* "stderr" means stderr, as in ASAN_OPTIONS.  report.c appends

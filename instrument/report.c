@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the reporter ------------------------------------------------------ */
@@ -103,6 +104,22 @@ bool hmap__report_begin(void)
     if (holder == self)
         die_of_reentrant_report();
     return false;
+}
+
+void hmap__report_abandon(void)
+{
+    __atomic_store_n(&hmap__reporter_tid, 0, __ATOMIC_RELEASE);
+}
+
+void hmap__wait_for_report(void)
+{
+    /* A report usually ends the process; a suppressed one is abandoned,
+     * and then this returns.  The sleep is cut short by the stack-request
+     * signal, whose handler answers meanwhile. */
+    while (__atomic_load_n(&hmap__reporter_tid, __ATOMIC_ACQUIRE) != 0) {
+        struct timespec ts = { 0, 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
 }
 
 _Noreturn void hmap__park(void)

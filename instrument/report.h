@@ -57,6 +57,11 @@ HMAP_INLINE bool hmap__reporting(void)
 {
     return __atomic_load_n(&hmap__reporter_tid, __ATOMIC_RELAXED) != 0;
 }
+/* Gives the report up (it was suppressed): another may begin. */
+void hmap__report_abandon(void);
+/* Waits, answering stack requests, while another thread reports: returns
+ * if that report is abandoned; usually it ends the process first. */
+void hmap__wait_for_report(void);
 /* Never returns: serves stack requests until the reporter ends the process. */
 _Noreturn void hmap__park(void);
 /* Writes the report (text or JSON, to stderr or log_path) and ends the

@@ -12,6 +12,7 @@
  * runtime (options read) before they report.
  */
 #include "reports.h"
+#include "suppress.h"
 #include "report.h"
 #include "stack.h"
 #include "thread.h"
@@ -57,16 +58,17 @@ static void unwind_from_entry(struct hmap_stack *st)
 static struct hmap_stack own_stack, other_stack;
 static char detail_line[512];
 
-/* Makes this thread the reporter (or parks it for good).  Called before
- * anything is formatted into the shared buffers below; a second call by
- * the reporter itself is a no-op. */
+/* Makes this thread the reporter, waiting while another thread reports
+ * (which usually ends the process; a suppressed report does not).  Called
+ * before anything is formatted into the shared buffers below; a second
+ * call by the reporter itself is a no-op. */
 static void begin_report_or_park(void)
 {
     struct hmap_thread *t = hmap__thread_self(); /* the caller started the runtime */
     if (__atomic_load_n(&hmap__reporter_tid, __ATOMIC_RELAXED) == t->tid)
         return;
-    if (!hmap__report_begin())
-        hmap__park();
+    while (!hmap__report_begin())
+        hmap__wait_for_report();
 }
 
 static void add_part(struct hmap_report *r, const char *role, pid_t tid,
@@ -105,7 +107,7 @@ _Noreturn void hmap__report_single(enum hmap_kind kind, const struct hmap *m,
 
 /* A report about the calling thread and another one, whose stack is asked
  * for before ours is taken (it may be about to leave the map). */
-static _Noreturn void report_pair(enum hmap_kind kind, const struct hmap *m,
+static void report_pair(enum hmap_kind kind, const struct hmap *m,
                                   const struct hmap__site *site, const char *role,
                                   pid_t other, const struct hmap__site *other_site,
                                   const char *other_role, const char *detail,
@@ -126,6 +128,10 @@ static _Noreturn void report_pair(enum hmap_kind kind, const struct hmap *m,
         other_site = theirs->site; /* from inside its operation */
     add_part(&r, other_role, other, other_site, theirs);
     add_creation(&r, m);
+    if (hmap__suppressed(&r)) { /* a race the user silenced: the operation goes on */
+        hmap__report_abandon();
+        return;
+    }
     hmap__report_end(&r);
 }
 
@@ -179,7 +185,7 @@ void hmap__format_site(char *buf, size_t len, const char *prefix, const struct h
  * left already.  It was then the map's last writer, unless we wrote after
  * it; failing that, the best guess is the writer before us (`before`, 0 if
  * not known), whose stack shows whether it is still at the map. */
-_Noreturn void hmap__report_concurrent_writes(
+void hmap__report_concurrent_writes(
     const struct hmap *m, const struct hmap__site *site, uint64_t other, uint64_t before)
 {
     uint64_t self = (uint64_t)hmap__thread_record.tid;
@@ -193,7 +199,7 @@ _Noreturn void hmap__report_concurrent_writes(
 
 /* The writer a reader collided with: the owner if one is inside, else
  * whoever wrote last. */
-_Noreturn void hmap__report_read_write(const struct hmap *m, const struct hmap__site *site,
+void hmap__report_read_write(const struct hmap *m, const struct hmap__site *site,
                                       bool iterating)
 {
     pid_t writer = (pid_t)RELAXED_LOAD(&m->checked.owner);
@@ -202,13 +208,14 @@ _Noreturn void hmap__report_read_write(const struct hmap *m, const struct hmap__
     if (iterating)
         report_pair(HMAP_KIND_CONCURRENT_ITERATION_WRITE, m, site, "iteration step", writer,
                     write_site_of(m, writer), "concurrent write", NULL, site);
-    report_pair(HMAP_KIND_CONCURRENT_READ_WRITE, m, site, "read", writer,
+    else
+        report_pair(HMAP_KIND_CONCURRENT_READ_WRITE, m, site, "read", writer,
                 write_site_of(m, writer), "concurrent write", NULL, site);
 }
 
 /* The map changed under an iteration: by this thread (anything but
  * hmap_iter_del) or by another one. */
-_Noreturn void hmap__report_iteration_write(const struct hmap *m, const struct iter_state *s,
+void hmap__report_iteration_write(const struct hmap *m, const struct iter_state *s,
                                            struct hmap_thread *t, const struct hmap__site *site)
 {
     begin_report_or_park();

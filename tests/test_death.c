@@ -348,6 +348,83 @@ START_TEST(test_relocation_rate)
 }
 END_TEST
 
+/* ---- suppressions -----------------------------------------------------------
+ * A race in code the user cannot fix yet, silenced by a suppressions file:
+ * two threads write once each, and a long trap makes them overlap every
+ * time.  Suppressed, the program runs to its end and says at exit how many
+ * reports it suppressed; a suppression that matches nothing changes
+ * nothing; a kind after which the program cannot go on is refused. */
+
+static hmap *supp_map;
+
+static NOINLINE void *third_party_writer(void *arg)
+{
+    uint64_t k = (uint64_t)(uintptr_t)arg;
+    hmap_set(supp_map, &k, &k);
+    sink = 0;
+    return NULL;
+}
+
+static NOINLINE void race_in_third_party(void)
+{
+    supp_map = new_u64_map();
+    pthread_t a, b;
+    pthread_create(&a, NULL, third_party_writer, (void *)1);
+    pthread_create(&b, NULL, third_party_writer, (void *)2);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+}
+
+/* The same, then an ordinary exit (atexit handlers run: the summary). */
+static NOINLINE void race_in_third_party_then_exit(void)
+{
+    race_in_third_party();
+    exit(0);
+}
+
+/* Writes `text` to a fresh file and returns HMAP_OPTIONS naming it. */
+static const char *suppression_options(const char *text)
+{
+    static char path[64], opts[160];
+    snprintf(path, sizeof path, "/tmp/hmap-supp-XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (int)strlen(text));
+    close(fd);
+    snprintf(opts, sizeof opts, "suppressions=%s:trap_us=300000", path);
+    return opts;
+}
+
+START_TEST(test_suppressed_race_runs_on)
+{
+    if (UNDER_TSAN)
+        return; /* TSan reports the race itself, by happens-before */
+    death_run(&d, race_in_third_party_then_exit,
+              suppression_options("# races in the vendored library\nrace:third_party_*\n"));
+    death_expect_end(&d, 0);
+    ck_assert_msg(!death_stderr_has(&d, "ERROR: hmap"), "%s", d.err);
+    ck_assert_msg(death_stderr_has(&d, "suppressed: race:third_party_* ("), "%s", d.err);
+}
+END_TEST
+
+START_TEST(test_unmatched_suppression_reports)
+{
+    death_run(&d, race_in_third_party, suppression_options("race:nothing_like_this\n"));
+    if (UNDER_TSAN && WIFEXITED(d.status))
+        return; /* TSan's report, by happens-before, came first */
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "concurrent map writes", "third_party_writer", NULL);
+}
+END_TEST
+
+START_TEST(test_unsuppressible_kind_refused)
+{
+    death_run(&d, race_in_third_party, suppression_options("use_of_freed_map:*\n"));
+    death_expect_end(&d, -1);
+    ck_assert_msg(death_stderr_has(&d, "only races can be suppressed"), "%s", d.err);
+}
+END_TEST
+
 /* ---- invalid arguments ---------------------------------------------------
  * Each is reported on entry, whatever the map holds: the maps here are
  * empty, where the core would not even look at the key. */
@@ -946,6 +1023,9 @@ int main(void)
     tcase_add_test(tc, test_no_relocation_no_report);
     tcase_add_test(tc, test_sampled_relocation_is_reproducible);
     tcase_add_test(tc, test_relocation_rate);
+    tcase_add_test(tc, test_suppressed_race_runs_on);
+    tcase_add_test(tc, test_unmatched_suppression_reports);
+    tcase_add_test(tc, test_unsuppressible_kind_refused);
     tcase_add_loop_test(tc, test_invalid_argument, 0, sizeof bad_args / sizeof bad_args[0]);
     tcase_add_test(tc, test_nil_map);
     tcase_add_loop_test(tc, test_kinds_on_plain_created_maps, 0,
