@@ -323,7 +323,8 @@ static void json_key(struct sink *s, const char *key)
 /* Every frame of every thread, resolved once before formatting: the text
  * and the summary both use them.  Static: ~270 KiB is too much for the
  * stack of a thread that may be small. */
-static struct hmap_frame resolved[HMAP_REPORT_THREADS][HMAP_STACK_MAX];
+enum { RESOLVED_MAX = 2 * HMAP_STACK_MAX }; /* frames, inlined ones included */
+static struct hmap_frame resolved[HMAP_REPORT_THREADS][RESOLVED_MAX];
 static int resolved_count[HMAP_REPORT_THREADS];
 
 /* The working directory, stripped from file names in the text. */
@@ -349,13 +350,18 @@ static int frames_to_show(const struct hmap_stack *st)
     return st->depth < limit ? st->depth : limit;
 }
 
+/* Each pc of each stack, with the functions inlined there as frames of
+ * their own (at most RESOLVED_MAX frames a thread). */
 static void resolve_frames(const struct hmap_report *r)
 {
     for (int t = 0; t < thread_count(r); t++) {
         const struct hmap_stack *st = r->threads[t].stack;
-        resolved_count[t] = frames_to_show(st);
-        for (int i = 0; i < resolved_count[t]; i++)
-            hmap__symbolize(st->pc[i], i > 0 || !st->pc0_exact, hmap__opts.symbolize, &resolved[t][i]);
+        int pcs = frames_to_show(st), n = 0;
+        for (int i = 0; i < pcs && n < RESOLVED_MAX; i++)
+            n += hmap__symbolize_inlined(st->pc[i], i > 0 || !st->pc0_exact,
+                                         hmap__opts.symbolize, &resolved[t][n],
+                                         RESOLVED_MAX - n);
+        resolved_count[t] = n;
     }
 }
 
@@ -531,8 +537,10 @@ static void text_frame(struct sink *s, int index, uintptr_t pc, const struct hma
     if (hmap__opts.symbolize && f->function[0]) {
         put_str(s, " in ");
         put_str(s, f->function);
-        put_char(s, '+');
-        put_hex(s, f->offset);
+        if (!f->inlined) { /* inlined code has no offset of its own */
+            put_char(s, '+');
+            put_hex(s, f->offset);
+        }
     }
     if (hmap__opts.symbolize && f->file[0]) {
         put_char(s, ' ');
@@ -580,7 +588,7 @@ static void text_thread(struct sink *s, const struct hmap_report_thread *t,
     if (nframes == 0)
         put_str(s, "    <stack unavailable>\n");
     for (int i = 0; i < nframes; i++)
-        text_frame(s, i, t->stack->pc[i], &frames[i]);
+        text_frame(s, i, frames[i].pc, &frames[i]);
 }
 
 static void text_summary(struct sink *s, const struct hmap_report *r)
@@ -656,7 +664,7 @@ static void json_frame(struct sink *s, uintptr_t pc, const struct hmap_frame *f)
     json_string_or_null(s, has_function ? f->function : NULL);
     put_char(s, ',');
     json_key(s, "offset");
-    if (has_function)
+    if (has_function && !f->inlined)
         json_hex_string(s, f->offset);
     else
         put_str(s, "null");
@@ -666,6 +674,9 @@ static void json_frame(struct sink *s, uintptr_t pc, const struct hmap_frame *f)
     put_char(s, ',');
     json_key(s, "line");
     json_int_or_null(s, f->line, has_file && f->line > 0);
+    put_char(s, ',');
+    json_key(s, "inlined");
+    put_str(s, f->inlined ? "true" : "false");
     put_char(s, ',');
     json_key(s, "module");
     json_string_or_null(s, f->module);
@@ -715,7 +726,7 @@ static void json_thread(struct sink *s, const struct hmap_report_thread *t,
     for (int i = 0; i < nframes; i++) {
         if (i)
             put_char(s, ',');
-        json_frame(s, t->stack->pc[i], &frames[i]);
+        json_frame(s, frames[i].pc, &frames[i]);
     }
     put_str(s, "]}");
 }

@@ -24,9 +24,11 @@
  * way a pc that lies in no known symbol (a static function of a stripped
  * object, the vdso) gets no name rather than the nearest exported one.
  *
- * Function names are the ELF symbol containing the pc, so code inlined
- * into a function is named after that function, while its file:line is
- * that of the inlined code.  For a return address (every frame but the
+ * Function names are the ELF symbol containing the pc.  Code inlined into
+ * a function is named after that function by hmap__symbolize, while its
+ * file:line is that of the inlined code; hmap__symbolize_inlined gives the
+ * inlined functions frames of their own (DWARF's inlined-subroutine
+ * scopes, each with the line it was called from).  For a return address (every frame but the
  * innermost), lookups use pc - 1, the call instruction: the return address
  * itself may already be the next line, or even the next function after a
  * call to a noreturn function.
@@ -38,10 +40,12 @@
 #include <errno.h>
 #include <link.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #ifdef HMAP_HAVE_LIBDW
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #else
@@ -166,17 +170,72 @@ static Dwfl_Module *module_of(Dwarf_Addr addr)
  * the next one, so an address in code without debug info (_start, a PLT
  * entry) gets the last line of the unit before it.  So the unit found that
  * way must really contain addr, else each unit's own ranges are tried. */
+static Dwarf_Die *cu_of(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias)
+{
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
+    if (cu == NULL || dwarf_haspc(cu, addr - *bias) <= 0) {
+        cu = NULL;
+        while ((cu = dwfl_module_nextcu(mod, cu, bias)) != NULL)
+            if (dwarf_haspc(cu, addr - *bias) > 0)
+                break;
+    }
+    return cu;
+}
+
 static Dwarf_Line *line_of(Dwfl_Module *mod, Dwarf_Addr addr)
 {
     Dwarf_Addr bias = 0;
-    Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
-    if (cu == NULL || dwarf_haspc(cu, addr - bias) <= 0) {
-        cu = NULL;
-        while ((cu = dwfl_module_nextcu(mod, cu, &bias)) != NULL)
-            if (dwarf_haspc(cu, addr - bias) > 0)
-                break;
-    }
+    Dwarf_Die *cu = cu_of(mod, addr, &bias);
     return cu != NULL ? dwarf_getsrc_die(cu, addr - bias) : NULL;
+}
+
+/* The inlined subroutines whose code is at addr, innermost first: for
+ * each, its name and the file and line it was called from.  The first
+ * frame's file:line (the innermost line) is already in out[0]; each
+ * further frame gets the call site of the one before.  Returns the number
+ * of frames filled, the last of them out[0]'s function (the symbol). */
+static int inline_frames(Dwfl_Module *mod, Dwarf_Addr addr, struct hmap_frame *out, int max)
+{
+    Dwarf_Addr bias = 0;
+    Dwarf_Die *cu = cu_of(mod, addr, &bias);
+    Dwarf_Die *scopes = NULL;
+    int nscopes = cu != NULL ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+    Dwarf_Files *files = NULL;
+    size_t nfiles = 0;
+    if (nscopes <= 0 || dwarf_getsrcfiles(cu, &files, &nfiles) != 0) {
+        free(scopes);
+        return 1;
+    }
+    struct hmap_frame symbol = out[0]; /* the function whose symbol holds addr */
+    int n = 0;
+    for (int i = 0; i < nscopes && n + 1 < max; i++) {
+        if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
+            continue;
+        Dwarf_Attribute attr;
+        const char *name = dwarf_formstring(dwarf_attr_integrate(&scopes[i], DW_AT_name, &attr));
+        /* out[n] holds the line of the code at this level: it is the
+         * inlined function's */
+        struct hmap_frame *f = &out[n];
+        copy_str(f->function, sizeof f->function, name ? name : "");
+        f->offset = 0;
+        f->inlined = true;
+        /* the frame after this one is at this subroutine's call site */
+        Dwarf_Word call_file = 0, call_line = 0;
+        struct hmap_frame *next = &out[n + 1];
+        *next = symbol;
+        next->inlined = false;
+        next->file[0] = '\0';
+        next->line = 0;
+        if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &call_file) == 0 &&
+            dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &call_line) == 0 &&
+            call_file < nfiles) {
+            copy_str(next->file, sizeof next->file, dwarf_filesrc(files, call_file, NULL, NULL));
+            next->line = (int)call_line;
+        }
+        n++;
+    }
+    free(scopes);
+    return n + 1;
 }
 
 /* addr is pc, or pc - 1 for a return address. */
@@ -266,6 +325,7 @@ static void resolve_names(uintptr_t pc, uintptr_t addr, struct hmap_frame *out)
 void hmap__symbolize(uintptr_t pc, bool is_return_address, bool full, struct hmap_frame *out)
 {
     memset(out, 0, sizeof *out);
+    out->pc = pc;
     if (pc == 0)
         return;
     int saved_errno = errno;
@@ -277,4 +337,26 @@ void hmap__symbolize(uintptr_t pc, bool is_return_address, bool full, struct hma
 
     pthread_mutex_unlock(&symbolize_lock);
     errno = saved_errno;
+}
+
+int hmap__symbolize_inlined(uintptr_t pc, bool is_return_address, bool full,
+                            struct hmap_frame *out, int max)
+{
+    hmap__symbolize(pc, is_return_address, full, out);
+#ifdef HMAP_HAVE_LIBDW
+    if (!full || pc == 0 || max < 2)
+        return 1;
+    int saved_errno = errno;
+    pthread_mutex_lock(&symbolize_lock);
+    uintptr_t addr = is_return_address ? pc - 1 : pc;
+    Dwfl_Module *mod = module_of(addr);
+    int n = mod != NULL ? inline_frames(mod, addr, out, max) : 1;
+    pthread_mutex_unlock(&symbolize_lock);
+    errno = saved_errno;
+    return n;
+#else
+    (void)is_return_address;
+    (void)max;
+    return 1;
+#endif
 }

@@ -348,6 +348,32 @@ START_TEST(test_relocation_rate)
 }
 END_TEST
 
+/* ---- inlined functions in stacks ----------------------------------------
+ * A misuse inside a function the compiler inlined: the report's stack
+ * names it as a frame of its own (as llvm-symbolizer and addr2line -i do),
+ * at its own line, and then the function it was inlined into. */
+
+static inline __attribute__((always_inline)) void count_word_inlined(hmap *m, uint64_t k)
+{
+    hmap_set(m, &k, &k); /* the bug: m is NULL */
+}
+
+static NOINLINE void tally_words(void)
+{
+    count_word_inlined(NULL, 7);
+    sink = 0;
+}
+
+START_TEST(test_inlined_function_named)
+{
+    death_run(&d, tally_words, NULL);
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "assignment to entry in nil map", "count_word_inlined", "tally_words",
+                        NULL);
+    death_expect_stack(&d, "  write by thread ", "count_word_inlined");
+}
+END_TEST
+
 /* ---- suppressions -----------------------------------------------------------
  * A race in code the user cannot fix yet, silenced by a suppressions file:
  * two threads write once each, and a long trap makes them overlap every
@@ -1023,6 +1049,7 @@ int main(void)
     tcase_add_test(tc, test_no_relocation_no_report);
     tcase_add_test(tc, test_sampled_relocation_is_reproducible);
     tcase_add_test(tc, test_relocation_rate);
+    tcase_add_test(tc, test_inlined_function_named);
     tcase_add_test(tc, test_suppressed_race_runs_on);
     tcase_add_test(tc, test_unmatched_suppression_reports);
     tcase_add_test(tc, test_unsuppressible_kind_refused);
