@@ -35,9 +35,9 @@
  * compiler barriers keep the core's work between the entry and exit marks.
  *
  * When a detection involves another thread, the report asks that thread
- * for its stack (stack.c); a thread still inside a checked operation parks
+ * for its stack (stack.c); a thread still inside a checked operation waits
  * on its way out while a report is being written, so its stack shows the
- * map call it was making.
+ * map call it was making.  The reports themselves are built in reports.c.
  */
 #include "asan.h"
 #include "guard.h"

@@ -7,9 +7,11 @@
  * builders here gather the parts: this thread's stack (trimmed to the
  * user's call), another thread's (asked for with a signal, stack.c), the
  * map's creation and, for a freed map, who freed it.  Only the thread that
- * won hmap__report_begin builds one, in static storage, and never returns;
- * every other thread that gets here parks.  Callers have started the
- * runtime (options read) before they report.
+ * won hmap__report_begin builds one, in static storage; every other
+ * thread that gets here waits.  A report ends the process, but for a race
+ * the user suppressed (suppress.c): then it is given up, the builder
+ * returns, and the operation goes on.  Callers have started the runtime
+ * (options read) before they report.
  */
 #include "reports.h"
 #include "suppress.h"
@@ -54,7 +56,7 @@ static void unwind_from_entry(struct hmap_stack *st)
 }
 
 /* Reports are built in static storage: only the one thread that won
- * hmap__report_begin gets here, and it never returns. */
+ * hmap__report_begin writes to it. */
 static struct hmap_stack own_stack, other_stack;
 static char detail_line[512];
 
