@@ -216,7 +216,7 @@ void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align)
     return memset(p, 0, bytes);
 }
 
-/* Address space for an array that grows in place (hmap.c, "growing in
+/* Address space for an array that grows in place (grow.c, "growing in
  * place"): *reserved bytes that nothing else will be mapped into, of which
  * the first `bytes` are usable now and hmap__extend makes more usable later.
  * The rest costs no memory: it is mapped inaccessible, which the kernel

@@ -40,7 +40,7 @@
  * bucket) is exceeded the map allocates an array twice as large and keeps
  * the old one in `old` (or, for a reservation, makes its next half usable
  * and keeps a view of the lower half in `old`: see "growing in place" in
- * hmap.c).  Each later write evacuates the next two old
+ * grow.c).  Each later write evacuates the next two old
  * buckets in order (Go evacuates the bucket being written to plus one in
  * order; strictly in order keeps the memory traffic of a growth sequential,
  * and makes "evacuated" a comparison with `nevacuate` instead of a flag in
@@ -272,7 +272,7 @@ HMAP_INLINE hmap__misplaced_fn *hooks_misplaced_key(const struct hmap *m)
 }
 
 /* A view owns no memory: it is the lower half of an array growing in
- * place, seen as the old array (hmap.c, "growing in place"). */
+ * place, seen as the old array (grow.c, "growing in place"). */
 HMAP_INLINE bool is_view(const struct hmap_array *a)
 {
     return a->bytes == 0;
