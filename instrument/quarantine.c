@@ -71,11 +71,9 @@
  * Alternate signal stacks: a fault from a thread whose stack is nearly
  * exhausted must still reach a handler (ours, or ASan's stack-overflow
  * report behind it), so each thread using checked maps gets one, freed at
- * thread exit by a pthread key destructor.
- *
- * Deleted slots are filled with HMAP_POISON_BYTE by the core and, under
- * ASan, poisoned here in whole 8-byte granules; the slot_filling hook
- * unpoisons them before reuse.
+ * thread exit by a pthread key destructor; threads get theirs as they
+ * register (hmap__thread_on_register).  ASan's poison of deleted slots
+ * and retired arrays is asan.c's.
  */
 #define _GNU_SOURCE /* REG_RIP and friends, gettid */
 
