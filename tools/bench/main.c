@@ -13,6 +13,8 @@
  *   hit      look up all n keys, shuffled, from a separate copy of the keys
  *   miss     look up n keys that are not present
  *   iterate  sum all values (repeated for small n, reported per entry)
+ *   replace  set all n keys again, shuffled, each to a new value (checked
+ *            by an untimed iteration: every value must have changed)
  *   erase    erase all n keys, in the shuffled order
  * Phases are timed with clock_gettime(CLOCK_MONOTONIC); every result is
  * checked (a wrong sum or count exits with status 2).  Then, in a fresh
@@ -262,6 +264,13 @@ static void run_phases(const run *r, const bench_ops *ops, const keyset *k)
     }
     report_op(r, "iterate", now_ns(CLOCK_MONOTONIC) - t0, n * iter_passes);
 
+    /* hit[i] -> n + i + 1: the values become n + 1 .. 2n */
+    t0 = now_ns(CLOCK_MONOTONIC);
+    ops->replace(t, k->hit, n, n);
+    report_op(r, "replace", now_ns(CLOCK_MONOTONIC) - t0, n);
+    check(r, "length after replace", ops->len(t), n);
+    check(r, "sum of values after replace", ops->iterate(t), value_sum + (uint64_t)n * n);
+
     t0 = now_ns(CLOCK_MONOTONIC);
     removed = ops->erase(t, k->hit, n);
     report_op(r, "erase", now_ns(CLOCK_MONOTONIC) - t0, n);
@@ -446,11 +455,11 @@ int main(int argc, char **argv)
     keyset k;
     size_t elem; /* bytes per key in the key arrays */
     if (strcmp(r.keys, "u64") == 0) {
-        ops = r.table->u64;
+        ops = r.table->ops[BENCH_OWN][BENCH_U64];
         k = make_u64_keys(seed, r.n);
         elem = sizeof(uint64_t);
     } else if (strcmp(r.keys, "str") == 0) {
-        ops = r.table->str;
+        ops = r.table->ops[BENCH_OWN][BENCH_STR];
         k = make_str_keys(seed, r.n);
         elem = sizeof(bench_str);
     } else {

@@ -37,6 +37,13 @@ template <class Map> struct flat_ops {
         for (size_t i = first; i < first + count; i++)
             m.emplace(key(k[i]), i + 1);
     }
+    static void replace(void *t, const void *keys, size_t n, uint64_t base)
+    {
+        Map &m = map(t);
+        const Src *k = static_cast<const Src *>(keys);
+        for (size_t i = 0; i < n; i++)
+            m.insert_or_assign(key(k[i]), base + i + 1);
+    }
     static uint64_t lookup(void *t, const void *keys, size_t n)
     {
         const Map &m = map(t);
@@ -67,15 +74,17 @@ template <class Map> struct flat_ops {
     }
     static size_t len(void *t) { return map(t).size(); }
 
-    static constexpr bench_ops ops = { create, destroy, insert, lookup,
-                                       erase,  iterate, len };
+    static constexpr bench_ops ops = { create, destroy, insert, replace,
+                                       lookup, erase,   iterate, len };
 };
 
 /* The bench_table of a map template M<Key, Value> (default hasher). */
 template <template <class...> class M> constexpr bench_table flat_table(const char *name)
 {
-    return { name, &flat_ops<M<uint64_t, uint64_t>>::ops,
-             &flat_ops<M<std::string_view, uint64_t>>::ops };
+    return { name,
+             { { &flat_ops<M<uint64_t, uint64_t>>::ops,
+                 &flat_ops<M<std::string_view, uint64_t>>::ops, nullptr },
+               { nullptr, nullptr, nullptr } } };
 }
 
 #endif /* TABLE_FLAT_HH */

@@ -20,6 +20,10 @@
     {                                                                        \
         g_hash_table_insert(t, KEY(k), GSIZE_TO_POINTER(v));                 \
     }                                                                        \
+    static inline void P##_set(void *t, const K *k, uint64_t v)              \
+    {                                                                        \
+        g_hash_table_insert(t, KEY(k), GSIZE_TO_POINTER(v)); /* keeps the key */ \
+    }                                                                        \
     static inline uint64_t P##_get(void *t, const K *k)                      \
     {                                                                        \
         return GPOINTER_TO_SIZE(g_hash_table_lookup(t, KEY(k)));             \
@@ -47,4 +51,6 @@
 GLIB_BENCH(glib_u64, uint64_t, g_int64_hash, g_int64_equal, KEY_BY_POINTER);
 GLIB_BENCH(glib_str, bench_str, g_str_hash, g_str_equal, KEY_STRING);
 
-const bench_table bench_glib = { "glib", &glib_u64_ops, &glib_str_ops };
+const bench_table bench_glib = {
+    "glib", .ops[BENCH_OWN] = { [BENCH_U64] = &glib_u64_ops, [BENCH_STR] = &glib_str_ops }
+};

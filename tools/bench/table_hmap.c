@@ -25,6 +25,10 @@
         if (hmap_set(t, k, &v) != 0)                                         \
             bench_die("hmap_set failed");                                    \
     }                                                                        \
+    static inline void P##_set(void *t, const K *k, uint64_t v)              \
+    {                                                                        \
+        P##_put(t, k, v); /* hmap_set replaces a present key's value */      \
+    }                                                                        \
     static inline uint64_t P##_get(void *t, const K *k)                      \
     {                                                                        \
         const uint64_t *v = hmap_get(t, k);                                  \
@@ -47,7 +51,11 @@ HMAP_BENCH(hmap_u64, uint64_t, HMAP_TYPE(uint64_t, uint64_t));
 HMAP_BENCH(hmap_str, bench_str, HMAP_TYPE_CSTR(uint64_t));
 
 #ifdef HMAP_CHECKED
-const bench_table bench_hmap_checked = { "hmap-checked", &hmap_u64_ops, &hmap_str_ops };
+const bench_table bench_hmap_checked = {
+    "hmap-checked", .ops[BENCH_OWN] = { [BENCH_U64] = &hmap_u64_ops, [BENCH_STR] = &hmap_str_ops }
+};
 #else
-const bench_table bench_hmap = { "hmap", &hmap_u64_ops, &hmap_str_ops };
+const bench_table bench_hmap = {
+    "hmap", .ops[BENCH_OWN] = { [BENCH_U64] = &hmap_u64_ops, [BENCH_STR] = &hmap_str_ops }
+};
 #endif
