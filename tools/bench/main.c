@@ -4,9 +4,14 @@
  * one machine-readable line per figure.  Each run is its own process so
  * that peak RSS belongs to one table.
  *
- *   hmap-bench --table hmap --keys u64|str --n 2000000 [--seed 1] [--no-worst]
- *   hmap-bench --table hmap --keys u64|str --n 100000 --lifecycle
- *   hmap-bench --list
+ *   hmap-bench --table hmap --keys u64|str|big --n 2000000 [--seed 1] [--no-worst]
+ *   hmap-bench --table hmap --keys u64|str|big --n 100000 --lifecycle
+ *   hmap-bench --list [--keys K]
+ *
+ * Key types: u64 (uint64_t -> uint64_t), str (16-character string ->
+ * uint64_t), big (uint64_t -> a 64-byte struct, bench_big).  A table that
+ * does not take part with the key type asked for (its ops are NULL) exits
+ * with status 3; --list --keys K lists only the tables that do.
  *
  * Phases, on a table created empty with no size hint:
  *   insert   n new keys, in generation order (random 64-bit keys)
@@ -381,11 +386,14 @@ static void run_worst_insert(const run *r, const bench_ops *ops, const keyset *k
 
 /* ---- command line ---------------------------------------------------- */
 
+static const char *const key_names[BENCH_NKEYS] = { "u64", "str", "big" };
+
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: hmap-bench --table NAME --keys u64|str --n N [--seed S] [--no-worst]\n"
-               "       hmap-bench --table NAME --keys u64|str --n N [--seed S] --lifecycle\n"
-               "       hmap-bench --list\n");
+    fprintf(f, "usage: hmap-bench --table NAME --keys u64|str|big --n N [--seed S] [--no-worst]\n"
+               "       hmap-bench --table NAME --keys u64|str|big --n N [--seed S] --lifecycle\n"
+               "       hmap-bench --list [--keys K]\n"
+               "A table that does not take part with these keys exits with status 3.\n");
 }
 
 static const bench_table *find_table(const char *name)
@@ -411,7 +419,7 @@ int main(int argc, char **argv)
     };
     run r = { NULL, NULL, 0 };
     uint64_t seed = 1;
-    int opt, worst = 1, lifecycle = 0;
+    int opt, worst = 1, lifecycle = 0, list = 0, keys = -1;
 
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
@@ -420,7 +428,11 @@ int main(int argc, char **argv)
                 bench_die("unknown table (see --list)");
             break;
         case 'k':
-            r.keys = optarg;
+            for (keys = 0; keys < BENCH_NKEYS && strcmp(optarg, key_names[keys]) != 0; keys++)
+                ;
+            if (keys == BENCH_NKEYS)
+                bench_die("--keys must be u64, str or big");
+            r.keys = key_names[keys];
             break;
         case 'n':
             r.n = strtoull(optarg, NULL, 0);
@@ -435,9 +447,8 @@ int main(int argc, char **argv)
             lifecycle = 1;
             break;
         case 'l':
-            for (size_t i = 0; i < NTABLES; i++)
-                printf("%s\n", tables[i]->name);
-            return 0;
+            list = 1;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -446,24 +457,31 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (list) { /* the tables, or those that take part with --keys */
+        for (size_t i = 0; i < NTABLES; i++)
+            if (keys < 0 || tables[i]->ops[BENCH_OWN][keys])
+                printf("%s\n", tables[i]->name);
+        return 0;
+    }
     if (!r.table || !r.keys || r.n == 0 || optind != argc) {
         usage(stderr);
         return 2;
     }
 
-    const bench_ops *ops;
+    const bench_ops *ops = r.table->ops[BENCH_OWN][keys];
+    if (!ops) {
+        fprintf(stderr, "bench: table %s does not take part with keys=%s\n", r.table->name,
+                r.keys);
+        return 3;
+    }
     keyset k;
     size_t elem; /* bytes per key in the key arrays */
-    if (strcmp(r.keys, "u64") == 0) {
-        ops = r.table->ops[BENCH_OWN][BENCH_U64];
-        k = make_u64_keys(seed, r.n);
-        elem = sizeof(uint64_t);
-    } else if (strcmp(r.keys, "str") == 0) {
-        ops = r.table->ops[BENCH_OWN][BENCH_STR];
+    if (keys == BENCH_STR) {
         k = make_str_keys(seed, r.n);
         elem = sizeof(bench_str);
-    } else {
-        bench_die("--keys must be u64 or str");
+    } else { /* u64 and big keys are the same uint64_t keys */
+        k = make_u64_keys(seed, r.n);
+        elem = sizeof(uint64_t);
     }
 
     if (lifecycle) {

@@ -2,7 +2,8 @@
  * table_flat.hh - bench_ops for any std::unordered_map-like C++ table
  * (boost::unordered_flat_map, absl::flat_hash_map), used with its default
  * hasher.  String keys are std::string_view into the driver's strings, so
- * the table stores a pointer (and a length) as hmap does.
+ * the table stores a pointer (and a length) as hmap does; big keys map
+ * uint64_t to bench_big.
  */
 #ifndef TABLE_FLAT_HH
 #define TABLE_FLAT_HH
@@ -15,6 +16,8 @@
 
 template <class Map> struct flat_ops {
     using Key = typename Map::key_type;
+    using Val = typename Map::mapped_type;
+    static constexpr bool is_big = std::is_same_v<Val, bench_big>;
     static constexpr bool is_str = std::is_same_v<Key, std::string_view>;
     /* the element type of the driver's key array */
     using Src = std::conditional_t<is_str, const char *, uint64_t>;
@@ -26,6 +29,21 @@ template <class Map> struct flat_ops {
         else
             return s;
     }
+    /* the value whose first word is v, and the first word of a value */
+    static Val val(uint64_t v)
+    {
+        if constexpr (is_big)
+            return bench_big_of(v);
+        else
+            return v;
+    }
+    static uint64_t word(const Val &v)
+    {
+        if constexpr (is_big)
+            return v.w[0];
+        else
+            return v;
+    }
     static Map &map(void *t) { return *static_cast<Map *>(t); }
 
     static void *create(size_t) { return new Map(); }
@@ -35,14 +53,14 @@ template <class Map> struct flat_ops {
         Map &m = map(t);
         const Src *k = static_cast<const Src *>(keys);
         for (size_t i = first; i < first + count; i++)
-            m.emplace(key(k[i]), i + 1);
+            m.emplace(key(k[i]), val(i + 1));
     }
     static void replace(void *t, const void *keys, size_t n, uint64_t base)
     {
         Map &m = map(t);
         const Src *k = static_cast<const Src *>(keys);
         for (size_t i = 0; i < n; i++)
-            m.insert_or_assign(key(k[i]), base + i + 1);
+            m.insert_or_assign(key(k[i]), val(base + i + 1));
     }
     static uint64_t lookup(void *t, const void *keys, size_t n)
     {
@@ -52,7 +70,7 @@ template <class Map> struct flat_ops {
         for (size_t i = 0; i < n; i++) {
             auto it = m.find(key(k[i]));
             if (it != m.end())
-                sum += it->second;
+                sum += word(it->second);
         }
         return sum;
     }
@@ -69,7 +87,7 @@ template <class Map> struct flat_ops {
     {
         uint64_t sum = 0;
         for (const auto &kv : map(t))
-            sum += kv.second;
+            sum += word(kv.second);
         return sum;
     }
     static size_t len(void *t) { return map(t).size(); }
@@ -83,7 +101,8 @@ template <template <class...> class M> constexpr bench_table flat_table(const ch
 {
     return { name,
              { { &flat_ops<M<uint64_t, uint64_t>>::ops,
-                 &flat_ops<M<std::string_view, uint64_t>>::ops, nullptr },
+                 &flat_ops<M<std::string_view, uint64_t>>::ops,
+                 &flat_ops<M<uint64_t, bench_big>>::ops },
                { nullptr, nullptr, nullptr } } };
 }
 
