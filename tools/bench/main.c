@@ -59,6 +59,9 @@ static const bench_table *const tables[] = {
 #ifdef BENCH_HAVE_ABSL
     &bench_absl,
 #endif
+#ifdef BENCH_HAVE_KHASH
+    &bench_khash,
+#endif
 #ifdef BENCH_HAVE_GLIB
     &bench_glib,
 #endif
