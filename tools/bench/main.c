@@ -13,6 +13,11 @@
  * does not take part with the key type asked for (its ops are NULL) exits
  * with status 3; --list --keys K lists only the tables that do.
  *
+ * --hash own (the default): every table with its own default hash.
+ * --hash same: every table that can be given one uses bench_hash.h's
+ * hashes instead (hmap, boost, absl, khash, GLib; not uthash, stb_ds).
+ * Every output line says which (hash=own|same).
+ *
  * Phases, on a table created empty with no size hint:
  *   insert   n new keys, in generation order (random 64-bit keys)
  *   hit      look up all n keys, shuffled, from a separate copy of the keys
@@ -219,19 +224,26 @@ typedef struct run {
     const bench_table *table;
     const char *keys;
     size_t n;
+    const char *hash; /* "own" or "same" */
 } run;
+
+/* The start of every output line: which run it belongs to. */
+static void print_run(const run *r)
+{
+    printf("table=%s keys=%s n=%zu hash=%s", r->table->name, r->keys, r->n, r->hash);
+}
 
 static void report_op(const run *r, const char *op, uint64_t ns, size_t ops)
 {
-    printf("table=%s keys=%s n=%zu op=%s ns_per_op=%.2f\n", r->table->name,
-           r->keys, r->n, op, (double)ns / (double)ops);
+    print_run(r);
+    printf(" op=%s ns_per_op=%.2f\n", op, (double)ns / (double)ops);
 }
 
 static void check(const run *r, const char *what, uint64_t got, uint64_t want)
 {
     if (got != want) {
-        fprintf(stderr, "bench: %s %s n=%zu: %s is %llu, expected %llu\n",
-                r->table->name, r->keys, r->n, what, (unsigned long long)got,
+        fprintf(stderr, "bench: %s %s n=%zu hash=%s: %s is %llu, expected %llu\n",
+                r->table->name, r->keys, r->n, r->hash, what, (unsigned long long)got,
                 (unsigned long long)want);
         exit(2);
     }
@@ -287,8 +299,8 @@ static void run_phases(const run *r, const bench_ops *ops, const keyset *k)
 
     long peak_kb = rss_peak_kb();
     ops->destroy(t);
-    printf("table=%s keys=%s n=%zu peak_rss_kb=%ld table_kb=%ld\n",
-           r->table->name, r->keys, n, peak_kb, peak_kb - base_kb);
+    print_run(r);
+    printf(" peak_rss_kb=%ld table_kb=%ld\n", peak_kb, peak_kb - base_kb);
 }
 
 /* ---- lifecycles of small tables --------------------------------------- */
@@ -359,8 +371,9 @@ static void run_lifecycles(const run *r, const bench_ops *ops, const keyset *k, 
             snprintf(op, sizeof op, "lifecycle-mix");
         else
             snprintf(op, sizeof op, "lifecycle-%ld", size);
-        printf("table=%s keys=%s n=%zu op=%s ns_per_op=%.1f minflt_per_op=%.3f mappings_delta=%ld\n",
-               r->table->name, r->keys, r->n, op, ns, faults, mapping_count() - maps0);
+        print_run(r);
+        printf(" op=%s ns_per_op=%.1f minflt_per_op=%.3f mappings_delta=%ld\n", op, ns, faults,
+               mapping_count() - maps0);
     }
 }
 
@@ -382,21 +395,24 @@ static void run_worst_insert(const run *r, const bench_ops *ops, const keyset *k
     }
     check(r, "length after timed inserts", ops->len(t), r->n);
     ops->destroy(t);
-    printf("table=%s keys=%s n=%zu worst_insert_ns=%llu worst_insert_wall_ns=%llu\n",
-           r->table->name, r->keys, r->n, (unsigned long long)worst_cpu,
+    print_run(r);
+    printf(" worst_insert_ns=%llu worst_insert_wall_ns=%llu\n", (unsigned long long)worst_cpu,
            (unsigned long long)worst_wall);
 }
 
 /* ---- command line ---------------------------------------------------- */
 
 static const char *const key_names[BENCH_NKEYS] = { "u64", "str", "big" };
+static const char *const hash_names[BENCH_NHASH] = { "own", "same" };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: hmap-bench --table NAME --keys u64|str|big --n N [--seed S] [--no-worst]\n"
-               "       hmap-bench --table NAME --keys u64|str|big --n N [--seed S] --lifecycle\n"
-               "       hmap-bench --list [--keys K]\n"
-               "A table that does not take part with these keys exits with status 3.\n");
+    fprintf(f, "usage: hmap-bench --table NAME --keys u64|str|big --n N [--hash own|same]\n"
+               "                  [--seed S] [--no-worst]\n"
+               "       hmap-bench --table NAME --keys u64|str|big --n N [--hash own|same]\n"
+               "                  [--seed S] --lifecycle\n"
+               "       hmap-bench --list [--keys K] [--hash own|same]\n"
+               "A table that does not take part with these keys and hash exits with status 3.\n");
 }
 
 static const bench_table *find_table(const char *name)
@@ -414,15 +430,16 @@ int main(int argc, char **argv)
         { "keys", required_argument, NULL, 'k' },
         { "n", required_argument, NULL, 'n' },
         { "seed", required_argument, NULL, 's' },
+        { "hash", required_argument, NULL, 'H' },
         { "no-worst", no_argument, NULL, 'W' },
         { "lifecycle", no_argument, NULL, 'L' },
         { "list", no_argument, NULL, 'l' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    run r = { NULL, NULL, 0 };
+    run r = { NULL, NULL, 0, hash_names[BENCH_OWN] };
     uint64_t seed = 1;
-    int opt, worst = 1, lifecycle = 0, list = 0, keys = -1;
+    int opt, worst = 1, lifecycle = 0, list = 0, keys = -1, hash = BENCH_OWN;
 
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
@@ -443,6 +460,13 @@ int main(int argc, char **argv)
         case 's':
             seed = strtoull(optarg, NULL, 0);
             break;
+        case 'H':
+            for (hash = 0; hash < BENCH_NHASH && strcmp(optarg, hash_names[hash]) != 0; hash++)
+                ;
+            if (hash == BENCH_NHASH)
+                bench_die("--hash must be own or same");
+            r.hash = hash_names[hash];
+            break;
         case 'W':
             worst = 0;
             break;
@@ -460,10 +484,14 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (list) { /* the tables, or those that take part with --keys */
-        for (size_t i = 0; i < NTABLES; i++)
-            if (keys < 0 || tables[i]->ops[BENCH_OWN][keys])
+    if (list) { /* the tables that take part with --keys (any) and --hash */
+        for (size_t i = 0; i < NTABLES; i++) {
+            bool any = false;
+            for (int kk = 0; kk < BENCH_NKEYS; kk++)
+                any |= (keys < 0 || keys == kk) && tables[i]->ops[hash][kk] != NULL;
+            if (any)
                 printf("%s\n", tables[i]->name);
+        }
         return 0;
     }
     if (!r.table || !r.keys || r.n == 0 || optind != argc) {
@@ -471,10 +499,10 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    const bench_ops *ops = r.table->ops[BENCH_OWN][keys];
+    const bench_ops *ops = r.table->ops[hash][keys];
     if (!ops) {
-        fprintf(stderr, "bench: table %s does not take part with keys=%s\n", r.table->name,
-                r.keys);
+        fprintf(stderr, "bench: table %s does not take part with keys=%s hash=%s\n",
+                r.table->name, r.keys, r.hash);
         return 3;
     }
     keyset k;

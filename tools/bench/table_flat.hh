@@ -1,7 +1,7 @@
 /*
  * table_flat.hh - bench_ops for any std::unordered_map-like C++ table
- * (boost::unordered_flat_map, absl::flat_hash_map), used with its default
- * hasher.  String keys are std::string_view into the driver's strings, so
+ * (boost::unordered_flat_map, absl::flat_hash_map), with its default
+ * hasher or, under --hash same, bench_same_hash.  String keys are std::string_view into the driver's strings, so
  * the table stores a pointer (and a length) as hmap does; big keys map
  * uint64_t to bench_big.
  */
@@ -9,10 +9,22 @@
 #define TABLE_FLAT_HH
 
 #include "bench.h"
+#include "bench_hash.h"
 
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
+
+/* bench_hash.h's hashes as a hasher.  is_avalanching tells boost to use
+ * the hash as it is, without its own extra mixing; absl never adds any. */
+struct bench_same_hash {
+    using is_avalanching = void;
+    size_t operator()(uint64_t x) const noexcept { return bench_hash_u64(x); }
+    size_t operator()(std::string_view s) const noexcept
+    {
+        return bench_hash_str(s.data(), s.size());
+    }
+};
 
 template <class Map> struct flat_ops {
     using Key = typename Map::key_type;
@@ -96,14 +108,18 @@ template <class Map> struct flat_ops {
                                        lookup, erase,   iterate, len };
 };
 
-/* The bench_table of a map template M<Key, Value> (default hasher). */
-template <template <class...> class M> constexpr bench_table flat_table(const char *name)
+/* The bench_table of map templates M<Key, Value> (default hasher) and
+ * S<Key, Value> (bench_same_hash). */
+template <template <class...> class M, template <class...> class S>
+constexpr bench_table flat_table(const char *name)
 {
     return { name,
              { { &flat_ops<M<uint64_t, uint64_t>>::ops,
                  &flat_ops<M<std::string_view, uint64_t>>::ops,
                  &flat_ops<M<uint64_t, bench_big>>::ops },
-               { nullptr, nullptr, nullptr } } };
+               { &flat_ops<S<uint64_t, uint64_t>>::ops,
+                 &flat_ops<S<std::string_view, uint64_t>>::ops,
+                 &flat_ops<S<uint64_t, bench_big>>::ops } } };
 }
 
 #endif /* TABLE_FLAT_HH */

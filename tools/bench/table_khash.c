@@ -5,15 +5,24 @@
  * table stores the `const char *`, the strings live in the driver's
  * arrays), and for big keys the same int64 map with bench_big values.
  * Open addressing, quadratic probing, tombstones on erase; khint_t (the
- * hash and the bucket count) is 32 bits.
+ * hash and the bucket count) is 32 bits.  Under --hash same, the same
+ * maps with bench_hash.h's hashes (cut to khint_t) as hash macros.
  */
 #include "bench_c.h"
+
+#include "bench_hash.h"
 
 #include <htslib/khash.h>
 
 KHASH_MAP_INIT_INT64(ku64, uint64_t)
 KHASH_MAP_INIT_STR(kstr, uint64_t)
 KHASH_INIT(kbig, khint64_t, bench_big, 1, kh_int64_hash_func, kh_int64_hash_equal)
+
+#define SAME_HASH_U64(key) ((khint_t)bench_hash_u64(key))
+#define SAME_HASH_STR(key) ((khint_t)bench_hash_str((key), strlen(key)))
+KHASH_INIT(ku64s, khint64_t, uint64_t, 1, SAME_HASH_U64, kh_int64_hash_equal)
+KHASH_INIT(kstrs, kh_cstr_t, uint64_t, 1, SAME_HASH_STR, kh_str_hash_equal)
+KHASH_INIT(kbigs, khint64_t, bench_big, 1, SAME_HASH_U64, kh_int64_hash_equal)
 
 /* NAME: the khash name; K: the driver's key type; KEY(k) khash's key for
  * a pointer k into the key array; MAKE(v) the value whose first word is v
@@ -75,8 +84,12 @@ KHASH_INIT(kbig, khint64_t, bench_big, 1, kh_int64_hash_func, kh_int64_hash_equa
 KHASH_BENCH(khash_u64, ku64, uint64_t, U64_KEY, AS_IS);
 KHASH_BENCH(khash_str, kstr, bench_str, STR_KEY, AS_IS);
 KHASH_BENCH(khash_big, kbig, uint64_t, U64_KEY, bench_big_of);
+KHASH_BENCH(khash_same_u64, ku64s, uint64_t, U64_KEY, AS_IS);
+KHASH_BENCH(khash_same_str, kstrs, bench_str, STR_KEY, AS_IS);
+KHASH_BENCH(khash_same_big, kbigs, uint64_t, U64_KEY, bench_big_of);
 
 const bench_table bench_khash = {
     "khash",
     .ops[BENCH_OWN] = { &khash_u64_ops, &khash_str_ops, &khash_big_ops },
+    .ops[BENCH_SAME] = { &khash_same_u64_ops, &khash_same_str_ops, &khash_same_big_ops },
 };
