@@ -28,6 +28,10 @@
  *   erase    erase all n keys, in the shuffled order
  * Phases are timed with clock_gettime(CLOCK_MONOTONIC); every result is
  * checked (a wrong sum or count exits with status 2).  Then, in a fresh
+ * table, grow-mix: the n keys inserted in 400 steps, and after each step a
+ * batch of hits, of misses and of erases of absent keys as large as the
+ * step, each timed on its own and reported as op=grow-hit, grow-miss and
+ * grow-erase-absent (ns per op, all batches together).  Then, in a fresh
  * table, every insert is timed on its own to find the worst single
  * insert: by the thread's CPU clock (CLOCK_THREAD_CPUTIME_ID, so being
  * preempted by another process does not count; page faults do) and, for
@@ -303,6 +307,52 @@ static void run_phases(const run *r, const bench_ops *ops, const keyset *k)
     printf(" peak_rss_kb=%ld table_kb=%ld\n", peak_kb, peak_kb - base_kb);
 }
 
+/* ---- lookups while the table grows ------------------------------------ */
+
+/* From an empty table with no hint, insert the n keys in steps of n/400
+ * (at least 1); after each step time, each on its own, a batch of hits
+ * (keys inserted so far, from a random place among them), misses and
+ * erases of absent keys (so the table does not change), each the size of
+ * the step.  A table that grows incrementally pays inside its growth
+ * windows, which the hit/miss/erase phases on a full table never see. */
+static void run_grow_mix(const run *r, const bench_ops *ops, const keyset *k, size_t elem)
+{
+    const size_t n = r->n, step = n / 400 ? n / 400 : 1;
+    const char *ins = k->ins, *miss = k->miss;
+    uint64_t state = 0x67726f77u ^ n, t_hit = 0, t_miss = 0, t_erase = 0;
+    void *t = ops->create(n);
+
+    for (size_t done = 0; done < n;) {
+        size_t c = step < n - done ? step : n - done;
+        ops->insert(t, k->ins, done, c);
+        done += c;
+        size_t hit = below(&state, done - c + 1); /* ins[hit .. hit+c): values hit+1 .. */
+        size_t absent = below(&state, n - c + 1), erase = below(&state, n - c + 1);
+
+        uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+        uint64_t sum = ops->lookup(t, ins + hit * elem, c);
+        uint64_t t1 = now_ns(CLOCK_MONOTONIC);
+        check(r, "grow-mix sum of hits", sum, (uint64_t)c * (2 * hit + c + 1) / 2);
+        uint64_t t2 = now_ns(CLOCK_MONOTONIC);
+        sum = ops->lookup(t, miss + absent * elem, c);
+        uint64_t t3 = now_ns(CLOCK_MONOTONIC);
+        check(r, "grow-mix sum of misses", sum, 0);
+        uint64_t t4 = now_ns(CLOCK_MONOTONIC);
+        size_t removed = ops->erase(t, miss + erase * elem, c);
+        uint64_t t5 = now_ns(CLOCK_MONOTONIC);
+        check(r, "grow-mix erasures of absent keys", removed, 0);
+        t_hit += t1 - t0;
+        t_miss += t3 - t2;
+        t_erase += t5 - t4;
+    }
+    check(r, "length after grow-mix", ops->len(t), n);
+    check(r, "sum of values after grow-mix", ops->iterate(t), (uint64_t)n * (n + 1) / 2);
+    ops->destroy(t);
+    report_op(r, "grow-hit", t_hit, n);
+    report_op(r, "grow-miss", t_miss, n);
+    report_op(r, "grow-erase-absent", t_erase, n);
+}
+
 /* ---- lifecycles of small tables --------------------------------------- */
 
 enum { LIFECYCLE_MIX = -1, MIX_TABLES = 4096 };
@@ -520,6 +570,7 @@ int main(int argc, char **argv)
         return 0;
     }
     run_phases(&r, ops, &k);
+    run_grow_mix(&r, ops, &k, elem);
     if (worst)
         run_worst_insert(&r, ops, &k);
     return 0; /* the key arrays go with the process */
