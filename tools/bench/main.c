@@ -19,7 +19,10 @@
  * Every output line says which (hash=own|same).
  *
  * Phases, on a table created empty with no size hint:
- *   insert   n new keys, in generation order (random 64-bit keys)
+ *   insert   n new keys, in generation order (random 64-bit keys); then
+ *            bytes_per_entry: the growth of RSS since just before the
+ *            table was created, over n (memory freed to malloc but kept
+ *            by it counts, as it does for the program)
  *   hit      look up all n keys, shuffled, from a separate copy of the keys
  *   miss     look up n keys that are not present
  *   iterate  sum all values (repeated for small n, reported per entry)
@@ -270,6 +273,9 @@ static void run_phases(const run *r, const bench_ops *ops, const keyset *k)
     ops->insert(t, k->ins, 0, n);
     report_op(r, "insert", now_ns(CLOCK_MONOTONIC) - t0, n);
     check(r, "length after insert", ops->len(t), n);
+    /* what the table holds now, growth over: no allocator can be counted
+     * for every table (hmap maps its large arrays itself), RSS can */
+    long held_kb = rss_now_kb() - base_kb;
 
     t0 = now_ns(CLOCK_MONOTONIC);
     sum = ops->lookup(t, k->hit, n);
@@ -304,7 +310,8 @@ static void run_phases(const run *r, const bench_ops *ops, const keyset *k)
     long peak_kb = rss_peak_kb();
     ops->destroy(t);
     print_run(r);
-    printf(" peak_rss_kb=%ld table_kb=%ld\n", peak_kb, peak_kb - base_kb);
+    printf(" peak_rss_kb=%ld table_kb=%ld bytes_per_entry=%.1f\n", peak_kb, peak_kb - base_kb,
+           (double)held_kb * 1024 / (double)n);
 }
 
 /* ---- lookups while the table grows ------------------------------------ */
