@@ -1,17 +1,19 @@
 /*
  * main.c - the benchmark driver: parses the command line, generates the
- * keys, runs the timed phases on ONE (table, key type, size) and prints
- * one machine-readable line per figure.  Each run is its own process so
- * that peak RSS belongs to one table.
+ * keys, runs the timed phases on ONE (table, key type, size, hash) and
+ * prints one machine-readable line per figure.  Each run is its own
+ * process so that peak RSS belongs to one table.
  *
- *   hmap-bench --table hmap --keys u64|str|big --n 2000000 [--seed 1] [--no-worst]
- *   hmap-bench --table hmap --keys u64|str|big --n 100000 --lifecycle
- *   hmap-bench --list [--keys K]
+ *   hmap-bench --table hmap --keys u64|str|big --n 2000000 [--hash own|same]
+ *              [--seed 1] [--no-worst]
+ *   hmap-bench --table hmap --keys u64|str|big --n 100000 [--hash own|same] --lifecycle
+ *   hmap-bench --list [--keys K] [--hash own|same]
  *
  * Key types: u64 (uint64_t -> uint64_t), str (16-character string ->
  * uint64_t), big (uint64_t -> a 64-byte struct, bench_big).  A table that
  * does not take part with the key type asked for (its ops are NULL) exits
- * with status 3; --list --keys K lists only the tables that do.
+ * with status 3; --list --keys K lists only the tables that do (with
+ * --hash H, that do with that hash).
  *
  * --hash own (the default): every table with its own default hash.
  * --hash same: every table that can be given one uses bench_hash.h's
