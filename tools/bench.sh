@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # tools/bench.sh - the benchmark, end to end: builds hmap-bench (release,
-# in a build directory of its own), runs every (table, key type, size)
-# combination R times, one process per run, and writes the medians to
-# tools/bench-results/results.md, the chart to tools/bench-results/bench.png
-# and the raw lines to tools/bench-results/raw.txt; prints results.md.
+# in a build directory of its own), runs every (table, key type, size,
+# hash) combination R times, one process per run, each pinned to CPU 1
+# with taskset (where taskset exists and there is more than one CPU), and
+# writes the medians to tools/bench-results/results.md, the chart to
+# tools/bench-results/bench.png and the raw lines to
+# tools/bench-results/raw.txt; prints results.md.
 #
 #   bash tools/bench.sh                 # 200K and 2M entries, 5 runs each
-#   bash tools/bench.sh --big           # also 20M entries (~4 GB RAM, long)
+#   bash tools/bench.sh --big           # also 20M entries (~5 GB RAM, long)
 #   bash tools/bench.sh --quick         # smoke run: 20K entries, 1 run, writes
 #                                       # to BUILD/quick-results instead
 # Options: --runs N, --sizes "N1 N2 ...", --tables "hmap boost ...",
-#          --out DIR, --build DIR.  Exit status is non-zero if any run failed.
+#          --keys "u64 big str", --hash own|same|both (default both: each
+#          table with its own hash, and all with one hash, reported apart),
+#          --out DIR, --build DIR.  A table that does not take part with a
+#          key type or hash (hmap-bench --list --keys K --hash H) is
+#          skipped there.  Exit status is non-zero if any run failed.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,6 +27,8 @@ sizes="200000 2000000"
 big=0
 quick=0
 only_tables=
+key_types="u64 big str"
+hash=both
 args="$*"
 
 usage() { sed -n '2,/^set -e/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
@@ -29,6 +37,8 @@ while [ $# -gt 0 ]; do
     --runs) runs=$2; shift ;;
     --sizes) sizes=$2; shift ;;
     --tables) only_tables=$2; shift ;;
+    --keys) key_types=$2; shift ;;
+    --hash) hash=$2; shift ;;
     --big) big=1 ;;
     --quick) quick=1 ;;
     --out) out=$2; shift ;;
@@ -43,6 +53,11 @@ if [ $quick = 1 ]; then
     out=${out:-$build/quick-results}
 fi
 [ $big = 1 ] && sizes="$sizes 20000000"
+case $hash in
+own | same) hashes=$hash ;;
+both) hashes="own same" ;;
+*) echo "bench.sh: --hash must be own, same or both" >&2; exit 2 ;;
+esac
 out=${out:-$root/tools/bench-results}
 
 # --- build -----------------------------------------------------------------
@@ -56,6 +71,15 @@ meson compile -C "$build" hmap-bench >/dev/null
 bin=$build/tools/hmap-bench
 tables=${only_tables:-$("$bin" --list | tr '\n' ' ')}
 
+# Every run on one CPU: the scheduler does not move it mid-phase, and on a
+# machine with work of its own the runs share one core's caches alike.
+pin=()
+pinned="not pinned"
+if command -v taskset >/dev/null && [ "$(nproc)" -gt 1 ]; then
+    pin=(taskset -c 1)
+    pinned="each run pinned to CPU 1 (taskset -c 1)"
+fi
+
 # --- run -------------------------------------------------------------------
 mkdir -p "$out"
 raw=$out/raw.txt
@@ -65,14 +89,19 @@ failed=0
 # machine hits all tables alike rather than all runs of one.
 for n in $sizes; do
     for r in $(seq 1 "$runs"); do
-        for keys in u64 str; do
-            for table in $tables; do
-                echo "bench: n=$n run $r/$runs keys=$keys table=$table" >&2
-                if ! timeout 3600 "$bin" --table "$table" --keys "$keys" \
-                        --n "$n" --seed "$r" >>"$raw"; then
-                    echo "bench: FAILED: $bin --table $table --keys $keys --n $n --seed $r" >&2
-                    failed=1
-                fi
+        for h in $hashes; do
+            for keys in $key_types; do
+                taking_part=" $("$bin" --list --keys "$keys" --hash "$h" | tr '\n' ' ')"
+                for table in $tables; do
+                    [[ $taking_part == *" $table "* ]] || continue
+                    echo "bench: n=$n run $r/$runs hash=$h keys=$keys table=$table" >&2
+                    if ! timeout 3600 "${pin[@]}" "$bin" --table "$table" --keys "$keys" \
+                            --hash "$h" --n "$n" --seed "$r" >>"$raw"; then
+                        echo "bench: FAILED: $bin --table $table --keys $keys --hash $h" \
+                            "--n $n --seed $r" >&2
+                        failed=1
+                    fi
+                done
             done
         done
     done
@@ -96,7 +125,8 @@ meta=$out/meta.txt
     echo "hmap $(source_version);" \
         "$(cc --version | head -1); $(c++ --version | head -1); buildtype release."
     echo "Command: tools/bench.sh $args (sizes: $sizes; runs: $runs;" \
-        "tables: ${tables% }; run r uses seed r, the same keys for every table)."
+        "keys: $key_types; hash: $hashes; tables: ${tables% };" \
+        "run r uses seed r, the same keys for every table; $pinned)."
 } >"$meta"
 python3 "$root/tools/bench/report.py" "$raw" "$out" "$meta"
 if command -v gnuplot >/dev/null; then

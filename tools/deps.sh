@@ -11,7 +11,9 @@ packages=(gcc g++ clang meson ninja-build pkg-config check libunwind-dev libdw-d
 # them where the kernel has no IA32 emulation
 if [[ "$(dpkg --print-architecture)" == amd64 ]]; then packages+=(gcc-multilib qemu-user); fi
 if [[ "${1:-}" == "--bench" ]]; then
-    packages+=(libboost1.81-dev libabsl-dev libglib2.0-dev uthash-dev libstb-dev gnuplot-nox)
+    # libhts-dev only for its header-only htslib/khash.h
+    packages+=(libboost1.81-dev libabsl-dev libglib2.0-dev uthash-dev libstb-dev libhts-dev
+        gnuplot-nox)
 fi
 
 missing=()

@@ -7,13 +7,16 @@
  *     static void    *P_create(size_t pool_n);
  *     static void     P_destroy(void *t);
  *     static inline void     P_put(void *t, const K *k, uint64_t v); // k is new
+ *     static inline void     P_set(void *t, const K *k, uint64_t v); // k is present
  *     static inline uint64_t P_get(void *t, const K *k);             // 0 if absent
  *     static inline bool     P_del(void *t, const K *k);
  *     static uint64_t P_iterate(void *t);                            // sum of values
  *     static size_t   P_len(void *t);
  *
  * and then writes BENCH_C_OPS(P, K) to get `static const bench_ops P_ops`
- * whose loops call the primitives inline.
+ * whose loops call the primitives inline.  For big keys (bench.h) K is
+ * uint64_t and the primitives turn v into the bench_big they store (and
+ * read back its first word).
  */
 #ifndef BENCH_C_H
 #define BENCH_C_H
@@ -27,6 +30,13 @@
         const K *k = keys;                                                   \
         for (size_t i = first; i < first + count; i++)                       \
             P##_put(t, &k[i], i + 1);                                        \
+    }                                                                        \
+    static void P##_replace(void *t, const void *keys, size_t n,             \
+                            uint64_t base)                                   \
+    {                                                                        \
+        const K *k = keys;                                                   \
+        for (size_t i = 0; i < n; i++)                                       \
+            P##_set(t, &k[i], base + i + 1);                                 \
     }                                                                        \
     static uint64_t P##_lookup(void *t, const void *keys, size_t n)          \
     {                                                                        \
@@ -45,7 +55,7 @@
         return removed;                                                      \
     }                                                                        \
     static const bench_ops P##_ops = { P##_create,  P##_destroy, P##_insert, \
-                                       P##_lookup,  P##_erase,   P##_iterate, \
-                                       P##_len }
+                                       P##_replace, P##_lookup,  P##_erase,  \
+                                       P##_iterate, P##_len }
 
 #endif /* BENCH_C_H */

@@ -1,21 +1,42 @@
 /*
  * main.c - the benchmark driver: parses the command line, generates the
- * keys, runs the timed phases on ONE (table, key type, size) and prints
- * one machine-readable line per figure.  Each run is its own process so
- * that peak RSS belongs to one table.
+ * keys, runs the timed phases on ONE (table, key type, size, hash) and
+ * prints one machine-readable line per figure.  Each run is its own
+ * process so that peak RSS belongs to one table.
  *
- *   hmap-bench --table hmap --keys u64|str --n 2000000 [--seed 1] [--no-worst]
- *   hmap-bench --table hmap --keys u64|str --n 100000 --lifecycle
- *   hmap-bench --list
+ *   hmap-bench --table hmap --keys u64|str|big --n 2000000 [--hash own|same]
+ *              [--seed 1] [--no-worst]
+ *   hmap-bench --table hmap --keys u64|str|big --n 100000 [--hash own|same] --lifecycle
+ *   hmap-bench --list [--keys K] [--hash own|same]
+ *
+ * Key types: u64 (uint64_t -> uint64_t), str (16-character string ->
+ * uint64_t), big (uint64_t -> a 64-byte struct, bench_big).  A table that
+ * does not take part with the key type asked for (its ops are NULL) exits
+ * with status 3; --list --keys K lists only the tables that do (with
+ * --hash H, that do with that hash).
+ *
+ * --hash own (the default): every table with its own default hash.
+ * --hash same: every table that can be given one uses bench_hash.h's
+ * hashes instead (hmap, boost, absl, khash, GLib; not uthash, stb_ds).
+ * Every output line says which (hash=own|same).
  *
  * Phases, on a table created empty with no size hint:
- *   insert   n new keys, in generation order (random 64-bit keys)
+ *   insert   n new keys, in generation order (random 64-bit keys); then
+ *            bytes_per_entry: the growth of RSS since just before the
+ *            table was created, over n (memory freed to malloc but kept
+ *            by it counts, as it does for the program)
  *   hit      look up all n keys, shuffled, from a separate copy of the keys
  *   miss     look up n keys that are not present
  *   iterate  sum all values (repeated for small n, reported per entry)
+ *   replace  set all n keys again, shuffled, each to a new value (checked
+ *            by an untimed iteration: every value must have changed)
  *   erase    erase all n keys, in the shuffled order
  * Phases are timed with clock_gettime(CLOCK_MONOTONIC); every result is
  * checked (a wrong sum or count exits with status 2).  Then, in a fresh
+ * table, grow-mix: the n keys inserted in 400 steps, and after each step a
+ * batch of hits, of misses and of erases of absent keys as large as the
+ * step, each timed on its own and reported as op=grow-hit, grow-miss and
+ * grow-erase-absent (ns per op, all batches together).  Then, in a fresh
  * table, every insert is timed on its own to find the worst single
  * insert: by the thread's CPU clock (CLOCK_THREAD_CPUTIME_ID, so being
  * preempted by another process does not count; page faults do) and, for
@@ -51,6 +72,9 @@ static const bench_table *const tables[] = {
 #endif
 #ifdef BENCH_HAVE_ABSL
     &bench_absl,
+#endif
+#ifdef BENCH_HAVE_KHASH
+    &bench_khash,
 #endif
 #ifdef BENCH_HAVE_GLIB
     &bench_glib,
@@ -209,19 +233,26 @@ typedef struct run {
     const bench_table *table;
     const char *keys;
     size_t n;
+    const char *hash; /* "own" or "same" */
 } run;
+
+/* The start of every output line: which run it belongs to. */
+static void print_run(const run *r)
+{
+    printf("table=%s keys=%s n=%zu hash=%s", r->table->name, r->keys, r->n, r->hash);
+}
 
 static void report_op(const run *r, const char *op, uint64_t ns, size_t ops)
 {
-    printf("table=%s keys=%s n=%zu op=%s ns_per_op=%.2f\n", r->table->name,
-           r->keys, r->n, op, (double)ns / (double)ops);
+    print_run(r);
+    printf(" op=%s ns_per_op=%.2f\n", op, (double)ns / (double)ops);
 }
 
 static void check(const run *r, const char *what, uint64_t got, uint64_t want)
 {
     if (got != want) {
-        fprintf(stderr, "bench: %s %s n=%zu: %s is %llu, expected %llu\n",
-                r->table->name, r->keys, r->n, what, (unsigned long long)got,
+        fprintf(stderr, "bench: %s %s n=%zu hash=%s: %s is %llu, expected %llu\n",
+                r->table->name, r->keys, r->n, r->hash, what, (unsigned long long)got,
                 (unsigned long long)want);
         exit(2);
     }
@@ -244,6 +275,9 @@ static void run_phases(const run *r, const bench_ops *ops, const keyset *k)
     ops->insert(t, k->ins, 0, n);
     report_op(r, "insert", now_ns(CLOCK_MONOTONIC) - t0, n);
     check(r, "length after insert", ops->len(t), n);
+    /* what the table holds now, growth over: no allocator can be counted
+     * for every table (hmap maps its large arrays itself), RSS can */
+    long held_kb = rss_now_kb() - base_kb;
 
     t0 = now_ns(CLOCK_MONOTONIC);
     sum = ops->lookup(t, k->hit, n);
@@ -262,6 +296,13 @@ static void run_phases(const run *r, const bench_ops *ops, const keyset *k)
     }
     report_op(r, "iterate", now_ns(CLOCK_MONOTONIC) - t0, n * iter_passes);
 
+    /* hit[i] -> n + i + 1: the values become n + 1 .. 2n */
+    t0 = now_ns(CLOCK_MONOTONIC);
+    ops->replace(t, k->hit, n, n);
+    report_op(r, "replace", now_ns(CLOCK_MONOTONIC) - t0, n);
+    check(r, "length after replace", ops->len(t), n);
+    check(r, "sum of values after replace", ops->iterate(t), value_sum + (uint64_t)n * n);
+
     t0 = now_ns(CLOCK_MONOTONIC);
     removed = ops->erase(t, k->hit, n);
     report_op(r, "erase", now_ns(CLOCK_MONOTONIC) - t0, n);
@@ -270,8 +311,55 @@ static void run_phases(const run *r, const bench_ops *ops, const keyset *k)
 
     long peak_kb = rss_peak_kb();
     ops->destroy(t);
-    printf("table=%s keys=%s n=%zu peak_rss_kb=%ld table_kb=%ld\n",
-           r->table->name, r->keys, n, peak_kb, peak_kb - base_kb);
+    print_run(r);
+    printf(" peak_rss_kb=%ld table_kb=%ld bytes_per_entry=%.1f\n", peak_kb, peak_kb - base_kb,
+           (double)held_kb * 1024 / (double)n);
+}
+
+/* ---- lookups while the table grows ------------------------------------ */
+
+/* From an empty table with no hint, insert the n keys in steps of n/400
+ * (at least 1); after each step time, each on its own, a batch of hits
+ * (keys inserted so far, from a random place among them), misses and
+ * erases of absent keys (so the table does not change), each the size of
+ * the step.  A table that grows incrementally pays inside its growth
+ * windows, which the hit/miss/erase phases on a full table never see. */
+static void run_grow_mix(const run *r, const bench_ops *ops, const keyset *k, size_t elem)
+{
+    const size_t n = r->n, step = n / 400 ? n / 400 : 1;
+    const char *ins = k->ins, *miss = k->miss;
+    uint64_t state = 0x67726f77u ^ n, t_hit = 0, t_miss = 0, t_erase = 0;
+    void *t = ops->create(n);
+
+    for (size_t done = 0; done < n;) {
+        size_t c = step < n - done ? step : n - done;
+        ops->insert(t, k->ins, done, c);
+        done += c;
+        size_t hit = below(&state, done - c + 1); /* ins[hit .. hit+c): values hit+1 .. */
+        size_t absent = below(&state, n - c + 1), erase = below(&state, n - c + 1);
+
+        uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+        uint64_t sum = ops->lookup(t, ins + hit * elem, c);
+        uint64_t t1 = now_ns(CLOCK_MONOTONIC);
+        check(r, "grow-mix sum of hits", sum, (uint64_t)c * (2 * hit + c + 1) / 2);
+        uint64_t t2 = now_ns(CLOCK_MONOTONIC);
+        sum = ops->lookup(t, miss + absent * elem, c);
+        uint64_t t3 = now_ns(CLOCK_MONOTONIC);
+        check(r, "grow-mix sum of misses", sum, 0);
+        uint64_t t4 = now_ns(CLOCK_MONOTONIC);
+        size_t removed = ops->erase(t, miss + erase * elem, c);
+        uint64_t t5 = now_ns(CLOCK_MONOTONIC);
+        check(r, "grow-mix erasures of absent keys", removed, 0);
+        t_hit += t1 - t0;
+        t_miss += t3 - t2;
+        t_erase += t5 - t4;
+    }
+    check(r, "length after grow-mix", ops->len(t), n);
+    check(r, "sum of values after grow-mix", ops->iterate(t), (uint64_t)n * (n + 1) / 2);
+    ops->destroy(t);
+    report_op(r, "grow-hit", t_hit, n);
+    report_op(r, "grow-miss", t_miss, n);
+    report_op(r, "grow-erase-absent", t_erase, n);
 }
 
 /* ---- lifecycles of small tables --------------------------------------- */
@@ -342,8 +430,9 @@ static void run_lifecycles(const run *r, const bench_ops *ops, const keyset *k, 
             snprintf(op, sizeof op, "lifecycle-mix");
         else
             snprintf(op, sizeof op, "lifecycle-%ld", size);
-        printf("table=%s keys=%s n=%zu op=%s ns_per_op=%.1f minflt_per_op=%.3f mappings_delta=%ld\n",
-               r->table->name, r->keys, r->n, op, ns, faults, mapping_count() - maps0);
+        print_run(r);
+        printf(" op=%s ns_per_op=%.1f minflt_per_op=%.3f mappings_delta=%ld\n", op, ns, faults,
+               mapping_count() - maps0);
     }
 }
 
@@ -365,18 +454,24 @@ static void run_worst_insert(const run *r, const bench_ops *ops, const keyset *k
     }
     check(r, "length after timed inserts", ops->len(t), r->n);
     ops->destroy(t);
-    printf("table=%s keys=%s n=%zu worst_insert_ns=%llu worst_insert_wall_ns=%llu\n",
-           r->table->name, r->keys, r->n, (unsigned long long)worst_cpu,
+    print_run(r);
+    printf(" worst_insert_ns=%llu worst_insert_wall_ns=%llu\n", (unsigned long long)worst_cpu,
            (unsigned long long)worst_wall);
 }
 
 /* ---- command line ---------------------------------------------------- */
 
+static const char *const key_names[BENCH_NKEYS] = { "u64", "str", "big" };
+static const char *const hash_names[BENCH_NHASH] = { "own", "same" };
+
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: hmap-bench --table NAME --keys u64|str --n N [--seed S] [--no-worst]\n"
-               "       hmap-bench --table NAME --keys u64|str --n N [--seed S] --lifecycle\n"
-               "       hmap-bench --list\n");
+    fprintf(f, "usage: hmap-bench --table NAME --keys u64|str|big --n N [--hash own|same]\n"
+               "                  [--seed S] [--no-worst]\n"
+               "       hmap-bench --table NAME --keys u64|str|big --n N [--hash own|same]\n"
+               "                  [--seed S] --lifecycle\n"
+               "       hmap-bench --list [--keys K] [--hash own|same]\n"
+               "A table that does not take part with these keys and hash exits with status 3.\n");
 }
 
 static const bench_table *find_table(const char *name)
@@ -394,15 +489,16 @@ int main(int argc, char **argv)
         { "keys", required_argument, NULL, 'k' },
         { "n", required_argument, NULL, 'n' },
         { "seed", required_argument, NULL, 's' },
+        { "hash", required_argument, NULL, 'H' },
         { "no-worst", no_argument, NULL, 'W' },
         { "lifecycle", no_argument, NULL, 'L' },
         { "list", no_argument, NULL, 'l' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    run r = { NULL, NULL, 0 };
+    run r = { NULL, NULL, 0, hash_names[BENCH_OWN] };
     uint64_t seed = 1;
-    int opt, worst = 1, lifecycle = 0;
+    int opt, worst = 1, lifecycle = 0, list = 0, keys = -1, hash = BENCH_OWN;
 
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
@@ -411,13 +507,24 @@ int main(int argc, char **argv)
                 bench_die("unknown table (see --list)");
             break;
         case 'k':
-            r.keys = optarg;
+            for (keys = 0; keys < BENCH_NKEYS && strcmp(optarg, key_names[keys]) != 0; keys++)
+                ;
+            if (keys == BENCH_NKEYS)
+                bench_die("--keys must be u64, str or big");
+            r.keys = key_names[keys];
             break;
         case 'n':
             r.n = strtoull(optarg, NULL, 0);
             break;
         case 's':
             seed = strtoull(optarg, NULL, 0);
+            break;
+        case 'H':
+            for (hash = 0; hash < BENCH_NHASH && strcmp(optarg, hash_names[hash]) != 0; hash++)
+                ;
+            if (hash == BENCH_NHASH)
+                bench_die("--hash must be own or same");
+            r.hash = hash_names[hash];
             break;
         case 'W':
             worst = 0;
@@ -426,9 +533,8 @@ int main(int argc, char **argv)
             lifecycle = 1;
             break;
         case 'l':
-            for (size_t i = 0; i < NTABLES; i++)
-                printf("%s\n", tables[i]->name);
-            return 0;
+            list = 1;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -437,24 +543,35 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (list) { /* the tables that take part with --keys (any) and --hash */
+        for (size_t i = 0; i < NTABLES; i++) {
+            bool any = false;
+            for (int kk = 0; kk < BENCH_NKEYS; kk++)
+                any |= (keys < 0 || keys == kk) && tables[i]->ops[hash][kk] != NULL;
+            if (any)
+                printf("%s\n", tables[i]->name);
+        }
+        return 0;
+    }
     if (!r.table || !r.keys || r.n == 0 || optind != argc) {
         usage(stderr);
         return 2;
     }
 
-    const bench_ops *ops;
+    const bench_ops *ops = r.table->ops[hash][keys];
+    if (!ops) {
+        fprintf(stderr, "bench: table %s does not take part with keys=%s hash=%s\n",
+                r.table->name, r.keys, r.hash);
+        return 3;
+    }
     keyset k;
     size_t elem; /* bytes per key in the key arrays */
-    if (strcmp(r.keys, "u64") == 0) {
-        ops = r.table->u64;
-        k = make_u64_keys(seed, r.n);
-        elem = sizeof(uint64_t);
-    } else if (strcmp(r.keys, "str") == 0) {
-        ops = r.table->str;
+    if (keys == BENCH_STR) {
         k = make_str_keys(seed, r.n);
         elem = sizeof(bench_str);
-    } else {
-        bench_die("--keys must be u64 or str");
+    } else { /* u64 and big keys are the same uint64_t keys */
+        k = make_u64_keys(seed, r.n);
+        elem = sizeof(uint64_t);
     }
 
     if (lifecycle) {
@@ -462,6 +579,7 @@ int main(int argc, char **argv)
         return 0;
     }
     run_phases(&r, ops, &k);
+    run_grow_mix(&r, ops, &k, elem);
     if (worst)
         run_worst_insert(&r, ops, &k);
     return 0; /* the key arrays go with the process */

@@ -1,13 +1,13 @@
 # plot.gp - the benchmark chart: grouped bars of ns/op per operation, one
-# bar per table, one panel per key type, at the largest size measured.
-# Called by tools/bench.sh as
+# bar per table, one panel per key type measured, at the largest size
+# measured and with the tables' own hashes.  Called by tools/bench.sh as
 #   gnuplot -e "dir='OUTDIR'" tools/bench/plot.gp
-# reading OUTDIR/plot-{u64,str}.dat and OUTDIR/plot-vars.gp (written by
+# reading OUTDIR/plot-{u64,big,str}.dat and OUTDIR/plot-vars.gp (written by
 # report.py) and writing OUTDIR/bench.png.
 
-load dir . '/plot-vars.gp'   # n, columns_u64, columns_str
+load dir . '/plot-vars.gp'   # n, hash, panels, columns_<keys>, title_<keys>
 
-set terminal pngcairo size 1400,1000 font "sans,13" noenhanced
+set terminal pngcairo size 1400,(450 * words(panels) + 100) font "sans,13" noenhanced
 set output dir . '/bench.png'
 
 set style data histograms
@@ -23,14 +23,15 @@ set xtics nomirror scale 0
 set ytics nomirror
 set border 3
 # one colour per table column (column 2 is hmap)
-array colour[7] = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#7f7f7f"]
+array colour[8] = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#17becf", "#ff7f0e", "#8c564b", "#7f7f7f"]
 
-set multiplot layout 2,1 title "hmap benchmark, n = " . n . " entries (medians)" font ",15"
-do for [keys in "u64 str"] {
+set multiplot layout words(panels),1 \
+    title "hmap benchmark, n = " . n . " entries, " . hash . " hash (medians)" font ",15"
+do for [keys in panels] {
     file = dir . '/plot-' . keys . '.dat'
-    set title (keys eq "u64" ? "uint64_t -> uint64_t" : "16-character string -> uint64_t")
+    set title value("title_" . keys)
     cols = value("columns_" . keys)
     plot for [c in cols] file using (column(int(c))):xtic(1) \
-         title columnheader(int(c)) lc rgb colour[(int(c) - 2) % 7 + 1]
+         title columnheader(int(c)) lc rgb colour[(int(c) - 2) % 8 + 1]
 }
 unset multiplot

@@ -38,6 +38,11 @@
         P##_table *t = tp;                                                   \
         PUT(t->h, KEY(k), v);                                                \
     }                                                                        \
+    static inline void P##_set(void *tp, const K *k, uint64_t v)             \
+    {                                                                        \
+        P##_table *t = tp;                                                   \
+        PUT(t->h, KEY(k), v); /* hmput/shput replace a present key's value */ \
+    }                                                                        \
     static inline uint64_t P##_get(void *tp, const K *k)                     \
     {                                                                        \
         P##_table *t = tp;                                                   \
@@ -65,4 +70,6 @@
 STB_BENCH(stb_u64, uint64_t, uint64_t, hmput, hmget, hmdel, U64_KEY);
 STB_BENCH(stb_str, bench_str, char *, shput, shget, shdel, STR_KEY);
 
-const bench_table bench_stb = { "stb_ds", &stb_u64_ops, &stb_str_ops };
+const bench_table bench_stb = {
+    "stb_ds", .ops[BENCH_OWN] = { [BENCH_U64] = &stb_u64_ops, [BENCH_STR] = &stb_str_ops }
+};

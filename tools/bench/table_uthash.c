@@ -55,6 +55,13 @@
         HASH_FIND(hh, t->head, KEYPTR(k), KEYLEN(k), it);                    \
         return it;                                                           \
     }                                                                        \
+    static inline void P##_set(void *t, const K *k, uint64_t v)              \
+    {                                                                        \
+        P##_item *it = P##_find(t, k); /* the item is the user's: update it */ \
+        if (!it)                                                             \
+            bench_die("uthash replace: key absent");                         \
+        it->val = v;                                                         \
+    }                                                                        \
     static inline uint64_t P##_get(void *t, const K *k)                      \
     {                                                                        \
         P##_item *it = P##_find(t, k);                                       \
@@ -86,4 +93,6 @@
 UTHASH_BENCH(uthash_u64, uint64_t, U64_BYTES, U64_LEN);
 UTHASH_BENCH(uthash_str, bench_str, STR_BYTES, STR_LEN);
 
-const bench_table bench_uthash = { "uthash", &uthash_u64_ops, &uthash_str_ops };
+const bench_table bench_uthash = {
+    "uthash", .ops[BENCH_OWN] = { [BENCH_U64] = &uthash_u64_ops, [BENCH_STR] = &uthash_str_ops }
+};
