@@ -5,7 +5,7 @@
  * A reporter thread walks a service's settings map to publish them while
  * a reload thread applies changes from the configuration file.  The bug:
  * nothing keeps the reload from writing in the middle of a walk, which may
- * then skip entries, see some twice, or read a moved bucket.
+ * then skip entries, see some twice, or read a retired table.
  *
  * Built with -DHMAP_CHECKED it dies at the first step of a walk that meets
  * a write, every run:

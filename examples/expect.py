@@ -19,7 +19,7 @@ with its expectation, as a test of suite 'examples' that runs through here):
                    as clean.  It shows that the plain build checks nothing.
 
 Under ThreadSanitizer (--tsan) TSan's own warnings, and under
-AddressSanitizer (--asan) ASan's report of the same use of a retired array,
+AddressSanitizer (--asan) ASan's report of the same use of a retired table,
 may come before the report, so its first line is looked for anywhere in
 stderr instead of on line 1.
 

@@ -12,11 +12,11 @@
  * nothing goes wrong... until the day the insert does grow the map.
  *
  * Built with -DHMAP_CHECKED and HMAP_OPTIONS=relocate=always, every write
- * moves the entries to a fresh bucket array, and the write through the
- * stale pointer faults into a report, every run:
+ * moves the entries to fresh tables, and the write through the stale
+ * pointer faults into a report, every run:
  *     ==PID==ERROR: hmap: dangling pointer write on map 0x...
- * in count_hit, with the stack of the insert that retired the array.  (The
- * default, relocate=sampled, moves the array on a small random share of
+ * in count_hit, with the stack of the insert that retired the table.  (The
+ * default, relocate=sampled, moves the tables on a small random share of
  * writes, so it catches this only now and then, and a test suite that runs
  * the path often enough finds it; relocate=always finds it every time.)
  * Built plain it runs clean.

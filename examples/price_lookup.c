@@ -5,7 +5,7 @@
  * applies price updates to it.  The author reasoned that readers only read,
  * so they need no lock.  The bug: a read may not overlap a write - the
  * writer moves entries (growth, deletion, relocation) under the reader's
- * feet, and the reader returns garbage or follows a freed bucket array.
+ * feet, and the reader returns garbage or reads a freed table.
  *
  * Built with -DHMAP_CHECKED it dies on the first overlap, every run:
  *     ==PID==ERROR: hmap: concurrent map read and map write on map 0x...

@@ -12,8 +12,9 @@
  * moves, finds an edited one out of place, and reports it, every run:
  *     ==PID==ERROR: hmap: key modified after insertion on map 0x...
  * naming the key as it reads now, in the add_user call whose insert grew
- * the map.  (A renamed key could land by chance where its new name
- * belongs, about 1 time in 256; with three renames, every run is caught.)
+ * the map.  (A renamed key could by chance keep the 7-bit tag of its hash,
+ * the one thing growth can check in a map of one table, about 1 time in
+ * 128; with three renames, practically every run is caught.)
  * Built plain it runs to the end, with lookups that fail.
  * rename_user_fixed.c removes the entry, renames, and inserts it again.
  */

@@ -7,14 +7,15 @@
  * then defines the rest of the program's symbols, then reads the entry
  * point through the pointer it kept.  The bug: a value pointer is valid
  * only until the next write to the map; the inserts made the map grow,
- * which moved every entry to a new bucket array.  In the plain build the
- * old array is freed and the read returns whatever is there now.
+ * which moved every entry to a new, larger table.  In the plain build the
+ * old table is freed and the read returns whatever is there now.
  *
- * Built with -DHMAP_CHECKED the retired array is kept inaccessible, and the
- * read faults into a report, every run:
+ * Built with -DHMAP_CHECKED the retired table is kept inaccessible (the
+ * first table each call site allocates is guarded), and the read faults
+ * into a report, every run:
  *     ==PID==ERROR: hmap: dangling pointer read on map 0x...
  * with the reading stack (link_program), the stack of the insert that
- * retired the array (define_symbol), and the array's generation against
+ * retired the table (define_symbol), and the table's generation against
  * the map's.  symbol_table_fixed.c copies the value out instead of keeping
  * a pointer.
  */
@@ -53,7 +54,7 @@ static int link_program(hmap *symbols)
         snprintf(names[i], sizeof names[i], "func_%d", i);
         define_symbol(symbols, names[i], 16 + (unsigned)i % 100);
     }
-    /* The bug: `entry` points into the bucket array of before the inserts. */
+    /* The bug: `entry` points into the table of before the inserts. */
     printf("entry point _start at %#lx, %u bytes\n", entry->address, entry->size);
     return 0;
 }

@@ -8,7 +8,7 @@
  *  - deleted slots of checked maps carry ASan's poison (the core asks
  *    through the map's poisons_slots flag), so a stale pointer to a
  *    deleted entry is ASan's use-after-poison at once;
- *  - unguarded retired bucket arrays are freed into ASan's quarantine
+ *  - unguarded retired tables are freed into ASan's quarantine
  *    (guard.c), and ASan's report of a stale access is followed by
  *    hmap's, which names the map, its generation and the retiring call
  *    site: recent retirements are kept in a ring for that;
@@ -53,8 +53,8 @@ void hmap__asan_unpoison(void *p, size_t n)
 }
 
 /* The whole ASan granules inside [p, p + n).  A partial granule is left
- * alone: its other bytes may belong to a neighbour (the next key, the
- * value, the bucket's overflow link), and ASan's shadow cannot poison a
+ * alone: its other bytes may belong to a neighbour (the slot's key or
+ * value, or a neighbouring slot's), and ASan's shadow cannot poison a
  * granule's first bytes while keeping its last ones addressable. */
 static bool whole_granules(void *p, size_t n, char **lo, size_t *len)
 {
@@ -100,7 +100,7 @@ void hmap__unpoison_slot(void *key, size_t key_size, void *val, size_t val_size)
     unpoison_bytes(val, val_size);
 }
 
-/* ---- retired arrays in ASan's quarantine --------------------------------- */
+/* ---- retired tables in ASan's quarantine --------------------------------- */
 
 /* Recent retirements into ASan's quarantine, for the report callback.
  * Written by every retiring thread, read only when ASan reports: a slot
@@ -122,10 +122,10 @@ void hmap__asan_free_retired(void *p, size_t bytes, size_t align,
     size_t i = __atomic_fetch_add(&asan_next, 1, __ATOMIC_RELAXED) % ASAN_FREED;
     asan_freed[i] = (struct freed_to_asan){ (uintptr_t)p, (uintptr_t)p + bytes, *who };
     asan_freed[i].who.stack = NULL;
-    hmap__free_zeroed_aligned(p, bytes, align);
+    hmap__free_aligned(p, bytes, align);
 }
 
-/* The newest retirement whose array held addr, or NULL. */
+/* The newest retirement whose table held addr, or NULL. */
 static const struct freed_to_asan *freed_holding(uintptr_t addr)
 {
     size_t next = __atomic_load_n(&asan_next, __ATOMIC_RELAXED);
@@ -139,7 +139,7 @@ static const struct freed_to_asan *freed_holding(uintptr_t addr)
 }
 
 /* Called by ASan after it has printed a report, before it ends the
- * process: a use after free in an array an hmap write retired gets
+ * process: a use after free in a table an hmap write retired gets
  * hmap's report too (which ends the process). */
 static void after_asan_report(const char *asan_report)
 {

@@ -62,18 +62,22 @@
 
 /* relocate=sampled: a write relocates the map once in about
  * SAMPLE_BASE + SAMPLE_PER_SLOT * slots writes, slots being the capacity of
- * the bucket array (8 per bucket): each map counts down from a number drawn
- * uniformly below twice that (relocation_countdown), so that a write pays
- * a decrement rather than a random draw.  A relocation costs a fixed part
- * (an allocation, a retirement: a few microseconds when the arrays are
- * guarded) plus 15-25 ns per entry of a full map at 1K-100K entries
- * (build/tools/hmap-relocate-cost); it walks every bucket, so a map emptied
- * by deletions costs as much as a full one, which is why the rate follows
- * the capacity and not the count.  This keeps the expected cost of
- * relocation at a few nanoseconds per write at any size.  That is far
- * below Abseil's 16/capacity in sanitizer builds: a pointer held across one
- * write is caught only now and then, and across thousands of writes almost
- * surely.  relocate=always catches it on the first write. */
+ * all its tables (m->slots, 15 a group) when the countdown was drawn (at
+ * creation, and after each relocation: a map created without a hint has
+ * no table yet, and its first countdown is SAMPLE_BASE alone).  Each map
+ * counts down from a number drawn uniformly below twice that
+ * (relocation_countdown), so that a write pays a decrement rather than a
+ * random draw.  A relocation copies every table to fresh memory and costs
+ * a fixed part (an allocation and a retirement per table: a few
+ * microseconds when the tables are guarded) plus 15-25 ns per entry of a
+ * full map at 1K-100K entries (build/tools/hmap-relocate-cost); it
+ * allocates each table at its full size and walks all its groups, so a
+ * map emptied by deletions still pays for its capacity, which is why the
+ * rate follows the capacity and not the count.  This keeps the expected
+ * cost of relocation at a few nanoseconds per write at any size.  That is
+ * far below Abseil's 16/capacity in sanitizer builds: a pointer held
+ * across one write is caught only now and then, and across thousands of
+ * writes almost surely.  relocate=always catches it on the first write. */
 enum { SAMPLE_BASE = 1024, SAMPLE_PER_SLOT = 4 };
 
 /* ---- start-up ------------------------------------------------------- */
@@ -94,8 +98,8 @@ static void hook_slot_deleted(const struct hmap *m, void *key, size_t ks, void *
 }
 
 static const struct hmap_hooks checked_hooks = {
-    .array_alloc = hmap__guard_array_alloc,
-    .array_retire = hmap__guard_array_retire,
+    .table_alloc = hmap__guard_table_alloc,
+    .table_retire = hmap__guard_table_retire,
     .slot_filling = hook_slot_filling,
     .slot_deleted = hook_slot_deleted,
     .key_misplaced = hook_key_misplaced,
@@ -589,8 +593,8 @@ static uint64_t relocation_countdown(const struct hmap *m, struct hmap_thread *t
     case RELOCATE_ALWAYS:
         return 1;
     case RELOCATE_SAMPLED: {
-        /* uniform in [1, 2 * mean]; below 2^63 for every B up to MAX_B */
-        uint64_t mean = SAMPLE_BASE + ((uint64_t)SAMPLE_PER_SLOT * BUCKET_SLOTS << m->B), draw;
+        /* uniform in [1, 2 * mean]; below 2^63 for any real slot count */
+        uint64_t mean = SAMPLE_BASE + (uint64_t)SAMPLE_PER_SLOT * m->slots, draw;
         /* by multiplication (Lemire): a division costs more than the rest */
         hmap__mul128(hmap__splitmix64(&t->rng), 2 * mean, &draw);
         return 1 + draw;
@@ -622,9 +626,9 @@ hmap *hmap__checked_new(const hmap_type *type, size_t hint, const struct hmap__s
 }
 
 /* hmap_free's write, the header left for the quarantine. */
-static void free_arrays(struct hmap *m)
+static void free_tables(struct hmap *m)
 {
-    hmap__release_arrays(m);
+    hmap__release_tables(m);
     m->magic = HMAP_MAGIC_FREED;
 }
 
@@ -634,7 +638,7 @@ void hmap__checked_free(hmap *m, const struct hmap__site *site)
     if (!m)
         return;
     validate(m, WRITE, site);
-    CHECKED_WRITE(m, site, free_arrays(m));
+    CHECKED_WRITE(m, site, free_tables(m));
     /* Kept, poisoned by its FREED magic, so later use is recognised; the
      * same for maps created by plain callers. */
     hmap__guard_map_free(m);
@@ -721,9 +725,9 @@ HMAP_INLINE void *count_write(struct hmap *m, void *val)
 }
 
 /* The checked writes call the core without its write_done hook
- * (hmap__put_unhooked, hmap__del_unhooked) and count the write for
- * relocation themselves: the hook's other work, noting a write that did
- * not pass write_begin, is write_begin's own here. */
+ * (hmap__put_unhooked, hmap__set_unhooked, hmap__del_unhooked) and count
+ * the write for relocation themselves: the hook's other work, noting a
+ * write that did not pass write_begin, is write_begin's own here. */
 HMAP_INLINE void *put_counted(struct hmap *m, const void *key, bool *inserted)
 {
     void *v = hmap__put_unhooked(m, key, inserted);
@@ -732,13 +736,10 @@ HMAP_INLINE void *put_counted(struct hmap *m, const void *key, bool *inserted)
 
 HMAP_INLINE int set_counted(struct hmap *m, const void *key, const void *val)
 {
-    void *slot = hmap__put_unhooked(m, key, NULL);
-    if (!slot)
-        return ENOMEM;
-    if (m->type.val_size)
-        memcpy(slot, val, m->type.val_size);
-    count_write(m, NULL);
-    return 0;
+    int err = hmap__set_unhooked(m, key, val);
+    if (!err)
+        count_write(m, NULL);
+    return err;
 }
 
 HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
@@ -861,7 +862,7 @@ static bool iterating(const struct iter_state *s)
 }
 
 /* One step, inside the read's window: the modification count is compared
- * before the core touches the buckets, which a write may have retired. */
+ * before the core touches the table, which a write may have retired. */
 static bool iteration_step(hmap_iter *it, const struct hmap *m, const struct hmap__site *site)
 {
     struct iter_state *s = hmap__iter_state(it);
@@ -874,7 +875,7 @@ static bool iteration_step(hmap_iter *it, const struct hmap *m, const struct hma
     return hmap_iter_next(it);
 }
 
-/* Reached from the inline step at the end of a run of buckets or on a
+/* Reached from the inline step at the end of a run of groups or on a
  * mismatch (hmap.h); the fast read path applies as for lookups. */
 bool hmap__checked_iter_next(hmap_iter *it, const struct hmap__site *site)
 {
@@ -931,7 +932,7 @@ static void hook_write_done(struct hmap *m)
 
 static void describe_key(char *buf, size_t len, const struct hmap *m, const void *key)
 {
-    int n = snprintf(buf, len, "a stored key no longer hashes to the bucket it was stored in: ");
+    int n = snprintf(buf, len, "a stored key no longer hashes to where it was stored: ");
     if (n < 0 || (size_t)n >= len)
         return;
     if (m->kind == KIND_CSTR) {

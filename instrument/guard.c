@@ -1,41 +1,44 @@
 /*
- * guard.c - where a checked map's bucket arrays live and what becomes of
- * them when they retire: guarded (inaccessible, so that a stale pointer
- * faults at once) or poisoned and queued (so that a write through a stale
+ * guard.c - where a checked map's tables live and what becomes of them
+ * when they retire: guarded (inaccessible, so that a stale pointer faults
+ * at once) or poisoned and queued (so that a write through a stale
  * pointer is found later), and the freed map headers kept recognisable.
  *
- * Guarding an array costs system calls (pages of its own, a protection
+ * Guarding a table costs system calls (pages of its own, a protection
  * change when it retires), tens of microseconds where a small map's whole
  * life takes a few hundred nanoseconds.  So, GWP-ASan style, only some are
  * guarded (HMAP_OPTIONS=guard=, default sampled):
  *
- *   - arrays of LARGE_ARRAY and up, which the plain map maps on its own
- *     anyway: always, in mappings of their own (quarantine.c);
- *   - the first array allocated by each call site: a bug in code that
+ *   - tables of LARGE_TABLE and up, which the plain map maps on its own
+ *     anyway: always, in mappings of their own (quarantine.c).  A table is
+ *     at most MAX_GROUPS groups (about 32 KiB for 8-byte keys and values),
+ *     so only big entries, or a hash that does not spread keys (a table
+ *     that grows beyond MAX_GROUPS), make one this large;
+ *   - the first table allocated by each call site: a bug in code that
  *     runs once (a test, above all) is caught the first time, and the
  *     sites of a program are few, so this costs nothing in steady state;
- *   - one small array in about guard_sample_kb KiB allocated, counted down
- *     per thread from the seed= generator: in a slot of quarantine.c's
+ *   - one small table in about guard_sample_kb KiB allocated, counted
+ *     down per thread from the seed= generator: in a slot of quarantine.c's
  *     pool of pages, mapped once, so that the guard is one mprotect at
  *     retirement and nothing at allocation.
  *
- * guard=all gives every array pages of its own (deterministic, slow);
- * guard=none guards nothing, and leaves large arrays to the allocator.
+ * guard=all gives every table pages of its own (deterministic, slow);
+ * guard=none guards nothing, and leaves large tables to the allocator.
  *
  * The rest come from malloc.  When one retires it is filled with
  * HMAP_POISON_BYTE and kept in the retiring thread's queue, bounded in
  * bytes (retired_queue_kb) and entries; a read through a stale pointer then
- * sees the poison, and a write changes it.  When an array leaves the queue
+ * sees the poison, and a write changes it.  When a table leaves the queue
  * (pushed out by newer ones, at thread exit, or still queued at process
  * exit) its poison is checked, and a change is reported as a dangling
- * pointer write with the map, the generation and the retiring thread and
- * call site.  No system call, no lock, no stack unwinding: the retiring
- * site is already known.
+ * pointer write with the map, the table's generation and the retiring
+ * thread and call site.  No system call, no lock, no stack unwinding: the
+ * retiring site is already known.
  *
  * Under AddressSanitizer (found at run time: its interface is linked in)
  * the rest are freed at once instead, into ASan's own quarantine, which
  * keeps them poisoned: ASan catches every read and write through a stale
- * pointer, with the stack that freed the array (the retiring write).  A
+ * pointer, with the stack that freed the table (the retiring write).  A
  * ring of recent retirements lets the error-report callback that ASan
  * calls before it ends the process name the hmap kind, the map and the
  * generation after ASan's own report (asan.c).
@@ -63,9 +66,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Arrays from this size on are guarded in pages of their own; the plain
+/* Tables from this size on are guarded in pages of their own; the plain
  * map maps them on its own too (src/alloc.c, MMAP_MIN). */
-#define LARGE_ARRAY ((size_t)256 << 10)
+#define LARGE_TABLE ((size_t)256 << 10)
 
 /* Entries per thread's queue at most, whatever their bytes: each costs a
  * few words, and a program with many threads should not pay much each. */
@@ -74,22 +77,25 @@ enum { QUEUE_MAX = 4096, QUEUE_FIRST = 64 };
 /* Freed map headers kept per thread before free() gets them back. */
 enum { FREED_PER_THREAD = 1024 };
 
-/* Call sites remembered for "the first array of each site"; beyond that
- * many, new sites are no longer guarded first (sampling still applies). */
-enum { SITE_TABLE = 4096, SITE_PROBES = 32 };
+/* Call sites remembered for "the first table of each site" (sites_seen,
+ * open addressing); beyond that many, new sites are no longer guarded
+ * first (sampling still applies). */
+enum { SITES_SEEN = 4096, SITE_PROBES = 32 };
 
-/* ---- which arrays are guarded ---------------------------------------- */
+/* ---- which tables are guarded ---------------------------------------- */
 
-static const struct hmap__site *sites_seen[SITE_TABLE]; /* CAS-inserted, never removed */
+static const struct hmap__site *sites_seen[SITES_SEEN]; /* CAS-inserted, never removed */
 
-/* True the first time `site` asks (and when the table cannot tell). */
+/* True the first time `site` asks.  False for no site, and for a site
+ * that finds no room in sites_seen within SITE_PROBES slots of its hash:
+ * once that fills, new sites are left to sampling. */
 static bool first_at_site(const struct hmap__site *site)
 {
     if (!site)
         return false;
-    size_t h = (size_t)(hmap__hash_u64((uint64_t)(uintptr_t)site, 0) % SITE_TABLE);
+    size_t h = (size_t)(hmap__hash_u64((uint64_t)(uintptr_t)site, 0) % SITES_SEEN);
     for (int i = 0; i < SITE_PROBES; i++) {
-        const struct hmap__site **slot = &sites_seen[(h + (size_t)i) % SITE_TABLE];
+        const struct hmap__site **slot = &sites_seen[(h + (size_t)i) % SITES_SEEN];
         const struct hmap__site *seen = __atomic_load_n(slot, __ATOMIC_RELAXED);
         if (seen == site)
             return false;
@@ -105,7 +111,7 @@ static bool first_at_site(const struct hmap__site *site)
     return false;
 }
 
-/* The bytes of small arrays until the next guarded one: uniform in
+/* The bytes of small tables until the next guarded one: uniform in
  * [1, 2 * guard_sample_kb KiB], so one in guard_sample_kb KiB on average. */
 static int64_t next_countdown(struct hmap_thread *t)
 {
@@ -113,7 +119,9 @@ static int64_t next_countdown(struct hmap_thread *t)
     return (int64_t)(1 + hmap__splitmix64(&t->rng) % span);
 }
 
-/* Whether a small array about to be allocated for m is guarded. */
+/* Whether a small table about to be allocated for m is guarded: the first
+ * table allocated at the call site of the checked operation on m that
+ * allocates it, or the one whose bytes end the thread's countdown. */
 static bool sample_guard(const struct hmap *m, size_t bytes)
 {
     struct hmap_thread *t = hmap__thread_self();
@@ -134,10 +142,10 @@ static bool sample_guard(const struct hmap *m, size_t bytes)
 static bool has_own_pages(size_t bytes)
 {
     return hmap__opts.guard == GUARD_ALL ||
-           (hmap__opts.guard == GUARD_SAMPLED && bytes >= LARGE_ARRAY);
+           (hmap__opts.guard == GUARD_SAMPLED && bytes >= LARGE_TABLE);
 }
 
-void *hmap__guard_array_alloc(const struct hmap *m, size_t bytes, size_t align)
+void *hmap__guard_table_alloc(const struct hmap *m, size_t bytes, size_t align)
 {
     if (has_own_pages(bytes))
         return hmap__quarantine_map_pages(bytes, align);
@@ -146,7 +154,7 @@ void *hmap__guard_array_alloc(const struct hmap *m, size_t bytes, size_t align)
         if (p)
             return p;
     }
-    return hmap__alloc_zeroed_aligned(bytes, align);
+    return hmap__alloc_aligned(bytes, align);
 }
 
 /* ---- the per-thread queue --------------------------------------------- */
@@ -154,7 +162,7 @@ void *hmap__guard_array_alloc(const struct hmap *m, size_t bytes, size_t align)
 struct queued {
     char *p;
     size_t bytes;
-    size_t align;                 /* what hmap__free_zeroed_aligned needs */
+    size_t align;                 /* what hmap__free_aligned needs */
     struct hmap_retirement who;   /* who.stack is NULL: not kept */
 };
 
@@ -227,7 +235,7 @@ static void release_oldest(struct thread_retired *r)
     r->count--;
     r->bytes -= q.bytes;
     check_poison(&q);
-    hmap__free_zeroed_aligned(q.p, q.bytes, q.align);
+    hmap__free_aligned(q.p, q.bytes, q.align);
 }
 
 static size_t queue_limit(void)
@@ -265,7 +273,7 @@ static void push(struct thread_retired *r, const struct queued *q)
         r->bytes += q->bytes;
     } else {
         check_poison(q); /* no ring at all: out of memory */
-        hmap__free_zeroed_aligned(q->p, q->bytes, q->align);
+        hmap__free_aligned(q->p, q->bytes, q->align);
     }
     size_t limit = queue_limit();
     while (r->count > 0 && r->bytes > limit)
@@ -333,7 +341,7 @@ static void drain(void *arg)
     free(r);
 }
 
-/* At process exit: the poison of every array still queued, in every
+/* At process exit: the poison of every table still queued, in every
  * thread.  A thread busy with its queue is skipped (it may be the one
  * exiting, or never give it back). */
 static void check_at_exit(void)
@@ -379,9 +387,10 @@ static void poison_and_queue(void *p, size_t bytes, size_t align, const struct h
 {
     struct thread_retired *r = thread_retired();
     if (!r || bytes > queue_limit()) {
-        /* no queue, or one the array would empty at once (a large array
-         * under guard=none): poisoning it would buy nothing */
-        hmap__free_zeroed_aligned(p, bytes, align);
+        /* no queue, or one the table would empty at once (a table larger
+         * than retired_queue_kb, under guard=none): poisoning it would buy
+         * nothing */
+        hmap__free_aligned(p, bytes, align);
         return;
     }
     hmap__asan_unpoison(p, bytes); /* deleted slots may carry ASan's poison */
@@ -419,27 +428,18 @@ static __attribute__((noinline)) void retire_one(void *p, size_t bytes, size_t a
     hmap__quarantine_guard(p, bytes, &r->who);
 }
 
-void hmap__guard_array_retire(struct hmap *m, struct hmap_array *a)
+void hmap__guard_table_retire(struct hmap *m, struct hmap_table *tb)
 {
-    if (!a)
+    if (!tb)
         return;
     struct hmap_thread *t = hmap__thread_self();
     struct hmap_stack stack; /* not zeroed: most retirements never unwind */
     struct retiring r = {
-        .who = { .map = a->owner, .generation = a->generation, .map_generation = m->generation,
+        .who = { .map = tb->owner, .generation = tb->generation, .map_generation = m->generation,
                  .tid = t->tid, .site = t->inside == m ? t->site : NULL },
         .stack = &stack,
     };
-    size_t align = m->layout.bucket_align;
-    /* The chunk list is read before the memory holding it changes: each
-     * chunk's link before the chunk, the array's fields before the array. */
-    struct hmap_ovf_chunk *c = a->chunks;
-    while (c) {
-        struct hmap_ovf_chunk *next = c->next;
-        retire_one(c, c->bytes, align, &r);
-        c = next;
-    }
-    retire_one(a, a->bytes, align, &r);
+    retire_one(tb->block, tb->bytes, m->layout.table_align, &r);
 }
 
 /* ---- freed map headers ------------------------------------------------ */

@@ -127,7 +127,7 @@ static const char *parse_quarantine_mb(const char *v)
     uint64_t mb;
 
     /* The byte count (mb << 20) must fit in a size_t.  0 would release
-     * every guarded array at once: a stale pointer into one would end in
+     * every guarded table at once: a stale pointer into one would end in
      * a bare SIGSEGV, or in someone else's memory (guard=none is the way
      * to guard nothing). */
     if (!parse_u64(v, &mb) || mb > (SIZE_MAX >> 20) || mb == 0)
@@ -138,7 +138,7 @@ static const char *parse_quarantine_mb(const char *v)
 
 /* "default" is sampled, except where a setting asks for determinism:
  * relocate=always exists to make every stale pointer fault.  (Under
- * AddressSanitizer the arrays that are not guarded are caught by ASan
+ * AddressSanitizer the tables that are not guarded are caught by ASan
  * instead: guard.c.)  guard= set explicitly wins (resolve_guard). */
 static bool guard_is_default;
 

@@ -1,17 +1,18 @@
 /*
- * quarantine.c - guarded memory for checked maps' bucket arrays: the
- * quarantine of guarded retired arrays, the pool of page slots that sampled
- * small arrays live in, the SIGSEGV handler that recognises faults in
- * retired arrays, and the alternate signal stacks it runs on.  Which
- * arrays are guarded is guard.c's decision; ASan's poison is asan.c's.
+ * quarantine.c - guarded memory for checked maps' tables: the quarantine
+ * of guarded retired tables, the pool of page slots that sampled small
+ * tables live in, the SIGSEGV handler that recognises faults in retired
+ * tables, and the alternate signal stacks it runs on.  Which tables are
+ * guarded is guard.c's decision; ASan's poison is asan.c's.
  *
  * Why a quarantine.  A pointer returned by hmap_get/hmap_put points into
- * the live bucket array.  Growth (or relocation, HMAP_OPTIONS=relocate=)
- * retires that array, and with plain malloc the pointer would go on
- * reading freed memory silently.  A guarded array has pages of its own:
- * either a mapping of its own (large arrays, and every array under
+ * one of the map's live tables.  Growth of that table (a rebuild or a
+ * split) or relocation (HMAP_OPTIONS=relocate=, which replaces every
+ * table) retires it, and with plain malloc the pointer would go on
+ * reading freed memory silently.  A guarded table has pages of its own:
+ * either a mapping of its own (large tables, and every table under
  * guard=all) or a slot of the pool, a region mapped once, read-write, from
- * which sampled small arrays take whole pages.  Retiring a guarded array
+ * which sampled small tables take whole pages.  Retiring a guarded table
  * records its address range in a registry and makes it PROT_NONE (a
  * mapping of its own also gives its pages back, MADV_DONTNEED; a pool slot
  * keeps them until it is reused, so that guarding it is one system call).
@@ -31,7 +32,7 @@
  * returns.
  *
  * A fault that is in no retired range can still be ours: an operation
- * racing with another thread's write may read an unguarded retired array,
+ * racing with another thread's write may read an unguarded retired table,
  * whose poison makes every pointer in it non-canonical, so that following
  * one raises a general-protection fault with no address.  Such a fault
  * inside a map operation, while another thread is writing the map or
@@ -73,7 +74,7 @@
  * report behind it), so each thread using checked maps gets one, freed at
  * thread exit by a pthread key destructor; threads get theirs as they
  * register (hmap__thread_on_register).  ASan's poison of deleted slots
- * and retired arrays is asan.c's.
+ * and retired tables is asan.c's.
  */
 #define _GNU_SOURCE /* REG_RIP and friends, gettid */
 
@@ -108,7 +109,7 @@
  * entries of ~600 bytes of address space, touched only as it fills. */
 enum { QUARANTINE_ENTRIES = 16384 };
 
-/* The pool of page slots for sampled small arrays: address space only,
+/* The pool of page slots for sampled small tables: address space only,
  * until a slot is used. */
 enum { POOL_BYTES = 64 << 20 };
 
@@ -178,7 +179,7 @@ static size_t page_round(size_t bytes)
 
 /* ASan poison in [p, p + n) is cleared before the range is unmapped or
  * handed out: a later mmap at the same address must not be born poisoned,
- * and a quarantined array must fault (our report), not trip ASan's
+ * and a quarantined table must fault (our report), not trip ASan's
  * use-after-poison first. */
 static void unmap_range(void *p, size_t len)
 {
@@ -351,8 +352,8 @@ static void protect_range(void *p, size_t len)
         (void)madvise(p, len, MADV_DONTNEED);
 }
 
-/* Quarantines one allocation (an array or an overflow chunk) of `bytes`
- * at p, as described by *who (start/end are filled in here). */
+/* Quarantines one retired table (its whole block) of `bytes` at p, as
+ * described by *who (start/end are filled in here). */
 static void quarantine_range(void *p, size_t bytes, struct retired_info *who)
 {
     size_t len = page_round(bytes);
@@ -384,7 +385,7 @@ static void quarantine_range(void *p, size_t bytes, struct retired_info *who)
 /* One bit per page of the pool: set while the page belongs to a slot (in
  * use, or retired and in the quarantine).  Read and written under the lock,
  * with atomics (see TSan in the header comment). */
-static char *pool_base; /* NULL until the first sampled array; MAP_FAILED: none */
+static char *pool_base; /* NULL until the first sampled table; MAP_FAILED: none */
 static uint64_t pool_bits[POOL_BYTES / 4096 / 64];
 
 static size_t pool_pages(void)
@@ -435,7 +436,7 @@ bool hmap__quarantine_holds_pool(const void *p)
 }
 
 /* A slot released from the quarantine: accessible and empty again (the
- * pages read as zeros), free for the next sampled array.  Lock held. */
+ * pages read as zeros), free for the next sampled table.  Lock held. */
 static void pool_give_back(uintptr_t start, size_t len)
 {
     hmap__asan_unpoison((void *)start, len);
@@ -444,8 +445,8 @@ static void pool_give_back(uintptr_t start, size_t len)
     mark_pages((start - (uintptr_t)LOAD(&pool_base)) / page_size(), len / page_size(), false);
 }
 
-/* Whole pages of the pool for a sampled array of `bytes`, zeroed; NULL
- * when the pool cannot have them (then the array is simply not guarded).
+/* Whole pages of the pool for a sampled table of `bytes`, zeroed; NULL
+ * when the pool cannot have them (then the table is simply not guarded).
  * Older quarantined slots are released to make room. */
 void *hmap__quarantine_pool_take(size_t bytes)
 {
@@ -472,16 +473,17 @@ void *hmap__quarantine_pool_take(size_t bytes)
     return p;
 }
 
-/* ---- guarded arrays --------------------------------------------------- */
+/* ---- guarded tables --------------------------------------------------- */
 
 static void quarantine_start(void);
 
 /* Unlike the plain map (src/alloc.c says why it does not), a checked map's
- * large arrays ask for transparent huge pages.  The checked build runs
- * under tests, where throughput matters more than the worst single insert
- * (a sampled relocation already copies a whole map inside one write), and
- * every growth of a checked map faults in a whole new array, which huge
- * pages make several times cheaper where faults are dear. */
+ * guarded tables of HMAP_HUGE_PAGE and up (big entries, or a hash that
+ * does not spread keys) ask for transparent huge pages.  The checked build
+ * runs under tests, where throughput matters more than the worst single
+ * insert (a sampled relocation already copies a whole map inside one
+ * write), and every growth of such a table faults in a whole new one,
+ * which huge pages make several times cheaper where faults are dear. */
 static void ask_for_huge_pages(void *p, size_t len)
 {
 #ifdef MADV_HUGEPAGE
@@ -502,7 +504,7 @@ void *hmap__quarantine_map_pages(size_t bytes, size_t align)
         errno = ENOMEM;
         return NULL;
     }
-    /* hmap__map: large arrays aligned for huge pages, as the plain map's */
+    /* hmap__map: large tables aligned for huge pages, as the plain map's */
     void *p = hmap__map(len, PROT_READ | PROT_WRITE);
     if (!p && LOAD(&ring_count) > 0) {
         /* Out of address space or mappings: the program's memory comes
@@ -629,9 +631,9 @@ __attribute__((no_sanitize_address)) static void divert_to(ucontext_t *uc, void 
  * with as little of the alternate stack used as possible (it may be a
  * sanitizer's, sized for the sanitizer's own report). */
 /* A general-protection fault (a non-canonical address, as the poison of
- * an unguarded retired array makes every pointer read from it) inside a
+ * an unguarded retired table makes every pointer read from it) inside a
  * map operation of this thread, while another thread is writing that map
- * or wrote it last: the operation read an array that the other thread's
+ * or wrote it last: the operation read a table that the other thread's
  * write was changing or retired.  *hit then describes that map, for the
  * report of the race it is.  Async-signal-safe. */
 static bool racing_operation(const siginfo_t *info, struct retired_info *hit)
@@ -756,7 +758,7 @@ static void install_handler(void)
         !(now.sa_flags & SA_SIGINFO) || now.sa_sigaction != on_sigsegv)
         warn("hmap: warning: could not install the SIGSEGV handler (under ASan: "
              "handle_segv=2 or allow_user_segv_handler=0 keep it out); accesses to "
-             "retired bucket arrays will crash without an hmap report\n");
+             "retired tables will crash without an hmap report\n");
 }
 
 /* ---- alternate signal stacks ---------------------------------------- */

@@ -1,5 +1,5 @@
 /*
- * quarantine.h - guarded arrays (quarantine.c): their pages, kept PROT_NONE
+ * quarantine.h - guarded tables (quarantine.c): their pages, kept PROT_NONE
  * once retired, and the SIGSEGV handler that recognises faults in them.
  */
 #ifndef HMAP_INSTRUMENT_QUARANTINE_H
@@ -15,10 +15,10 @@
 
 #pragma GCC visibility push(hidden)
 
-/* Pages of their own for a guarded array (large, or guard=all), zeroed;
+/* Pages of their own for a guarded table (large, or guard=all), zeroed;
  * NULL with errno ENOMEM. */
 void *hmap__quarantine_map_pages(size_t bytes, size_t align);
-/* Pages of the pool for a sampled small array, zeroed; NULL if the pool
+/* Pages of the pool for a sampled small table, zeroed; NULL if the pool
  * has no room. */
 void *hmap__quarantine_pool_take(size_t bytes);
 /* Whether p is in the pool (was allocated by hmap__quarantine_pool_take). */

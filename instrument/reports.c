@@ -1,6 +1,6 @@
 /*
  * reports.c - building the report of each kind, from what the entry
- * points, the SIGSEGV handler and the retired-array checks found.
+ * points, the SIGSEGV handler and the retired-table checks found.
  *
  * A report is data (struct hmap_report: kind, map, the threads concerned
  * with their roles, call sites and stacks); report.c prints it.  The
@@ -245,9 +245,9 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d)
 {
     struct hmap_thread *t = hmap__thread_self();
     const struct hmap *m = d->map;
-    /* The thread faulted inside an operation on the array's own map, and
+    /* The thread faulted inside an operation on the table's own map, and
      * another thread wrote it: not a stale pointer of the user's but an
-     * operation racing with a write that retired the array.  (If this
+     * operation racing with a write that retired the table.  (If this
      * thread wrote last, the stale pointer is the user's, passed in, e.g.
      * a key pointing into the map: a dangling pointer after all.) */
     pid_t writer = (pid_t)RELAXED_LOAD(&m->checked.owner);
@@ -269,7 +269,7 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d)
         hmap__report_end(&r);
     }
     snprintf(detail_line, sizeof detail_line,
-             "address %#lx is in a bucket array of generation %llu, retired when the map was at "
+             "address %#lx is in a table of generation %llu, retired when the map was at "
              "generation %llu; the map is now at generation %llu",
              (unsigned long)d->addr, (unsigned long long)d->generation,
              (unsigned long long)d->map_generation,
@@ -277,31 +277,32 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d)
     struct hmap_report r = { .kind = d->write ? HMAP_KIND_DANGLING_WRITE : HMAP_KIND_DANGLING_READ,
                              .map = m, .type_name = type_name_of(m), .detail = detail_line };
     add_part(&r, d->write ? "write" : "read", t->tid, NULL, &d->fault);
-    add_part(&r, "array retired", d->retired_by, NULL, &d->retired);
+    add_part(&r, "table retired", d->retired_by, NULL, &d->retired);
     add_creation(&r, m);
     hmap__report_end(&r);
 }
 
-/* ---- writes to unguarded retired arrays ------------------------------ */
+/* ---- writes to unguarded retired tables ------------------------------ */
 
-/* The detail line of a report about a byte of a retired array. */
-static void describe_retired_byte(const struct hmap_retirement *w, const void *array,
+/* The detail line of a report about a byte of a retired table (`offset`
+ * into its allocation, `block`). */
+static void describe_retired_byte(const struct hmap_retirement *w, const void *block,
                                   size_t offset, const char *what)
 {
     snprintf(detail_line, sizeof detail_line,
-             "byte %zu of a bucket array of generation %llu (at %p), retired when the map was "
+             "byte %zu of a table of generation %llu (at %p), retired when the map was "
              "at generation %llu%s",
-             offset, (unsigned long long)w->generation, array,
+             offset, (unsigned long long)w->generation, block,
              (unsigned long long)w->map_generation, what);
 }
 
-_Noreturn void hmap__report_retired_write(const struct hmap_retirement *w, const void *array,
+_Noreturn void hmap__report_retired_write(const struct hmap_retirement *w, const void *block,
                                           size_t offset)
 {
     begin_report_or_park();
     struct hmap_thread *t = hmap__thread_self();
     const struct hmap *m = w->map;
-    describe_retired_byte(w, array, offset,
+    describe_retired_byte(w, block, offset,
                           ", was written after it was retired; found when its poison was "
                           "checked (as it left the retiring thread's queue, or at exit)");
     unwind_from_entry(&own_stack);
@@ -309,29 +310,29 @@ _Noreturn void hmap__report_retired_write(const struct hmap_retirement *w, const
                              .type_name = type_name_of(m), .detail = detail_line,
                              .summary_site = w->site };
     add_part(&r, "found", t->tid, t->inside ? t->site : NULL, &own_stack);
-    add_part(&r, "array retired", w->tid, w->site, NULL);
+    add_part(&r, "table retired", w->tid, w->site, NULL);
     add_creation(&r, m);
     hmap__report_end(&r);
 }
 
-/* After ASan's own report of a use after free in an array an hmap write
+/* After ASan's own report of a use after free in a table an hmap write
  * retired (guard.c): hmap's, naming the misuse, the map and the retiring
  * call site.  ASan's report above has both stacks (the access, and the
  * retirement as "freed by"), so this one repeats neither. */
-_Noreturn void hmap__report_asan_dangling(const struct hmap_retirement *w, const void *array,
+_Noreturn void hmap__report_asan_dangling(const struct hmap_retirement *w, const void *block,
                                           size_t offset, bool write)
 {
     begin_report_or_park();
     struct hmap_thread *t = hmap__thread_self();
     const struct hmap *m = w->map;
-    describe_retired_byte(w, array, offset,
+    describe_retired_byte(w, block, offset,
                           "; AddressSanitizer's report above has the access and the retiring "
                           "stacks");
     struct hmap_report r = { .kind = write ? HMAP_KIND_DANGLING_WRITE : HMAP_KIND_DANGLING_READ,
                              .map = m, .type_name = type_name_of(m), .detail = detail_line,
                              .summary_site = w->site };
     add_part(&r, write ? "write" : "read", t->tid, NULL, NULL);
-    add_part(&r, "array retired", w->tid, w->site, NULL);
+    add_part(&r, "table retired", w->tid, w->site, NULL);
     add_creation(&r, m);
     hmap__report_end(&r);
 }

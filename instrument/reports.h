@@ -17,26 +17,26 @@
 
 #pragma GCC visibility push(hidden)
 
-/* Who retired an array, and when: what a report about it names. */
+/* Who retired a table, and when: what a report about it names. */
 struct hmap_retirement {
-    const struct hmap *map;       /* the array's owner */
-    uint64_t generation;          /* the array's generation */
+    const struct hmap *map;       /* the table's owner */
+    uint64_t generation;          /* the table's generation */
     uint64_t map_generation;      /* the map's generation at retirement */
     pid_t tid;                    /* the retiring thread */
     const struct hmap__site *site;/* the call site of the retiring write, or NULL */
-    const struct hmap_stack *stack; /* the retiring stack (guarded arrays only), or NULL */
+    const struct hmap_stack *stack; /* the retiring stack (guarded tables only), or NULL */
 };
 
 /* What the SIGSEGV handler found, handed to the report outside signal context. */
 struct hmap_dangling {
     bool write;                   /* from the page-fault error code */
     uintptr_t addr;               /* the faulting address */
-    const struct hmap *map;       /* the array's owner */
-    uint64_t generation;          /* the array's generation */
+    const struct hmap *map;       /* the table's owner */
+    uint64_t generation;          /* the table's generation */
     uint64_t map_generation;      /* the map's generation at retirement */
-    pid_t retired_by;             /* thread that retired the array */
+    pid_t retired_by;             /* thread that retired the table */
     struct hmap_stack fault;      /* the faulting stack */
-    struct hmap_stack retired;    /* the stack that retired the array */
+    struct hmap_stack retired;    /* the stack that retired the table */
 };
 
 enum { HMAP_REPORT_DETAIL = 512 }; /* the detail line's buffer */
@@ -67,20 +67,22 @@ void hmap__report_iteration_write(const struct hmap *m, const struct iter_state 
                                             const struct hmap__site *site);
 
 /* Called (outside signal context) on the faulting thread after the SIGSEGV
- * handler recognised a fault in a retired array; it already holds
+ * handler recognised a fault in a retired table; it already holds
  * hmap__report_begin.  Reports a dangling pointer read/write, or a
  * concurrent read/write when the thread was inside an operation on that
  * map. */
 _Noreturn void hmap__report_dangling(const struct hmap_dangling *d);
 
-/* Called when an unguarded retired array leaves a thread's queue (or at
+/* Called when an unguarded retired table leaves a thread's queue (or at
  * thread or process exit) and its poison has changed: a write through a
- * dangling pointer.  `offset` is where the first changed byte lies. */
-_Noreturn void hmap__report_retired_write(const struct hmap_retirement *r, const void *array,
+ * dangling pointer.  `block` is the table's allocation, `offset` where in
+ * it the first changed byte lies. */
+_Noreturn void hmap__report_retired_write(const struct hmap_retirement *r, const void *block,
                                           size_t offset);
 /* Called from ASan's report callback: ASan found a use after free at
- * `offset` in an array that r retired into its quarantine. */
-_Noreturn void hmap__report_asan_dangling(const struct hmap_retirement *r, const void *array,
+ * `offset` in the allocation (`block`) of a table that r retired into its
+ * quarantine. */
+_Noreturn void hmap__report_asan_dangling(const struct hmap_retirement *r, const void *block,
                                           size_t offset, bool write);
 
 #pragma GCC visibility pop

@@ -130,8 +130,8 @@ static void collect(unw_cursor_t *cursor, struct hmap_stack *out, int skip, uint
 
 /* libunwind's fast path, unw_backtrace: it caches how to step through
  * each function and takes no lock.  The checked runtime unwinds on every
- * guarded retirement of a bucket array (for the "array retired by" stack
- * of a later dangling-pointer report), and the cursor walk costs several
+ * guarded retirement of a table (for the "table retired by" stack of a
+ * later dangling-pointer report), and the cursor walk costs several
  * microseconds of signal-mask system calls per unwind.  Under TSan it is
  * never used: its per-thread cache is freed by a thread-specific-data
  * destructor that can run after TSan has finished the thread, and then

@@ -25,7 +25,7 @@ struct hmap_thread {
     uintptr_t entry_pc;           /* return address of the current checked entry point */
     uint32_t reads;               /* checked reads so far (samples last_reader) */
     uint64_t rng;                 /* this thread's random state (lingering, sampling; seed=) */
-    int64_t guard_countdown;      /* guard=sampled: bytes of small arrays until the next guard */
+    int64_t guard_countdown;      /* guard=sampled: bytes of small tables until the next guard */
 };
 
 extern HMAP_TLS struct hmap_thread hmap__thread_record;

@@ -2,11 +2,11 @@
  * alloc.c - where the core gets memory and randomness.
  *
  * Every allocation the core makes goes through hmap__alloc or
- * hmap__alloc_zeroed_aligned, so that the tests can fail the N-th one
+ * hmap__alloc_aligned, so that the tests can fail the N-th one
  * (hmap_testing.h) and prove that running out of memory never loses an
- * entry, and so that a program can give map headers and small arrays
- * memory of its own (hmap_set_allocator); large arrays are always mapped
- * with mmap.  Randomness (map seeds, iteration start points) comes from a
+ * entry, and so that a program can give map headers, directories and
+ * small tables memory of its own (hmap_set_allocator); large tables are
+ * always mapped with mmap.  Randomness (map seeds, iteration start points) comes from a
  * per-thread splitmix64 stream seeded from the kernel, so that reads, which
  * must not write shared memory, can still start an iteration at a random
  * place.
@@ -45,18 +45,6 @@ long hmap_testing_alloc_count(void)
 {
     arm_alloc_counting();
     return __atomic_load_n(&alloc_count, __ATOMIC_RELAXED);
-}
-
-static bool no_growth_in_place; /* relaxed atomic */
-
-void hmap_testing_grow_in_place(bool allowed)
-{
-    __atomic_store_n(&no_growth_in_place, !allowed, __ATOMIC_RELAXED);
-}
-
-bool hmap__growth_in_place_allowed(void)
-{
-    return !__atomic_load_n(&no_growth_in_place, __ATOMIC_RELAXED);
 }
 
 static bool injected_failure(void)
@@ -118,29 +106,27 @@ void *hmap__alloc(size_t bytes)
     return malloc(bytes);
 }
 
-/* Large arrays come straight from mmap: the kernel hands out zeroed pages
- * without touching them, so allocating a huge array costs nothing in
- * proportion to its size (the first write to each page pays instead), and
- * the start of a growth stays cheap.  calloc would do the same only while
- * glibc's mmap threshold lets it; once that threshold has grown, calloc
- * takes the memory from the heap and clears it all at once, milliseconds
- * for a large array inside a single insert. */
+/* Large tables (of big values, or of a hash that does not spread keys)
+ * come straight from mmap: the kernel hands out zeroed pages without
+ * touching them, so allocating one costs nothing in proportion to its
+ * size (the first write to each page pays instead).  malloc would do the
+ * same only while glibc's mmap threshold lets it; once that threshold has
+ * grown, it takes the memory from the heap. */
 #define MMAP_MIN ((size_t)256 << 10)
 
-/* Mappings of HMAP_HUGE_PAGE or more (large arrays, and the reservations
- * that arrays of 256 KB and up grow in place in) start on a multiple of
- * it: a huge page can only map an aligned 2 MB range lying wholly inside
- * one mapping, so where the system's THP policy is "always" the kernel can
- * back the whole array with them, and a lookup's TLB miss is one level
- * shorter.  They are not advised to (MADV_HUGEPAGE), although where THP is
+/* Mappings of HMAP_HUGE_PAGE or more (large tables) start on a multiple
+ * of it: a huge page can only map an aligned 2 MB range lying wholly
+ * inside one mapping, so where the system's THP policy is "always" the
+ * kernel can back the whole table with them, and a lookup's TLB miss is
+ * one level shorter.  They are not advised to (MADV_HUGEPAGE), although where THP is
  * "madvise" (the default) that would make inserts faster: each fault in
  * advised memory zeroes 2 MB at once, and may first reclaim and compact
  * memory (THP "defrag" is "madvise" by default), so the insert that enters
  * a new huge page stalls for milliseconds, or for far longer when memory
  * is fragmented.  Go's runtime tried the advice on its heap and took it
  * back for those stalls (golang/go#61718); a map that bounds the work of
- * every insert cannot have them either.  (The checked build's arrays do
- * ask: instrument/quarantine.c.)  Elsewhere than x86-64 the alignment may
+ * every insert cannot have them either.  (The checked build's guarded
+ * tables do ask: instrument/quarantine.c.)  Elsewhere than x86-64 the alignment may
  * not match the huge page size, and costs nothing. */
 #define MAP_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS)
 
@@ -173,7 +159,8 @@ static void *map_aligned_for_huge_pages(size_t len, int prot)
  * no room; large ones are aligned for huge pages. */
 void *hmap__map(size_t bytes, int prot)
 {
-    size_t len = hmap__page_up(bytes);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t len = (bytes + page - 1) & ~(page - 1);
     void *p = len >= HMAP_HUGE_PAGE ? map_aligned_for_huge_pages(len, prot) : MAP_FAILED;
     if (p == MAP_FAILED)
         p = mmap(NULL, len, prot, MAP_FLAGS, -1, 0); /* small, or short of room */
@@ -185,110 +172,41 @@ static bool use_mmap(size_t bytes, size_t align)
     return bytes >= MMAP_MIN && align <= (size_t)sysconf(_SC_PAGESIZE);
 }
 
-void *hmap__alloc_zeroed_aligned(size_t bytes, size_t align)
+/* An allocation whose failure the caller shrugs off (memory prepared
+ * ahead): the tests' failure injection neither counts nor fails it, since
+ * no outcome of the caller depends on it. */
+static void *alloc_aligned(size_t bytes, size_t align, bool optional)
 {
     fix_allocator();
-    if (injected_failure()) {
+    if (!optional && injected_failure()) {
         errno = ENOMEM;
         return NULL;
     }
-    if (use_mmap(bytes, align)) {
-        void *p = hmap__map(bytes, PROT_READ | PROT_WRITE);
-        if (!p)
-            errno = ENOMEM;
-        return p;
-    }
-    if (have_user_allocator) {
-        void *p = user_allocator.alloc(bytes, align, user_allocator.ctx);
-        if (!p) {
-            errno = ENOMEM;
-            return NULL;
-        }
-        return memset(p, 0, bytes);
-    }
-    if (align <= _Alignof(max_align_t))
-        return calloc(1, bytes);
     void *p = NULL;
-    if (posix_memalign(&p, align, bytes) != 0) {
+    if (use_mmap(bytes, align))
+        p = hmap__map(bytes, PROT_READ | PROT_WRITE);
+    else if (have_user_allocator)
+        p = user_allocator.alloc(bytes, align, user_allocator.ctx);
+    else if (align <= _Alignof(max_align_t))
+        p = malloc(bytes);
+    else if (posix_memalign(&p, align, bytes) != 0)
+        p = NULL;
+    if (!p)
         errno = ENOMEM;
-        return NULL;
-    }
-    return memset(p, 0, bytes);
-}
-
-/* Address space for an array that grows in place (grow.c, "growing in
- * place"): *reserved bytes that nothing else will be mapped into, of which
- * the first `bytes` are usable now and hmap__extend makes more usable later.
- * The rest costs no memory: it is mapped inaccessible, which the kernel
- * does not count as committed.  (Not MAP_NORESERVE: then making a range
- * usable would not be counted either, and an absurd size would succeed,
- * to be killed by the OOM killer later instead of failing with ENOMEM.)
- * *reserved says how much to reserve, and is set to what could be reserved:
- * at least bytes, should the address space be short. */
-void *hmap__reserve(size_t bytes, size_t *reserved)
-{
-    if (injected_failure()) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    size_t reserve = *reserved;
-    void *p = hmap__map(reserve, PROT_NONE);
-    if (!p && reserve > bytes) {
-        /* address space is short (ulimit -v): no room to grow in place
-         * then, but the array itself may still fit */
-        reserve = bytes;
-        p = hmap__map(reserve, PROT_NONE);
-    }
-    if (!p) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    if (!hmap__extend(p, 0, bytes, false)) {
-        munmap(p, reserve);
-        errno = ENOMEM;
-        return NULL;
-    }
-    *reserved = reserve;
     return p;
 }
 
-/* x rounded up to a whole number of pages. */
-size_t hmap__page_up(size_t x)
+void *hmap__alloc_aligned(size_t bytes, size_t align)
 {
-    size_t page = hmap__page_size();
-    return (x + page - 1) & ~(page - 1);
+    return alloc_aligned(bytes, align, false);
 }
 
-/* Makes bytes [from, to) of a reservation usable (they read as zeros).
- * The page holding `from` already is, unless from is 0.  `counted`: this
- * is an allocation of its own, which the tests may make fail. */
-bool hmap__extend(void *base, size_t from, size_t to, bool counted)
+void *hmap__alloc_ahead(size_t bytes, size_t align)
 {
-    if (counted && injected_failure())
-        return false;
-    size_t lo = hmap__page_up(from), hi = hmap__page_up(to);
-    return hi <= lo || mprotect((char *)base + lo, hi - lo, PROT_READ | PROT_WRITE) == 0;
+    return alloc_aligned(bytes, align, true);
 }
 
-/* Faults in [p, p + bytes) ahead of its first writes, all at once.  Best
- * effort: where the kernel cannot (before Linux 5.14, or short of memory)
- * the writes fault the pages in one by one, as they would have. */
-void hmap__prefault(void *p, size_t bytes)
-{
-#ifdef MADV_POPULATE_WRITE
-    (void)madvise(p, bytes, MADV_POPULATE_WRITE);
-#else
-    (void)p;
-    (void)bytes;
-#endif
-}
-
-void hmap__unreserve(void *p, size_t reserve)
-{
-    munmap(p, reserve);
-}
-
-void hmap__free_zeroed_aligned(void *p, size_t bytes, size_t align)
+void hmap__free_aligned(void *p, size_t bytes, size_t align)
 {
     if (use_mmap(bytes, align))
         munmap(p, bytes);
@@ -325,25 +243,4 @@ uint64_t hmap__random64(void)
         seeded = true;
     }
     return hmap__splitmix64(&state);
-}
-
-size_t hmap__page_size(void)
-{
-    return (size_t)sysconf(_SC_PAGESIZE);
-}
-
-/* Gives the pages of [p, p + bytes), whole pages inside an allocation of
- * hmap__alloc_zeroed_aligned(alloc_bytes, align), back to the kernel.  With
- * `reserve`, an allocation that came from mmap keeps its address range: the
- * pages are replaced by an inaccessible mapping, so that no later mmap is
- * placed in the hole and then unmapped with the allocation when
- * hmap__free_zeroed_aligned frees it whole.  Otherwise (and if that fails)
- * the pages are dropped in place and read as zeros if touched again. */
-void hmap__drop_pages(size_t alloc_bytes, size_t align, void *p, size_t bytes, bool reserve)
-{
-    if (reserve && use_mmap(alloc_bytes, align) &&
-        mmap(p, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
-             0) != MAP_FAILED)
-        return;
-    (void)madvise(p, bytes, MADV_DONTNEED);
 }

@@ -1,685 +1,441 @@
 /*
- * grow.c - a map's bucket arrays and their growth: allocating arrays (or
- * reservations that grow in place), overflow buckets, retiring arrays and
- * giving large ones back a step per write, growth (doubling, in place or
- * by copying, and same-size), evacuation, and relocation.  The data
- * structure and its invariants are described at the top of
- * hmap_internal.h; what the map's operations use of this file is in
- * grow.h.
+ * grow.c - how a map grows: a full table is replaced, inside the insertion
+ * that found it full, by a table of the same size (to clear the stale
+ * overflow bits deletions left), one twice as large, or two that split
+ * its keys by the next bit of their hash (doubling the directory first
+ * when the table's depth is the directory's).  Nothing is left in
+ * progress, so reads and deletions never pay for growth, and no insertion
+ * moves more than one table's entries.  Also here: the map's first table,
+ * reserving room for many entries, and relocation, which copies every
+ * table to fresh memory for the checked build.  The data structure is
+ * described at the top of hmap_internal.h.
  */
 #include "grow.h"
 #include "hash.h"
 #include "lookup.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
-/* ---- bucket arrays -------------------------------------------------- */
+/* ---- moving entries ------------------------------------------------- */
 
-/* Buckets start 16-byte aligned at least (allocations are), so a bucket's
- * tags and overflow link never straddle a cache line.  A reservation's
- * header has room for a second struct hmap_array, the view of its lower
- * half that serves as `old` while it grows in place. */
-static size_t array_header_size(const struct hmap *m, bool reservation)
+/* Places the entry at src (hash h) in t. */
+HMAP_INLINE void place_entry(struct hmap *m, struct hmap_table *t, uint64_t h, const char *src)
 {
-    size_t a = m->layout.bucket_align > 64 ? m->layout.bucket_align : 64;
-    return align_up((reservation ? 2 : 1) * sizeof(struct hmap_array), a);
+    size_t c = claim_free_slot(t, h);
+    table_ctrl(t)[c] = tag_of(h);
+    copy_small(slot_at_ctrl(m, t, c), src, m->layout.entry_size);
+    t->used++;
+    t->growth_left--;
 }
 
-HMAP_INLINE struct hmap_array *in_place_view(struct hmap_array *a)
+/* Moves every entry of `from` into `left`, or, when `right` is not NULL,
+ * into left or right by the hash bit below from's depth.  Each key is
+ * hashed again; for a map that asks (the checked build), one whose hash no
+ * longer leads to `from`, or to its tag, was modified after insertion. */
+HMAP_INLINE void move_entries(struct hmap *m, const struct hmap_table *from,
+                              struct hmap_table *left, struct hmap_table *right,
+                              enum key_kind kind)
 {
-    return a + 1;
-}
-
-/* Go preallocates 1/16 of the bucket count as overflow buckets once the
- * array has 16 buckets or more; so do we. */
-static size_t preallocated_overflow(unsigned B)
-{
-    return B >= 4 ? ((size_t)1 << B) >> 4 : 0;
-}
-
-/* The size of an array of 2^B buckets, or 0 if it cannot exist.  A
- * reservation has no overflow pool of its own after its buckets (doubling
- * in place puts new buckets there); its overflow buckets come in chunks. */
-size_t hmap__array_bytes(const struct hmap *m, unsigned B, bool reservation)
-{
-    if (B > MAX_B)
-        return 0;
-    size_t n = ((size_t)1 << B) + (reservation ? 0 : preallocated_overflow(B));
-    size_t bs = m->layout.bucket_size;
-    size_t header = array_header_size(m, reservation);
-    if (n > (PTRDIFF_MAX - header) / bs)
-        return 0;
-    return header + n * bs;
-}
-
-/* ---- growing in place ------------------------------------------------
- *
- * A plain map's large array is an address-space reservation with room to
- * double IN_PLACE_DOUBLINGS times.  Doubling it then makes the next half
- * usable and splits each old bucket i between buckets i and i + 2^(B-1) of
- * the same memory: only the new half is fresh memory, where a copying
- * growth allocates (and the kernel zeroes and faults in) the whole new
- * array, and keeps the old one until the growth ends.  The page faults of
- * a growth halve, and its peak memory falls from three times the old
- * array's size to two.  Where a fault is costly (a virtual machine's take
- * microseconds each) most of an insertion's time went there.  Once the
- * reservation is used up, the next growth copies into a new one.  Checked
- * maps always copy: their retired arrays are what catches a stale
- * pointer.
- *
- * Splitting in place moves the entries bound for the upper bucket out and
- * packs the others towards the front of their chain, which returns the
- * overflow buckets left empty to the array's free list; lookups, insertion
- * and iteration see the lower half as the old array through a view (a
- * second struct hmap_array in the reservation's header) and need no other
- * change. */
-enum { IN_PLACE_DOUBLINGS = 4 };
-#define IN_PLACE_MIN ((size_t)256 << 10)
-
-static bool may_reserve(const struct hmap *m, size_t bytes)
-{
-    return sizeof(void *) >= 8 && !hooks_own_arrays(m) && bytes >= IN_PLACE_MIN &&
-           hmap__growth_in_place_allowed();
-}
-
-/* The address space to reserve for an array of 2^B buckets: room for
- * IN_PLACE_DOUBLINGS doublings, fewer if the numbers run out. */
-static size_t reservation_bytes(const struct hmap *m, unsigned B)
-{
-    for (unsigned up = IN_PLACE_DOUBLINGS; up > 0; up--) {
-        size_t r = hmap__array_bytes(m, B + up, true);
-        if (r)
-            return r;
+    bool check = hooks_verify_moved_keys(m);
+    const uint8_t *ctrl = table_ctrl(from);
+    for (size_t g = 0; g < from->groups; g++) {
+        const uint8_t *c = ctrl + g * GROUP_BYTES;
+        for (slot_mask live = group_live(c); live; live &= live - 1) {
+            unsigned i = first_slot(live);
+            char *src = slot_at(m, from, g * GROUP_SLOTS + i);
+            uint64_t h = key_hash(m, src, kind);
+            if (HMAP_UNLIKELY(check) && (table_of(m, h) != from || c[i] != tag_of(h)))
+                hooks_misplaced_key(m)(m, src);
+            struct hmap_table *to = left;
+            if (right && ((h >> (63 - from->depth)) & 1))
+                to = right;
+            place_entry(m, to, h, src);
+        }
     }
-    return hmap__array_bytes(m, B, true);
 }
 
-static void *alloc_zeroed(const struct hmap *m, size_t bytes)
+/* ---- faulting in ahead ------------------------------------------------
+ *
+ * The first write to each page of fresh memory takes a page fault: about
+ * a microsecond on bare metal, tens in some virtual machines.  A split
+ * needs a fresh table (32 KiB for 8-byte keys and values: 8 pages) and a
+ * doubling a directory twice as large; faulting them in inside the one
+ * insertion that splits made it the slowest insertion by far.  So after a
+ * write that grew a plain map of several tables, the memory of its next
+ * split (a spare table) and of its next doubling (next_dir) is allocated,
+ * and each insertion after that faults in one more page of them until
+ * both are whole.  The spare is allocated before the replaced table is
+ * freed, so that the split after next finds that one in the allocator,
+ * faulted in already.  Checked maps, whose tables come from the hooks, do
+ * without. */
+
+enum { AHEAD_STRIDE = 4096 }; /* pages are at least this large */
+
+static size_t dir_bytes(size_t entries)
 {
-    if (hooks_own_arrays(m))
-        return m->hooks->array_alloc(m, bytes, m->layout.bucket_align);
-    return hmap__alloc_zeroed_aligned(bytes, m->layout.bucket_align);
+    return entries * sizeof(struct hmap_dir_entry);
 }
 
-struct hmap_array *hmap__array_new(struct hmap *m, unsigned B)
+static void free_dir(struct hmap_dir_entry *dir, size_t entries)
 {
-    size_t bytes = hmap__array_bytes(m, B, false);
-    if (bytes == 0)
+    hmap__free_aligned(dir, dir_bytes(entries), _Alignof(max_align_t));
+}
+
+/* The first page boundary at or after p, or NULL at or past end. */
+static char *page_from(char *p, char *end)
+{
+    char *page = (char *)(((uintptr_t)p + AHEAD_STRIDE - 1) & ~(uintptr_t)(AHEAD_STRIDE - 1));
+    return page < end ? page : NULL;
+}
+
+static char *table_end(const struct hmap_table *t)
+{
+    return (char *)t->block + t->bytes;
+}
+
+static void prepare_ahead(struct hmap *m)
+{
+    int saved_errno = errno;
+    if (!m->spare) {
+        m->spare = hmap__table_ahead(m, MAX_GROUPS);
+        if (m->spare)
+            m->spare_ahead = page_from(m->spare->slots, table_end(m->spare));
+    }
+    size_t want = (size_t)2 << m->depth;
+    if (!m->next_dir && m->depth < MAX_DEPTH) {
+        m->next_dir = hmap__alloc_ahead(dir_bytes(want), _Alignof(max_align_t));
+        if (m->next_dir) {
+            m->next_dir_len = want;
+            m->dir_ahead = (char *)m->next_dir;
+        }
+    }
+    errno = saved_errno;
+}
+
+void hmap__fault_ahead(struct hmap *m)
+{
+    char **at = &m->dir_ahead, *end = (char *)m->next_dir + dir_bytes(m->next_dir_len);
+    if (m->spare_ahead) {
+        at = &m->spare_ahead;
+        end = table_end(m->spare);
+    }
+    *(volatile char *)*at = 0;
+    *at = page_from(*at + 1, end);
+}
+
+/* The spare as a table of `groups` groups and local depth `depth`, or NULL
+ * if there is none of that size. */
+static struct hmap_table *take_spare(struct hmap *m, size_t groups, unsigned depth)
+{
+    struct hmap_table *t = m->spare;
+    if (!t || t->groups != groups)
         return NULL;
-    size_t reserved = 0;
-    char *mem;
-    if (may_reserve(m, bytes)) {
-        bytes = hmap__array_bytes(m, B, true);
-        reserved = reservation_bytes(m, B);
-        mem = hmap__reserve(bytes, &reserved);
+    m->spare = NULL;
+    m->spare_ahead = NULL;
+    t->generation = ++m->generation;
+    t->depth = (uint8_t)depth;
+    return t;
+}
+
+void hmap__retire_replaced(struct hmap *m)
+{
+    struct hmap_table *t = m->replaced;
+    m->replaced = NULL;
+    if (t && m->depth > 0 && !hooks_own_tables(m))
+        prepare_ahead(m);
+    hmap__table_retire(m, t);
+}
+
+/* Frees what was prepared ahead (hmap__release_tables). */
+void hmap__release_ahead(struct hmap *m)
+{
+    hmap__table_retire(m, m->spare);
+    if (m->next_dir)
+        free_dir(m->next_dir, m->next_dir_len);
+    m->spare = NULL;
+    m->next_dir = NULL;
+    m->next_dir_len = 0;
+    m->spare_ahead = m->dir_ahead = NULL;
+}
+
+/* ---- the directory -------------------------------------------------- */
+
+static void install_first(struct hmap *m, struct hmap_table *t)
+{
+    m->dir0 = entry_for(t);
+    m->dir = &m->dir0;
+    m->depth = 0;
+    m->dir_shift = 63;
+    m->tables = 1;
+    m->slots = (size_t)t->groups * GROUP_SLOTS;
+}
+
+/* Doubles the directory: every table fills twice as many entries. */
+static int double_directory(struct hmap *m)
+{
+    size_t n = (size_t)1 << m->depth;
+    if (m->depth >= MAX_DEPTH)
+        return ENOMEM;
+    struct hmap_dir_entry *dir = NULL;
+    if (m->next_dir && m->next_dir_len == 2 * n) {
+        dir = m->next_dir;
+        m->next_dir = NULL;
+        m->dir_ahead = NULL;
     } else {
-        mem = alloc_zeroed(m, bytes);
+        dir = hmap__alloc_aligned(dir_bytes(2 * n), _Alignof(max_align_t));
+        if (!dir)
+            return ENOMEM;
     }
-    if (!mem)
-        return NULL;
-    struct hmap_array *a = (struct hmap_array *)(void *)mem;
-    a->magic = HMAP_ARRAY_MAGIC;
-    a->generation = ++m->generation;
-    a->owner = m;
-    a->nbuckets = (size_t)1 << B;
-    a->bytes = bytes;
-    a->reserved = reserved;
-    a->first = mem + array_header_size(m, reserved != 0);
-    if (!reserved) {
-        a->pool_next = a->first + a->nbuckets * m->layout.bucket_size;
-        a->pool_end = mem + bytes;
+    for (size_t i = 0; i < n; i++)
+        dir[2 * i] = dir[2 * i + 1] = m->dir[i];
+    if (m->dir != &m->dir0)
+        free_dir(m->dir, n);
+    if (m->next_dir) { /* prepared for another size: no use now */
+        free_dir(m->next_dir, m->next_dir_len);
+        m->next_dir = NULL;
+        m->dir_ahead = NULL;
     }
-    return a;
+    m->dir = dir;
+    m->depth++;
+    m->dir_shift--;
+    return 0;
 }
 
-/* Frees an array and its overflow chunks at once.  (Arrays the hooks own
- * go back to hmap__array_retire instead.) */
-static void array_free(const struct hmap *m, struct hmap_array *a)
+static void fill_dir(struct hmap *m, size_t first, size_t n, const struct hmap_table *t)
 {
-    size_t align = m->layout.bucket_align;
-    struct hmap_ovf_chunk *c = a->chunks;
-    while (c) {
-        struct hmap_ovf_chunk *next = c->next;
-        hmap__free_zeroed_aligned(c, c->bytes, align);
-        c = next;
-    }
-    if (a->reserved)
-        hmap__unreserve(a, a->reserved);
+    struct hmap_dir_entry e = entry_for(t);
+    for (size_t i = 0; i < n; i++)
+        m->dir[first + i] = e;
+}
+
+/* The table an insertion's growth replaced is retired when the write ends,
+ * after its last read of the key argument, which may point into it.  A
+ * second growth in the same insertion replaces a table that this write
+ * made, which the key cannot point into. */
+static void retire_later(struct hmap *m, struct hmap_table *t, bool later)
+{
+    if (later && !m->replaced)
+        m->replaced = t;
     else
-        hmap__free_zeroed_aligned(a, a->bytes, align);
+        hmap__table_retire(m, t);
 }
 
-/* Arrays from this size on give their pages back in steps of RELEASE_STEP,
- * a step per write, rather than all at once in one write: while a growth
- * evacuates them (release_evacuated), and when it ends, for everything
- * left (the overflow buckets, which chains anywhere in the array may use);
- * the final munmap then has almost nothing left to tear down.  Unmapping
- * tens of megabytes in one write takes milliseconds. */
-#define RELEASE_MIN_ARRAY ((size_t)1 << 20)
-#define RELEASE_STEP ((size_t)256 << 10)
+/* ---- rebuilding and splitting --------------------------------------- */
 
-/* Gives back the whole pages between from + *released and from + upto
- * (memory whose contents are dead) and moves *released to where that
- * stopped, a page boundary, so that the next call starts exactly there.
- * The range stays reserved until the allocation is freed whole, unless
- * the hooks own the array: then they only get the pages back. */
-static void release_upto(const struct hmap *m, size_t alloc_bytes, char *from, size_t *released,
-                         size_t upto)
+/* Replaces t (filling directory entries from `first`) by a table of
+ * `groups` groups holding its entries. */
+HMAP_INLINE int rebuild(struct hmap *m, struct hmap_table *t, size_t first, size_t groups,
+                        enum key_kind kind, bool later)
 {
-    uintptr_t page = hmap__page_size();
-    uintptr_t lo = hmap__page_up((uintptr_t)(from + *released));
-    uintptr_t hi = (uintptr_t)(from + upto) & ~(page - 1);
-    if (hi <= lo)
-        return;
-    hmap__drop_pages(alloc_bytes, m->layout.bucket_align, (void *)lo, hi - lo,
-                     !hooks_own_arrays(m));
-    *released = hi - (uintptr_t)from;
-}
-
-/* Gives back the next step of the `total` bytes at `from`.  False when
- * nothing was left. */
-static bool release_step(const struct hmap *m, size_t alloc_bytes, char *from, size_t *released,
-                         size_t total)
-{
-    if (*released >= total)
-        return false;
-    size_t upto = total - *released <= RELEASE_STEP ? total : *released + RELEASE_STEP;
-    release_upto(m, alloc_bytes, from, released, upto);
-    if (upto == total)
-        *released = total; /* the partial page at the end goes with the final free */
-    return true;
-}
-
-/* One write's share of freeing the retiring array: a step of the array's
- * own pages, else of an overflow chunk's; once all are given back, the
- * array and its chunks are freed (by then only their headers and the page
- * tables remain). */
-static void retire_step(struct hmap *m)
-{
-    struct hmap_array *a = m->retiring;
-    size_t after_first = a->bytes - (size_t)(a->first - (char *)a);
-    if (release_step(m, a->bytes, a->first, &a->released, after_first))
-        return;
-    size_t hdr = align_up(sizeof(struct hmap_ovf_chunk), m->layout.bucket_align);
-    for (struct hmap_ovf_chunk *c = a->chunks; c; c = c->next)
-        if (release_step(m, c->bytes, (char *)c + hdr, &c->released, c->bytes - hdr))
-            return;
-    m->retiring = NULL;
-    array_free(m, a);
-}
-
-void hmap__finish_retiring(struct hmap *m)
-{
-    if (m->retiring) {
-        array_free(m, m->retiring);
-        m->retiring = NULL;
-    }
-}
-
-void hmap__array_retire(struct hmap *m, struct hmap_array *a)
-{
-    if (!a || is_view(a))
-        return;
-    /* Its free overflow buckets are dead with it, and retiring gives their
-     * pages back. */
-    a->free_ovf = NULL;
-    a->nfree_ovf = 0;
-    if (hooks_own_arrays(m)) {
-        m->hooks->array_retire(m, a);
-    } else if (a->bytes >= RELEASE_MIN_ARRAY) {
-        hmap__finish_retiring(m);
-        m->retiring = a;
-    } else {
-        array_free(m, a);
-    }
-}
-
-/* The array whose overflow buckets a chain of `a` takes: a view's are its
- * whole array's. */
-HMAP_INLINE struct hmap_array *overflow_owner(struct hmap *m, struct hmap_array *a)
-{
-    return is_view(a) ? m->buckets : a;
-}
-
-/* Makes sure `a` (for a view: its whole array) can hand out n overflow
- * buckets without allocating: from its free list, then its pool, then a new
- * chunk. */
-bool hmap__reserve_overflow(struct hmap *m, struct hmap_array *a, size_t n)
-{
-    size_t bs = m->layout.bucket_size;
-    a = overflow_owner(m, a);
-    if (a->nfree_ovf >= n || (size_t)(a->pool_end - a->pool_next) >= (n - a->nfree_ovf) * bs)
-        return true;
-    n -= a->nfree_ovf;
-    size_t want = a->nbuckets >> 4;
-    if (want < 8)
-        want = 8;
-    if (want < n)
-        want = n;
-    size_t hdr = align_up(sizeof(struct hmap_ovf_chunk), m->layout.bucket_align);
-    if (want > (PTRDIFF_MAX - hdr) / bs)
-        return false;
-    size_t bytes = hdr + want * bs;
-    struct hmap_ovf_chunk *c = alloc_zeroed(m, bytes);
-    if (!c)
-        return false;
-    c->bytes = bytes;
-    c->next = a->chunks;
-    a->chunks = c;
-    a->pool_next = (char *)c + hdr;
-    a->pool_end = a->pool_next + want * bs;
-    return true;
-}
-
-char *hmap__take_overflow(struct hmap *m, struct hmap_array *a)
-{
-    a = overflow_owner(m, a);
-    a->noverflow++;
-    char *b = a->free_ovf;
-    if (b) {
-        a->free_ovf = *bucket_overflow(m, b);
-        a->nfree_ovf--;
-        *bucket_overflow(m, b) = NULL;
-        return b;
-    }
-    b = a->pool_next;
-    a->pool_next += m->layout.bucket_size;
-    return b;
-}
-
-/* Gives the (empty) overflow buckets from b on back to a's free list. */
-static void free_overflow_chain(struct hmap *m, struct hmap_array *a, char *b)
-{
-    while (b) {
-        char *next = *bucket_overflow(m, b);
-        *bucket_overflow(m, b) = a->free_ovf;
-        a->free_ovf = b;
-        a->nfree_ovf++;
-        a->noverflow--;
-        b = next;
-    }
-}
-
-/* ---- growth --------------------------------------------------------- */
-
-
-
-
-static bool can_grow_in_place(const struct hmap *m)
-{
-    const struct hmap_array *a = m->buckets;
-    size_t header = (size_t)(a->first - (const char *)a);
-    return a->reserved && (a->reserved - header) / 2 >= a->nbuckets * m->layout.bucket_size &&
-           hmap__growth_in_place_allowed();
-}
-
-/* Doubles the array in place: its next half becomes usable, and its lower
- * half, seen through the view, is the old array of the growth. */
-static int grow_in_place(struct hmap *m)
-{
-    struct hmap_array *a = m->buckets;
-    size_t grown = a->bytes + a->nbuckets * m->layout.bucket_size;
-    if (!hmap__extend(a, a->bytes, grown, true))
+    struct hmap_table *nt = hmap__table_new(m, groups, t->depth);
+    if (!nt)
         return ENOMEM;
-    struct hmap_array *view = in_place_view(a);
-    memset(view, 0, sizeof *view);
-    view->magic = HMAP_ARRAY_MAGIC;
-    view->generation = a->generation;
-    view->owner = m;
-    view->nbuckets = a->nbuckets;
-    view->first = a->first;
-    a->prefaulted = a->bytes;
-    a->bytes = grown;
-    a->nbuckets *= 2;
-    a->generation = ++m->generation;
-    m->old = view;
-    m->B++;
-    m->nevacuate = 0;
-    m->growing_same_size = 0;
-    m->no_same_size_grow = 0;
-    return 0;
-}
-
-int hmap__start_growth(struct hmap *m, bool same_size)
-{
+    nt->no_split = t->no_split;
+    move_entries(m, t, nt, NULL, kind);
+    fill_dir(m, first, dir_span(m, t), nt);
+    m->slots += ((size_t)nt->groups - t->groups) * GROUP_SLOTS;
     m->growths++;
-    if (!same_size && can_grow_in_place(m))
-        return grow_in_place(m);
-    unsigned B = same_size ? m->B : m->B + 1u;
-    struct hmap_array *a = hmap__array_new(m, B);
-    if (!a)
-        return ENOMEM;
-    m->old = m->buckets;
-    m->buckets = a;
-    m->B = (uint8_t)B;
-    m->nevacuate = 0;
-    m->growing_same_size = same_size;
-    if (!same_size)
-        m->no_same_size_grow = 0;
+    retire_later(m, t, later);
     return 0;
 }
 
-/* Where evacuation writes the entries bound for one new bucket. */
-struct evac_dest {
-    char *b;
-    unsigned i;
-};
-
-
-
-
-/* Fills slot i of bucket b with an entry (key and value, copied together:
- * they are adjacent). */
-HMAP_INLINE void place_entry(struct hmap *m, char *b, unsigned i, uint8_t tag, uint8_t split,
-                             const char *entry)
+/* Replaces t (filling directory entries from `first`) by two tables of
+ * one more bit of depth. */
+HMAP_INLINE int split(struct hmap *m, struct hmap_table *t, size_t first, enum key_kind kind,
+                      bool later)
 {
-    b[i] = (char)tag;
-    if (m->layout.split_off)
-        bucket_split(m, b)[i] = split;
-    char *to = bucket_key(m, b, i);
-    copy_small(to, entry, m->layout.entry_size);
-    if (HMAP_UNLIKELY(entry == m->followed))
-        m->followed = to;
-}
-
-/* Appends an entry to a destination chain, extending it as needed. */
-static void evac_append(struct hmap *m, struct evac_dest *d, uint8_t tag, uint8_t split,
-                        const char *entry)
-{
-    if (d->i == BUCKET_SLOTS) {
-        char *nb = hmap__take_overflow(m, m->buckets);
-        *bucket_overflow(m, d->b) = nb;
-        d->b = nb;
-        d->i = 0;
-    }
-    place_entry(m, d->b, d->i, tag, split, entry);
-    d->i++;
-}
-
-/* The bucket an entry of old bucket `oi` goes to in a doubling: 0 for the
- * lower (oi), 1 for the upper (oi + 2^(B-1)).  Updates its split byte for
- * the new array of 2^B buckets, hashing the key again only where the split
- * bits cannot tell (no split bits kept, or they have run out). */
-HMAP_INLINE unsigned doubling_half(struct hmap *m, char *key, uint8_t *split, size_t oldn,
-                                   enum key_kind kind)
-{
-    if (m->layout.split_off && *split >= 2) {
-        unsigned to = *split & 1;
-        *split >>= 1;
-        return to;
-    }
-    uint64_t h = key_hash(m, key, kind);
-    *split = split_of(h, m->B);
-    return (h & oldn) != 0;
-}
-
-static bool chain_holds(const struct hmap *m, char *head, const void *p)
-{
-    for (char *b = head; b; b = *bucket_overflow(m, b))
-        if ((const char *)p >= b && (const char *)p < b + m->layout.bucket_size)
-            return true;
-    return false;
-}
-
-/* The splits write the new half in order, and each of its pages would be
- * a page fault; faulting them in a step ahead, several pages per system
- * call, costs less.  (Half as much, where a fault costs ten microseconds in
- * a virtual machine.)  `upto` is where the splits have written to. */
-enum { PREFAULT_STEP = 128 << 10 };
-
-static void prefault_ahead(struct hmap_array *a, const char *upto)
-{
-    size_t done = (size_t)(upto - (const char *)a);
-    if (done + PREFAULT_STEP <= a->prefaulted || a->prefaulted >= a->bytes)
-        return;
-    size_t from = hmap__page_up(a->prefaulted);
-    size_t to = from + PREFAULT_STEP < a->bytes ? from + PREFAULT_STEP : a->bytes;
-    if (to > from)
-        hmap__prefault((char *)a + from, to - from);
-    a->prefaulted = to;
-}
-
-/* Splits old bucket `nevacuate` of a growth in place: the entries bound
- * for the upper bucket move there, the others are packed towards the front
- * of the chain, and the overflow buckets emptied go back to the free list.
- * The packing is skipped for a chain that holds the write's key argument,
- * which must stay readable until the write ends. */
-HMAP_INLINE int evacuate_in_place(struct hmap *m, enum key_kind kind, const void *write_key)
-{
-    struct hmap_array *a = m->buckets;
-    uint32_t bs = m->layout.bucket_size;
-    size_t oi = m->nevacuate, oldn = m->old->nbuckets;
-    char *head = bucket_at(a, oi, bs);
-
-    size_t chain = 1;
-    for (char *b = *bucket_overflow(m, head); b; b = *bucket_overflow(m, b))
-        chain++;
-    if (!hmap__reserve_overflow(m, a, chain - 1))
+    struct hmap_table *left = take_spare(m, t->groups, t->depth + 1u);
+    if (!left)
+        left = hmap__table_new(m, t->groups, t->depth + 1u);
+    struct hmap_table *right = left ? hmap__table_new(m, t->groups, t->depth + 1u) : NULL;
+    bool doubles = t->depth == m->depth;
+    if (!right || (doubles && double_directory(m) != 0)) {
+        hmap__table_retire(m, right);
+        hmap__table_retire(m, left);
         return ENOMEM;
-    bool pack = chain > 1 && !chain_holds(m, head, write_key);
-
-    struct evac_dest up = { bucket_at(a, oi + oldn, bs), 0 };
-    struct evac_dest low = { head, 0 }; /* where the next entry that stays goes */
-    char *low_prev = NULL;
-    for (char *b = head; b; b = *bucket_overflow(m, b)) {
-        for (unsigned i = 0; i < BUCKET_SLOTS; i++) {
-            uint8_t tag = (uint8_t)b[i];
-            if (tag == TAG_EMPTY)
-                continue;
-            char *key = bucket_key(m, b, i);
-            uint8_t split = m->layout.split_off ? bucket_split(m, b)[i] : 0;
-            if (doubling_half(m, key, &split, oldn, kind)) {
-                evac_append(m, &up, tag, split, key);
-                b[i] = (char)TAG_EMPTY;
-                continue;
-            }
-            if (!pack || (low.b == b && low.i == i)) {
-                if (m->layout.split_off)
-                    bucket_split(m, b)[i] = split;
-            } else {
-                place_entry(m, low.b, low.i, tag, split, key);
-                b[i] = (char)TAG_EMPTY;
-            }
-            if (pack && ++low.i == BUCKET_SLOTS) {
-                low_prev = low.b;
-                low.b = *bucket_overflow(m, low.b);
-                low.i = 0;
-            }
-        }
     }
-    if (pack) {
-        char *last = low.i == 0 && low_prev ? low_prev : low.b;
-        free_overflow_chain(m, a, *bucket_overflow(m, last));
-        *bucket_overflow(m, last) = NULL;
-    }
-    m->nevacuate = oi + 1;
-    prefault_ahead(a, bucket_at(a, oi + oldn + 1, bs));
+    if (doubles)
+        first *= 2;
+    move_entries(m, t, left, right, kind);
+    /* A split of a full table that sent every key one way would only do so
+     * again.  (One of few keys, as reserving room makes, proves nothing.) */
+    if (t->used > max_load(t->groups) / 2 && (left->used == 0 || right->used == 0))
+        left->no_split = right->no_split = 1;
+    size_t half = dir_span(m, t) / 2;
+    fill_dir(m, first, half, left);
+    fill_dir(m, first + half, half, right);
+    m->tables++;
+    m->slots += (size_t)t->groups * GROUP_SLOTS;
+    m->growths++;
+    retire_later(m, t, later);
     return 0;
 }
 
-/* Hashing the bucket's string keys again reads each string, a cache miss
- * apiece in a large map: fetching them all first overlaps the misses. */
-HMAP_INLINE void prefetch_strings(const struct hmap *m, char *b)
+/* Makes room in t, which holds `hash` and has none left. */
+HMAP_INLINE int grow_table(struct hmap *m, uint64_t hash, enum key_kind kind)
 {
-    for (unsigned i = 0; i < BUCKET_SLOTS; i++) {
-        if ((uint8_t)b[i] == TAG_EMPTY)
-            continue;
-        const char *str;
-        memcpy(&str, bucket_key(m, b, i), sizeof str);
-        __builtin_prefetch(str);
-    }
+    size_t index = dir_index(m, hash);
+    struct hmap_table *t = dir_table(m, index);
+    size_t first = dir_first(m, t, index);
+    if (t->used <= max_load(t->groups) / 2)
+        return rebuild(m, t, first, t->groups, kind, true);
+    if (t->groups < MAX_GROUPS || t->no_split || t->depth >= MAX_DEPTH)
+        return rebuild(m, t, first, (size_t)t->groups * 2, kind, true);
+    return split(m, t, first, kind, true);
 }
 
-/* Moves old bucket `nevacuate` (with its chain) to the new array.  The
- * overflow buckets it may need are reserved first, so that running out of
- * memory leaves the bucket untouched rather than half moved. */
-HMAP_INLINE int evacuate_next(struct hmap *m, enum key_kind kind, const void *write_key)
+int hmap__grow_u64(struct hmap *m, uint64_t hash)
 {
-    if (is_view(m->old))
-        return evacuate_in_place(m, kind, write_key);
-    struct hmap_array *old = m->old;
-    uint32_t bs = m->layout.bucket_size;
-    size_t oi = m->nevacuate, oldn = old->nbuckets;
-    char *ob = bucket_at(old, oi, bs);
+    return grow_table(m, hash, KIND_U64);
+}
 
-    size_t chain = 1;
-    for (char *b = *bucket_overflow(m, ob); b; b = *bucket_overflow(m, b))
-        chain++;
-    bool same = m->growing_same_size;
-    if (!hmap__reserve_overflow(m, m->buckets, (chain - 1) * (same ? 1 : 2)))
-        return ENOMEM;
+int hmap__grow_u32(struct hmap *m, uint64_t hash)
+{
+    return grow_table(m, hash, KIND_U32);
+}
 
-    struct evac_dest dest[2] = {
-        { bucket_at(m->buckets, oi, bs), 0 },
-        { same ? NULL : bucket_at(m->buckets, oi + oldn, bs), 0 },
-    };
-    /* Same-size growth keeps every key's place.  Hooks that verify moved
-     * keys have every key hashed again, to see modified ones. */
-    bool verify = hooks_verify_moved_keys(m);
-    for (char *b = ob; b; b = *bucket_overflow(m, b)) {
-        if (kind == KIND_CSTR && verify)
-            prefetch_strings(m, b);
-        for (unsigned i = 0; i < BUCKET_SLOTS; i++) {
-            uint8_t tag = (uint8_t)b[i];
-            if (tag == TAG_EMPTY)
-                continue;
-            char *key = bucket_key(m, b, i);
-            uint8_t split = m->layout.split_off ? bucket_split(m, b)[i] : 0;
-            unsigned to = 0;
-            if (verify) {
-                uint64_t h = key_hash(m, key, kind);
-                if (HMAP_UNLIKELY((h & (oldn - 1)) != oi || tag_of(h) != tag))
-                    m->hooks->key_misplaced(m, key);
-                tag = tag_of(h);
-                to = !same && (h & oldn) != 0;
-                split = split_of(h, m->B);
-            } else if (!same) {
-                to = doubling_half(m, key, &split, oldn, kind);
-            }
-            evac_append(m, &dest[to], tag, split, key);
-        }
+int hmap__grow_cstr(struct hmap *m, uint64_t hash)
+{
+    return grow_table(m, hash, KIND_CSTR);
+}
+
+int hmap__grow_generic(struct hmap *m, uint64_t hash)
+{
+    return grow_table(m, hash, KIND_GENERIC);
+}
+
+/* Rebuilds and splits outside an insertion, for any kind of key; the
+ * replaced table is retired at once. */
+static int rebuild_now(struct hmap *m, struct hmap_table *t, size_t first, size_t groups)
+{
+    switch ((enum key_kind)m->kind) {
+    case KIND_U64:
+        return rebuild(m, t, first, groups, KIND_U64, false);
+    case KIND_U32:
+        return rebuild(m, t, first, groups, KIND_U32, false);
+    case KIND_CSTR:
+        return rebuild(m, t, first, groups, KIND_CSTR, false);
+    case KIND_GENERIC:
+        break;
     }
-    m->nevacuate = oi + 1;
+    return rebuild(m, t, first, groups, KIND_GENERIC, false);
+}
+
+static int split_now(struct hmap *m, struct hmap_table *t, size_t first)
+{
+    return split(m, t, first, (enum key_kind)m->kind, false);
+}
+
+/* ---- the first table, reserving, relocating ------------------------- */
+
+/* The fewest groups (a power of two) that hold n entries. */
+static size_t groups_for(size_t n)
+{
+    size_t groups = 1;
+    while (max_load(groups) < n)
+        groups *= 2;
+    return groups;
+}
+
+int hmap__first_table(struct hmap *m, size_t hint)
+{
+    size_t groups = hint > max_load(MAX_GROUPS) ? MAX_GROUPS : groups_for(hint);
+    struct hmap_table *t = hmap__table_new(m, groups, 0);
+    if (!t)
+        return ENOMEM;
+    install_first(m, t);
     return 0;
 }
 
-/* Evacuated old buckets are never read again by the map (a key argument
- * pointing into one is, until the write ends: end_of_write calls this). */
-static void release_evacuated(struct hmap *m)
+/* Tables of MAX_GROUPS are filled to 3/4 of their load on average after a
+ * reservation, so that the spread of a good hash does not fill one. */
+static size_t reserved_per_table(void)
 {
-    struct hmap_array *old = m->old;
-    size_t done = m->nevacuate * m->layout.bucket_size;
-    if (old->bytes < RELEASE_MIN_ARRAY || done - old->released < RELEASE_STEP)
-        return;
-    release_upto(m, old->bytes, old->first, &old->released, done);
+    return max_load(MAX_GROUPS) * 3 / 4;
 }
 
-/* The old array is emptied, but the write that emptied it may still read
- * its key argument, which the rules let point into the map: the array is
- * retired when the write ends (end_of_write). */
-static void finish_growth(struct hmap *m)
+bool hmap__could_hold(const struct hmap *m, size_t n)
 {
-    struct hmap_array *old = m->old;
-    m->old = NULL;
-    m->nevacuate = 0;
-    if (is_view(old))
-        return; /* grown in place: nothing to retire */
-    if (m->growing_same_size && too_many_overflow(m->buckets->noverflow, m->B))
-        m->no_same_size_grow = 1;
-    if (m->evacuated[1])
-        hmap__array_retire(m, m->evacuated[1]); /* a third growth in one write: cannot happen */
-    m->evacuated[1] = m->evacuated[0];
-    m->evacuated[0] = old;
+    size_t per_entry = (size_t)m->layout.entry_size + 2;
+    return n <= (size_t)PTRDIFF_MAX / 2 / per_entry;
 }
 
-void hmap__retire_evacuated(struct hmap *m)
+int hmap__reserve_tables(struct hmap *m, size_t n)
 {
-    for (int i = 0; i < 2; i++) {
-        hmap__array_retire(m, m->evacuated[i]);
-        m->evacuated[i] = NULL;
+    if (!hmap__could_hold(m, n))
+        return EINVAL;
+    if (n <= max_load(MAX_GROUPS) && m->depth == 0) {
+        if (!m->dir)
+            return hmap__first_table(m, n);
+        struct hmap_table *t = dir_table(m, 0);
+        size_t groups = groups_for(n);
+        return t->groups >= groups ? 0 : rebuild_now(m, t, 0, groups);
     }
-}
-
-/* What a write gives back, once it no longer reads its key: the pages of
- * the old buckets it evacuated, a step of a retiring array, the arrays it
- * emptied. */
-__attribute__((noinline)) void hmap__give_back(struct hmap *m)
-{
-    if (m->old)
-        release_evacuated(m);
-    if (m->retiring)
-        retire_step(m);
-    if (m->evacuated[0])
-        hmap__retire_evacuated(m);
-}
-
-
-/* The bounded share of a growth that each write does: the next two old
- * buckets.  Two per write finish the growth before the new array can
- * fill up, since a growth starts with 6.5 entries per old bucket and the
- * new array has room for 13. */
-HMAP_INLINE int grow_work(struct hmap *m, enum key_kind kind, const void *write_key)
-{
-    for (int n = 0; n < 2; n++) {
-        int err = evacuate_next(m, kind, write_key);
+    unsigned depth = 0;
+    while (((size_t)reserved_per_table() << depth) < n)
+        depth++;
+    if (depth > MAX_DEPTH)
+        return EINVAL;
+    if (!m->dir && hmap__first_table(m, max_load(MAX_GROUPS)) != 0)
+        return ENOMEM;
+    while (m->depth < depth)
+        if (double_directory(m) != 0)
+            return ENOMEM;
+    for (size_t i = 0; i < ((size_t)1 << m->depth);) {
+        struct hmap_table *t = dir_table(m, i);
+        int err = 0;
+        if (t->groups < MAX_GROUPS)
+            err = rebuild_now(m, t, i, MAX_GROUPS);
+        else if (t->depth < depth && !t->no_split)
+            err = split_now(m, t, i);
+        else
+            i += dir_span(m, t);
         if (err)
             return err;
-        if (m->nevacuate == m->old->nbuckets) {
-            finish_growth(m);
-            return 0;
+    }
+    return 0;
+}
+
+/* A copy of t in fresh memory, every entry at the same position, so that
+ * nothing is hashed again.  Only live slots are read: under ASan a deleted
+ * one is poisoned. */
+static int copy_table(struct hmap *m, struct hmap_table *t, size_t first)
+{
+    struct hmap_table *nt = hmap__table_new(m, t->groups, t->depth);
+    if (!nt)
+        return ENOMEM;
+    memcpy(table_ctrl(nt), table_ctrl(t), (size_t)t->groups * GROUP_BYTES);
+    size_t size = m->layout.entry_size;
+    for (size_t g = 0; g < t->groups; g++) {
+        for (slot_mask live = group_live(table_ctrl(t) + g * GROUP_BYTES); live; live &= live - 1) {
+            size_t i = g * GROUP_SLOTS + first_slot(live);
+            char *src = slot_at(m, t, i), *dst = slot_at(m, nt, i);
+            copy_small(dst, src, size);
+            if (HMAP_UNLIKELY(src == m->followed))
+                m->followed = dst;
         }
     }
+    nt->used = t->used;
+    nt->growth_left = t->growth_left;
+    nt->no_split = t->no_split;
+    fill_dir(m, first, dir_span(m, t), nt);
+    m->growths++;
+    hmap__table_retire(m, t);
     return 0;
 }
 
-/* The growth work of a write, out of line and specialised for each key
- * kind: most writes do none, and with the work inlined every insertion
- * would save and restore the registers the evacuation needs. */
-#define DEFINE_GROW_WORK(name, KIND)                                                 \
-    __attribute__((noinline)) int hmap__grow_work_##name(struct hmap *m,   \
-                                                          const void *write_key)   \
-    {                                                                              \
-        return grow_work(m, KIND, write_key);                                      \
-    }
-DEFINE_GROW_WORK(u64, KIND_U64)
-DEFINE_GROW_WORK(u32, KIND_U32)
-DEFINE_GROW_WORK(cstr, KIND_CSTR)
-DEFINE_GROW_WORK(generic, KIND_GENERIC)
-
-
-/* Finishes a growth in progress at once (relocation needs a map with a
- * single array).  On ENOMEM the growth is still consistent, only unfinished. */
-int hmap__finish_growth_now(struct hmap *m)
-{
-    while (m->old) {
-        int err = evacuate_next(m, (enum key_kind)m->kind, NULL);
-        if (err)
-            return err;
-        if (m->nevacuate == m->old->nbuckets)
-            finish_growth(m);
-    }
-    return 0;
-}
-
-/* Moves every entry to a freshly allocated array of the same size and
- * retires the old one, so that pointers into it dangle (the checked
- * runtime's relocate= option).  It is a same-size growth run to completion at once. */
+/* Relocation (the checked build's relocate=): every table copied to fresh
+ * memory.  Out of memory, the tables not moved yet stay. */
 int hmap__relocate(struct hmap *m)
 {
-    if (!m->buckets)
+    if (!m->dir)
         return 0;
-    int err = hmap__finish_growth_now(m);
-    if (err) {
-        end_of_write(m);
-        return err;
+    for (size_t i = 0; i < ((size_t)1 << m->depth);) {
+        struct hmap_table *t = dir_table(m, i);
+        size_t span = dir_span(m, t);
+        if (copy_table(m, t, i) != 0)
+            return ENOMEM;
+        i += span;
     }
-    uint8_t keep = m->no_same_size_grow;
-    err = hmap__start_growth(m, true);
-    if (!err)
-        err = hmap__finish_growth_now(m);
-    m->no_same_size_grow = keep;
-    end_of_write(m);
-    return err;
+    return 0;
 }
-

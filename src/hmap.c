@@ -2,9 +2,9 @@
  * hmap.c - the map's operations: creation, lookup, insertion, deletion,
  * reserving room, statistics.  The data structure and its invariants are
  * described at the top of hmap_internal.h; the read path is inline in
- * lookup.h (the checked runtime instantiates it too); bucket arrays and
- * their growth live in grow.c, iteration in iter.c and the self-check in
- * verify.c.
+ * lookup.h (the checked runtime instantiates it too); tables live in
+ * table.c, their growth in grow.c, iteration in iter.c and the self-check
+ * in verify.c.
  *
  * The hot paths (lookup, insert) are written once as always-inline
  * functions taking the key kind as a parameter, and instantiated for each
@@ -12,7 +12,6 @@
  * C-string keys are hashed and compared without an indirect call.
  */
 #include "grow.h"
-#include "hmap_internal.h"
 #include "hash.h"
 #include "lookup.h"
 
@@ -34,7 +33,7 @@ static size_t natural_align(size_t size)
 }
 
 /* Keys and values above this size are refused: it keeps every offset of a
- * bucket well inside 32 bits. */
+ * slot well inside 32 bits. */
 #define MAX_ITEM_SIZE ((size_t)1 << 24)
 
 static bool resolve_align(size_t size, size_t *align)
@@ -44,12 +43,10 @@ static bool resolve_align(size_t size, size_t *align)
     return is_pow2(*align) && *align <= MAX_ALIGN;
 }
 
-/* A bucket is the 8 tags and the overflow link (16 bytes, so that one
- * cache line serves both), the split bits if the map keeps them, then 8
- * entries, each a key followed by its value.  Keeping a key beside its value
- * makes a lookup touch two cache lines, the tags and the entry, where Go's
- * "all keys, then all values" touches three. */
-static bool compute_layout(hmap_type *t, struct hmap_layout *l, bool split_bits)
+/* A slot is a key followed by its value (a set's slot is its key), so
+ * that a hit touches one cache line of slots.  A table's block is aligned
+ * for its slots, and for its groups (16 bytes) at least. */
+static bool compute_layout(hmap_type *t, struct hmap_layout *l)
 {
     if (t->key_size == 0 || t->key_size > MAX_ITEM_SIZE || t->val_size > MAX_ITEM_SIZE)
         return false;
@@ -57,21 +54,11 @@ static bool compute_layout(hmap_type *t, struct hmap_layout *l, bool split_bits)
         return false;
 
     size_t entry_align = t->key_align > t->val_align ? t->key_align : t->val_align;
-    size_t align = entry_align > _Alignof(void *) ? entry_align : _Alignof(void *);
-    size_t val_in_entry = t->val_size ? align_up(t->key_size, t->val_align) : 0;
-    size_t entry = align_up(val_in_entry + (t->val_size ? t->val_size : t->key_size), entry_align);
-    size_t header = BUCKET_SLOTS + sizeof(void *);
-    l->split_off = split_bits ? (uint32_t)header : 0;
-    if (split_bits)
-        header += BUCKET_SLOTS;
-    size_t key_off = align_up(header, entry_align);
-
-    l->bucket_align = (uint32_t)align;
-    l->ovf_off = BUCKET_SLOTS;
-    l->key_off = (uint32_t)key_off;
-    l->val_off = (uint32_t)(key_off + val_in_entry); /* a set's "value" is its key */
+    size_t val_off = t->val_size ? align_up(t->key_size, t->val_align) : 0;
+    size_t entry = align_up(val_off + (t->val_size ? t->val_size : t->key_size), entry_align);
     l->entry_size = (uint32_t)entry;
-    l->bucket_size = (uint32_t)align_up(key_off + BUCKET_SLOTS * entry, align);
+    l->val_off = (uint32_t)val_off;
+    l->table_align = (uint32_t)(entry_align > GROUP_BYTES ? entry_align : GROUP_BYTES);
     return true;
 }
 
@@ -86,14 +73,6 @@ static enum key_kind choose_kind(const hmap_type *t)
             return KIND_U32;
     }
     return KIND_GENERIC;
-}
-
-/* Keys whose hash reads memory outside the map (C strings) or runs the
- * user's code: hashing them again in every growth would cost more than the
- * byte per slot of split bits. */
-static bool keeps_split_bits(const hmap_type *t, enum key_kind kind)
-{
-    return kind == KIND_CSTR || t->hash != NULL;
 }
 
 /* ---- hashing and comparing keys ------------------------------------- */
@@ -122,87 +101,51 @@ size_t hmap_len(const hmap *m)
 
 /* ---- insertion ------------------------------------------------------ */
 
-static bool needs_growth(const struct hmap *m)
+/* Takes the free slot at control byte c of t for key (hash h): its value
+ * is zeroed. */
+HMAP_INLINE void *fill_slot(struct hmap *m, struct hmap_table *t, size_t c, uint64_t h,
+                            const void *key)
 {
-    if (m->old)
-        return false;
-    if (over_load_factor(m->count + 1, m->B))
-        return true;
-    return !m->no_same_size_grow && too_many_overflow(m->buckets->noverflow, m->B);
+    char *slot = slot_at_ctrl(m, t, c);
+    void *val = slot_val(m, slot);
+    /* A map that poisons its deleted slots (for ASan) lifts the poison
+     * first; elsewhere the fill pattern is simply overwritten. */
+    if (HMAP_UNLIKELY(m->poisons_slots))
+        m->hooks->slot_filling(m, slot, m->type.key_size, val, m->type.val_size);
+    table_ctrl(t)[c] = tag_of(h);
+    copy_small(slot, key, m->type.key_size);
+    zero_small(val, m->type.val_size);
+    t->used++;
+    t->growth_left--;
+    m->count++;
+    return val;
 }
 
 HMAP_INLINE void *insert(struct hmap *m, const void *key, bool *inserted, enum key_kind kind)
 {
     uint64_t h = key_hash(m, key, kind);
-    uint8_t tag = tag_of(h);
-    if (HMAP_UNLIKELY(!m->buckets)) {
-        m->buckets = hmap__array_new(m, m->B);
-        if (!m->buckets)
-            goto oom;
-    }
-again:
-    if (HMAP_UNLIKELY(m->old != NULL)) {
-        /* The key's bucket will be a cache miss in a large map; fetching it
-         * now overlaps that miss with the growth work, which touches other
-         * memory.  (The work may evacuate the bucket and move the key's
-         * home to the new array; then this prefetch was wasted, nothing
-         * more.) */
-        __builtin_prefetch(home_bucket(m, h, NULL));
-        if (grow_work_of_kind(m, kind, key) != 0)
-            goto oom;
-    }
-
-    struct hmap_array *a;
-    char *b = home_bucket(m, h, &a);
-    prefetch_entries(b);
-    char *free_b = NULL, *last = b;
-    unsigned free_i = 0;
-    for (; b; b = *bucket_overflow(m, b)) {
-        uint64_t tags = bucket_tags(b);
-        for (uint64_t mt = tags_matching(tags, tag); mt; mt &= mt - 1) {
-            unsigned i = first_match(mt);
-            if (HMAP_LIKELY(key_equal(m, bucket_key(m, b, i), key, kind))) {
-                if (inserted)
-                    *inserted = false;
-                return bucket_val(m, b, i);
-            }
+    if (HMAP_UNLIKELY(!m->dir) && hmap__first_table(m, 0) != 0)
+        goto oom;
+    for (;;) {
+        const struct hmap_dir_entry *e = entry_of(m, h);
+        size_t c;
+        char *slot = find_in_table(m, e, h, key, kind, &c);
+        if (slot) {
+            if (inserted)
+                *inserted = false;
+            return slot_val(m, slot);
         }
-        uint64_t empty = tags_matching(tags, TAG_EMPTY);
-        if (!free_b && empty) {
-            free_b = b;
-            free_i = first_match(empty);
+        struct hmap_table *t = entry_table(e);
+        if (HMAP_LIKELY(t->growth_left > 0)) {
+            if (inserted)
+                *inserted = true;
+            if (HMAP_UNLIKELY(m->spare_ahead != NULL || m->dir_ahead != NULL))
+                hmap__fault_ahead(m);
+            return fill_slot(m, t, claim_free_slot(t, h), h, key);
         }
-        last = b;
-    }
-
-    if (HMAP_UNLIKELY(needs_growth(m))) {
-        bool same_size = !over_load_factor(m->count + 1, m->B);
-        if (hmap__start_growth(m, same_size) != 0)
+        if (grow_of_kind(m, kind, h) != 0)
             goto oom;
-        goto again;
     }
-    if (!free_b) {
-        if (!hmap__reserve_overflow(m, a, 1))
-            goto oom;
-        free_b = hmap__take_overflow(m, a);
-        *bucket_overflow(m, last) = free_b;
-        free_i = 0;
-    }
-    void *val = bucket_val(m, free_b, free_i);
-    /* A map that poisons its deleted slots (for ASan) lifts the poison
-     * first; elsewhere the fill pattern is simply overwritten. */
-    if (HMAP_UNLIKELY(m->poisons_slots))
-        m->hooks->slot_filling(m, bucket_key(m, free_b, free_i), m->type.key_size, val,
-                               m->type.val_size);
-    free_b[free_i] = (char)tag;
-    if (m->layout.split_off)
-        bucket_split(m, free_b)[free_i] = split_of(h, (unsigned)__builtin_ctzll(a->nbuckets));
-    copy_small(bucket_key(m, free_b, free_i), key, m->type.key_size);
-    zero_small(val, m->type.val_size);
-    m->count++;
-    if (inserted)
-        *inserted = true;
-    return val;
 oom:
     errno = ENOMEM;
     return NULL;
@@ -253,37 +196,39 @@ static void write_done(struct hmap *m)
 }
 
 /* Runs step(m) and returns where the entry whose value slot was `val`
- * lives afterwards: evacuation reports every move of m->followed.
+ * lives afterwards: relocation reports every move of m->followed.
  * (Looking the key up again would run the user's callbacks twice, fail for
  * a key not equal to itself, and read `key` after the move when it points
  * into the map.) */
 static void *following_entry(struct hmap *m, void *val, void (*step)(struct hmap *))
 {
-    ptrdiff_t val_in_entry = (ptrdiff_t)m->layout.val_off - (ptrdiff_t)m->layout.key_off;
-    m->followed = (char *)val - val_in_entry;
+    m->followed = (char *)val - m->layout.val_off;
     step(m);
-    val = m->followed + val_in_entry;
+    val = m->followed + m->layout.val_off;
     m->followed = NULL;
     return val;
 }
 
-HMAP_INLINE void *put_unhooked(struct hmap *m, const void *key, bool *inserted)
+/* The insertion, with the write left open: a table its growth replaced is
+ * still there (end_of_write retires it). */
+HMAP_INLINE void *put_open(struct hmap *m, const void *key, bool *inserted)
 {
-    void *val;
     switch ((enum key_kind)m->kind) {
     case KIND_U64:
-        val = insert_u64(m, key, inserted);
-        break;
+        return insert_u64(m, key, inserted);
     case KIND_U32:
-        val = insert_u32(m, key, inserted);
-        break;
+        return insert_u32(m, key, inserted);
     case KIND_CSTR:
-        val = insert_cstr(m, key, inserted);
-        break;
-    default:
-        val = insert_generic(m, key, inserted);
+        return insert_cstr(m, key, inserted);
+    case KIND_GENERIC:
         break;
     }
+    return insert_generic(m, key, inserted);
+}
+
+HMAP_INLINE void *put_unhooked(struct hmap *m, const void *key, bool *inserted)
+{
+    void *val = put_open(m, key, inserted);
     end_of_write(m);
     return val;
 }
@@ -291,6 +236,17 @@ HMAP_INLINE void *put_unhooked(struct hmap *m, const void *key, bool *inserted)
 void *hmap__put_unhooked(struct hmap *m, const void *key, bool *inserted)
 {
     return put_unhooked(m, key, inserted);
+}
+
+/* The value is copied before the write ends: it may point into the table
+ * that the insertion's growth replaced. */
+int hmap__set_unhooked(struct hmap *m, const void *key, const void *val)
+{
+    void *slot = put_open(m, key, NULL);
+    if (slot)
+        copy_small(slot, val, m->type.val_size);
+    end_of_write(m);
+    return slot ? 0 : ENOMEM;
 }
 
 void *hmap_put(hmap *m, const void *key, bool *inserted)
@@ -324,58 +280,106 @@ int hmap_set(hmap *m, const void *key, const void *val)
 {
     if (!m || (!val && m->type.val_size))
         return EINVAL;
-    void *slot = hmap_put(m, key, NULL);
-    if (!slot)
-        return ENOMEM;
-    copy_small(slot, val, m->type.val_size);
-    return 0;
+    int err = hmap__set_unhooked(m, key, val);
+    if (!err)
+        write_done(m);
+    return err;
 }
 
 /* ---- deletion ------------------------------------------------------- */
 
-/* Overwrites a deleted slot's key and value (adjacent: one entry) with
- * the hooks' fill byte. */
-HMAP_INLINE void fill_deleted(struct hmap *m, char *b, unsigned i, int fill)
+/* Overwrites a deleted slot's key and value with the hooks' fill byte. */
+HMAP_INLINE void fill_deleted(struct hmap *m, char *slot, int fill)
 {
-    char *entry = bucket_key(m, b, i);
-    size_t n = m->type.val_size ? m->layout.val_off - m->layout.key_off + m->type.val_size
-                                : m->type.key_size;
-    fill_small(entry, fill, n);
+    fill_small(slot, fill, m->type.val_size ? m->layout.val_off + m->type.val_size : m->type.key_size);
     if (HMAP_UNLIKELY(m->poisons_slots))
-        m->hooks->slot_deleted(m, entry, m->type.key_size,
-                               m->type.val_size ? bucket_val(m, b, i) : NULL, m->type.val_size);
+        m->hooks->slot_deleted(m, slot, m->type.key_size,
+                               m->type.val_size ? slot_val(m, slot) : NULL, m->type.val_size);
 }
 
-void hmap__delete_slot(struct hmap *m, char *b, unsigned i)
+/* An empty map gets a fresh seed, as in Go: keys chosen against the old
+ * one are worthless from here on.  A map of one table also drops its
+ * overflow bits, which the new seed makes meaningless; a larger map keeps
+ * them until its tables are rebuilt (they only lengthen probes). */
+static void reseed_empty(struct hmap *m)
 {
-    b[i] = (char)TAG_EMPTY;
+    m->hash0 = hmap__random64();
+    if (m->tables == 1) {
+        struct hmap_table *t = dir_table(m, 0);
+        memset(table_ctrl(t), 0, (size_t)t->groups * GROUP_BYTES);
+        t->growth_left = (uint32_t)max_load(t->groups);
+    }
+}
+
+/* Deleting needs no tombstone: a lookup that reaches the group stops there
+ * only if no key of its hash was pushed past it (the overflow bits), which
+ * stays true.  The slot counts as room again only where no probe passed
+ * the group: elsewhere the overflow bits it leaves call for a rebuild. */
+HMAP_INLINE void delete_at(struct hmap *m, struct hmap_table *t, size_t c)
+{
+    uint8_t *ctrl = table_ctrl(t);
+    ctrl[c] = TAG_EMPTY;
+    t->used--;
+    if (group_overflow(ctrl + (c & ~(size_t)(GROUP_BYTES - 1))) == 0)
+        t->growth_left++;
     int fill = hooks_deleted_fill(m);
     if (fill >= 0)
-        fill_deleted(m, b, i, fill);
-    /* An empty map gets a fresh seed, as in Go: keys chosen against the old
-     * one are worthless from here on. */
+        fill_deleted(m, slot_at_ctrl(m, t, c), fill);
     if (--m->count == 0)
-        m->hash0 = hmap__random64();
+        reseed_empty(m);
+}
+
+void hmap__delete_slot(struct hmap *m, struct hmap_table *t, size_t c)
+{
+    delete_at(m, t, c);
+}
+
+HMAP_INLINE bool del_of_kind(struct hmap *m, const void *key, enum key_kind kind)
+{
+    uint64_t h = key_hash(m, key, kind);
+    const struct hmap_dir_entry *e = entry_of(m, h);
+    size_t c;
+    if (!find_in_table(m, e, h, key, kind, &c))
+        return false;
+    delete_at(m, entry_table(e), c);
+    return true;
+}
+
+static __attribute__((noinline)) bool del_u64(struct hmap *m, const void *key)
+{
+    return del_of_kind(m, key, KIND_U64);
+}
+
+static __attribute__((noinline)) bool del_u32(struct hmap *m, const void *key)
+{
+    return del_of_kind(m, key, KIND_U32);
+}
+
+static __attribute__((noinline)) bool del_cstr(struct hmap *m, const void *key)
+{
+    return del_of_kind(m, key, KIND_CSTR);
+}
+
+static __attribute__((noinline)) bool del_generic(struct hmap *m, const void *key)
+{
+    return del_of_kind(m, key, KIND_GENERIC);
 }
 
 HMAP_INLINE bool del_unhooked(struct hmap *m, const void *key)
 {
     if (m->count == 0)
         return false;
-    uint64_t h = hmap__key_hash(m, key);
-    /* Growth work is optional for a delete: if it runs out of memory the
-     * delete still happens, in whichever bucket holds the key. */
-    if (m->old) {
-        __builtin_prefetch(home_bucket(m, h, NULL)); /* as insert does */
-        (void)grow_work_of_kind(m, (enum key_kind)m->kind, key);
+    switch ((enum key_kind)m->kind) {
+    case KIND_U64:
+        return del_u64(m, key);
+    case KIND_U32:
+        return del_u32(m, key);
+    case KIND_CSTR:
+        return del_cstr(m, key);
+    case KIND_GENERIC:
+        break;
     }
-    char *b = home_bucket(m, h, NULL);
-    prefetch_entries(b);
-    int i = find_in_chain(m, &b, key, tag_of(h), (enum key_kind)m->kind);
-    if (i >= 0)
-        hmap__delete_slot(m, b, (unsigned)i);
-    end_of_write(m);
-    return i >= 0;
+    return del_generic(m, key);
 }
 
 bool hmap__del_unhooked(struct hmap *m, const void *key)
@@ -393,56 +397,35 @@ bool hmap_del(hmap *m, const void *key)
 
 /* ---- whole-map operations ------------------------------------------- */
 
-/* Frees every array of the map now (clear, free): nothing is left
- * retiring. */
-void hmap__release_arrays(struct hmap *m)
+/* Retires every table of the map and its directory (clear, free). */
+void hmap__release_tables(struct hmap *m)
 {
-    hmap__retire_evacuated(m);
-    hmap__array_retire(m, m->old);
-    hmap__array_retire(m, m->buckets);
-    hmap__finish_retiring(m);
-    m->old = m->buckets = NULL;
+    hmap__retire_replaced(m);
+    if (!m->dir)
+        return;
+    size_t n = (size_t)1 << m->depth;
+    for (size_t i = 0; i < n;) {
+        struct hmap_table *t = dir_table(m, i);
+        i += dir_span(m, t);
+        hmap__table_retire(m, t);
+    }
+    if (m->dir != &m->dir0)
+        hmap__free_aligned(m->dir, n * sizeof *m->dir, _Alignof(max_align_t));
+    hmap__release_ahead(m);
+    m->dir = NULL;
+    m->depth = 0;
+    m->dir_shift = 63;
+    m->tables = 0;
+    m->slots = 0;
 }
 
-/* Room for n entries: the growth in progress finished, then doublings
- * run to completion until the array holds n without growing.  Each step
- * leaves a consistent map, so running out of memory midway leaves its
- * entries as they were. */
+/* Room for n entries.  Each step leaves a consistent map, so running out
+ * of memory midway leaves its entries as they were. */
 int hmap_reserve(hmap *m, size_t n)
 {
     if (!m)
         return EINVAL;
-    unsigned want = buckets_for_hint(n);
-    if (want > MAX_B || hmap__array_bytes(m, want, false) == 0)
-        return EINVAL;
-    if (!m->buckets) {
-        unsigned B = want > m->B ? want : m->B;
-        struct hmap_array *a = hmap__array_new(m, B);
-        if (!a)
-            return ENOMEM;
-        m->buckets = a;
-        m->B = (uint8_t)B;
-        return 0;
-    }
-    int err = hmap__finish_growth_now(m);
-    end_of_write(m);
-    while (!err && m->B < want) {
-        err = hmap__start_growth(m, false);
-        if (!err)
-            err = hmap__finish_growth_now(m);
-        end_of_write(m);
-    }
-    return err;
-}
-
-static size_t array_memory(const struct hmap_array *a)
-{
-    if (!a || is_view(a))
-        return 0;
-    size_t bytes = a->bytes;
-    for (const struct hmap_ovf_chunk *c = a->chunks; c; c = c->next)
-        bytes += c->bytes;
-    return bytes;
+    return hmap__reserve_tables(m, n);
 }
 
 void hmap_stats(const hmap *m, struct hmap_stats *s)
@@ -451,24 +434,28 @@ void hmap_stats(const hmap *m, struct hmap_stats *s)
     if (!m)
         return;
     s->entries = m->count;
-    s->buckets = (size_t)1 << m->B;
-    s->capacity = LOAD_NUM * (s->buckets / LOAD_DEN);
-    if (s->capacity < BUCKET_SLOTS)
-        s->capacity = BUCKET_SLOTS;
-    s->load = (double)m->count / (double)(s->buckets * BUCKET_SLOTS);
-    s->overflow_buckets = m->buckets ? m->buckets->noverflow : 0;
-    s->bytes = sizeof *m + array_memory(m->buckets) + array_memory(m->old) +
-               array_memory(m->retiring);
+    s->tables = m->tables;
+    s->slots = m->slots;
+    s->directory = m->dir ? (size_t)1 << m->depth : 0;
+    s->bytes = sizeof *m + (m->dir && m->dir != &m->dir0 ? s->directory * sizeof *m->dir : 0);
+    for (size_t i = 0; i < s->directory;) {
+        const struct hmap_table *t = dir_table(m, i);
+        i += dir_span(m, t);
+        s->capacity += t->used + t->growth_left;
+        s->bytes += t->bytes;
+    }
+    s->bytes += (m->spare ? m->spare->bytes : 0) + m->next_dir_len * sizeof *m->dir;
+    if (s->capacity < GROUP_SLOTS * 7 / 8)
+        s->capacity = GROUP_SLOTS * 7 / 8; /* the first table's, before it exists */
+    s->load = s->slots ? (double)m->count / (double)s->slots : 0.0;
     s->growths = m->growths;
-    s->growing = m->old != NULL;
 }
 
 void hmap_clear(hmap *m)
 {
     if (!m)
         return;
-    hmap__release_arrays(m);
-    m->nevacuate = 0;
+    hmap__release_tables(m);
     m->count = 0;
     m->hash0 = hmap__random64();
     write_done(m);
@@ -480,22 +467,20 @@ static int init_map(struct hmap *m, const hmap_type *type, size_t hint,
     memset(m, 0, sizeof *m);
     m->hooks = hooks;
     m->type = *type;
-    enum key_kind kind = choose_kind(&m->type);
-    if (!compute_layout(&m->type, &m->layout, keeps_split_bits(&m->type, kind)))
-        return EINVAL;
-    unsigned B = buckets_for_hint(hint);
-    if (hmap__array_bytes(m, B, false) == 0)
+    if (!compute_layout(&m->type, &m->layout) || !hmap__could_hold(m, hint))
         return EINVAL;
     m->magic = HMAP_MAGIC_LIVE;
-    m->B = (uint8_t)B;
-    m->kind = (uint8_t)kind;
+    m->kind = (uint8_t)choose_kind(&m->type);
+    m->dir_shift = 63;
     m->hash0 = hmap__random64();
     /* Allocate up front only when the caller announced entries, so that
      * an out-of-memory hint fails here and not on the first insertion. */
     if (hint > 0) {
-        m->buckets = hmap__array_new(m, B);
-        if (!m->buckets)
-            return ENOMEM;
+        int err = hmap__reserve_tables(m, hint);
+        if (err) {
+            hmap__release_tables(m);
+            return err;
+        }
     }
     return 0;
 }
@@ -506,7 +491,7 @@ hmap *hmap_new(const hmap_type *type, size_t hint)
 }
 
 /* A map whose memory and write events go through `hooks` (NULL: a plain
- * map).  The hooks are in place before the first array is allocated. */
+ * map).  The hooks are in place before the first table is allocated. */
 struct hmap *hmap__new_hooked(const hmap_type *type, size_t hint, const struct hmap_hooks *hooks)
 {
     if (!type) {
@@ -531,7 +516,7 @@ void hmap_free(hmap *m)
 {
     if (!m)
         return;
-    hmap__release_arrays(m);
+    hmap__release_tables(m);
     m->magic = HMAP_MAGIC_FREED;
     if (hooks_keep_freed_header(m))
         m->hooks->map_free(m);

@@ -95,15 +95,15 @@ bool hmap_equal_cstr(const void *a, const void *b);
                               HMAP__ALIGNOF(V), hmap_hash_cstr,              \
                               hmap_equal_cstr }
 
-/* Where maps get memory.  Map headers and bucket arrays below 256 KiB
+/* Where maps get memory.  Map headers, directories and tables below 256 KiB
  * come from malloc and free (calloc, posix_memalign) unless the program
  * gives its own allocator here, before the library allocates anything
  * (before the first hmap_new): then 0, afterwards EBUSY, so that every
  * block goes back to the allocator that made it; EINVAL for a NULL
  * function.  NULL restores the default, under the same rule.  The struct
- * is copied; ctx is passed back to both functions.  Arrays of 256 KiB and
+ * is copied; ctx is passed back to both functions.  Tables of 256 KiB and
  * up are mapped with mmap whatever the allocator (so are the checked
- * build's guarded arrays).
+ * build's guarded tables).
  *
  * alloc returns size bytes aligned to align (a power of two, at most
  * 4096), not necessarily zeroed, or NULL when it has none: the map call
@@ -151,21 +151,24 @@ int hmap_set(hmap *m, const void *key, const void *val);
 bool hmap_del(hmap *m, const void *key); /* true if a key was removed */
 void hmap_clear(hmap *m);
 
-/* Makes room for n entries, so that inserting up to n in all does not
- * grow the map (a growth in progress is finished first).  0; ENOMEM with
- * the entries unchanged; EINVAL for a NULL map or an n no memory holds. */
+/* Makes room for n entries in all: inserting up to n does not grow the
+ * map (for n above one table's 1680 entries, as long as the hash spreads
+ * the keys: each table is sized for its share with a wide margin).  0;
+ * ENOMEM with the entries unchanged; EINVAL for a NULL map or an n no
+ * memory holds. */
 int hmap_reserve(hmap *m, size_t n);
 
 /* What a map holds and takes; a NULL map reads as empty. */
 struct hmap_stats {
-    size_t entries;          /* hmap_len */
-    size_t capacity;         /* entries the current array holds before the map grows */
-    size_t buckets;          /* buckets of the current array (8 slots each) */
-    size_t overflow_buckets; /* overflow buckets in use */
-    double load;             /* entries / slots of the current array */
-    size_t bytes;            /* memory: the header, the arrays and their overflow chunks */
-    uint64_t growths;        /* growths started (same-size ones and relocations too) */
-    bool growing;            /* a growth is in progress */
+    size_t entries;   /* hmap_len */
+    size_t capacity;  /* entries the tables hold before one of them grows */
+    size_t tables;    /* tables (of at most 128 groups of 15 slots, unless a hash
+                         does not spread keys) */
+    size_t slots;     /* slots of all tables */
+    size_t directory; /* directory entries (2^depth; 0 before the first table) */
+    double load;      /* entries / slots */
+    size_t bytes;     /* memory: the header, the directory and the tables */
+    uint64_t growths; /* tables rebuilt or split (the checked build's relocations too) */
 };
 void hmap_stats(const hmap *m, struct hmap_stats *out);
 
@@ -186,15 +189,16 @@ bool hmap_iter_next(hmap_iter *it); /* false at the end */
 void hmap_iter_del(hmap_iter *it);
 
 /* hmap_iter_next, inline for the common step: the next entry of the run of
- * buckets being walked, whose remaining slots the iterator holds as a bit
- * mask.  Only moving to the next run of buckets calls into the library.
- * The first private words are laid out for this (src/hmap_internal.h,
- * struct iter_state):
- *   [0] slots still to visit, a byte per bucket of the run: bit 8k + i is
- *       slot (i + offset) % 8 of the run's k-th bucket;
+ * groups being walked, whose remaining live slots the iterator holds as a
+ * bit mask.  Only moving to the next run calls into the library.  The
+ * first private words are laid out for this (src/hmap_internal.h, struct
+ * iter_state):
+ *   [0] slots still to visit, 16 bits a group: bit 16k + j is slot
+ *       (j + [5]) % 16 of the run's k-th group;
  *   [1] the address of the run's first key;  [2] the distance between
  *       slots;  [3] the distance from a key to its value, or HMAP__NO_VAL
- *       for a set;  [4] the distance between buckets;  [5] offset;
+ *       for a set;  [4] the distance between groups' first slots;
+ *   [5] where each group's walk starts, random per iteration;
  *   [6] the address of the map's modification count (of a count that
  *       never matches, for an iteration begun unchecked);  [7] the count
  *       the checked build's iteration expects. */
@@ -219,10 +223,10 @@ void hmap_iter_del(hmap_iter *it);
 /* One step within the run: `pending` (private word 0) is not 0. */
 static inline bool hmap__iter_step(hmap_iter *it, uintptr_t pending)
 {
-    uintptr_t first = HMAP__INT_CAST(uintptr_t, __builtin_ctzll(pending));
-    uintptr_t slot = (first + it->hmap__private[5]) & 7u;
+    uintptr_t bit = HMAP__INT_CAST(uintptr_t, __builtin_ctzll(pending));
+    uintptr_t slot = ((bit & 15u) + it->hmap__private[5]) & 15u;
     it->hmap__private[0] = pending & (pending - 1);
-    char *key = HMAP__PTR_CAST(char *, it->hmap__private[1]) + (first >> 3) * it->hmap__private[4] +
+    char *key = HMAP__PTR_CAST(char *, it->hmap__private[1]) + (bit >> 4) * it->hmap__private[4] +
                 slot * it->hmap__private[2];
     uintptr_t to_val = it->hmap__private[3];
     it->key = key;
@@ -256,11 +260,11 @@ bool hmap_verify(const hmap *m);
  * moment it happens and ends the program; see README.md.  The same
  * library serves both kinds of callers, and maps may be shared between
  * translation units built either way.  A pointer kept across the write
- * that retired its bucket array faults at once if the array is guarded
- * (HMAP_OPTIONS=guard=: by default arrays of 256 KiB and up, the first
+ * that retired its table faults at once if the table is guarded
+ * (HMAP_OPTIONS=guard=: by default tables of 256 KiB and up, the first
  * each call site allocates, and a sample of the rest); an unguarded one
  * is poisoned, and a write through the pointer is reported when the
- * array is released (under AddressSanitizer, ASan catches either at
+ * table is released (under AddressSanitizer, ASan catches either at
  * once).  HMAP_OPTIONS tunes the runtime (HMAP_OPTIONS=help=1 lists the
  * options). */
 

@@ -6,11 +6,11 @@
  * checked caller carries a pointer to a table of hooks; a plain map carries
  * NULL and pays one predictable branch at each hook point.  The core does
  * not test the pointer for policy: it asks named questions of it
- * (hooks_own_arrays, hooks_verify_moved_keys, ..., in hmap_internal.h),
+ * (hooks_own_tables, hooks_verify_moved_keys, ..., in hmap_internal.h),
  * each answered by which hooks the table fills in.  Checks that
  * wrap a whole operation (who is writing, who is reading) live in the
  * checked entry points in instrument/, which then call the core; the hooks
- * here are for what happens inside an operation: memory for bucket arrays,
+ * here are for what happens inside an operation: memory for tables,
  * their retirement, deleted slots, keys found misplaced.
  */
 #ifndef HMAP_HOOKS_H
@@ -20,17 +20,16 @@
 #include <stdint.h>
 
 struct hmap;
-struct hmap_array;
+struct hmap_table;
 
 struct hmap_hooks {
-    /* Zeroed memory for a bucket array or overflow chunk, aligned to
-     * `align`; NULL when out of memory. */
-    void *(*array_alloc)(const struct hmap *m, size_t bytes, size_t align);
-    /* A bucket array (with its overflow chunks, also from array_alloc)
-     * leaves service: growth finished with it, or the map was cleared,
+    /* Memory for a table, aligned to `align`, its contents undefined (the
+     * core clears what it needs); NULL when out of memory. */
+    void *(*table_alloc)(const struct hmap *m, size_t bytes, size_t align);
+    /* A table leaves service: growth replaced it, or the map was cleared,
      * relocated or freed.  The hook owns it from here on (the checked
      * runtime guards it, or poisons it and frees it later). */
-    void (*array_retire)(struct hmap *m, struct hmap_array *a);
+    void (*table_retire)(struct hmap *m, struct hmap_table *t);
     /* A free slot is about to be filled: undo slot_deleted's poison
      * (called only for a map whose poisons_slots is set: under ASan). */
     void (*slot_filling)(const struct hmap *m, void *key, size_t key_size,
@@ -44,12 +43,12 @@ struct hmap_hooks {
      * it where it lives: the key was modified after insertion. */
     void (*key_misplaced)(const struct hmap *m, const void *key);
     /* After every put or set that succeeded, every del that removed a key
-     * and every clear (not after hmap_iter_del, which must leave the array
+     * and every clear (not after hmap_iter_del, which must leave the table
      * where the iteration walks it, nor after hmap__put_unhooked and
      * hmap__del_unhooked, whose checked callers do its work themselves):
-     * relocation may move the live array. */
+     * relocation may move the live tables. */
     void (*write_done)(struct hmap *m);
-    /* hmap_free is done with the header (its arrays are already retired):
+    /* hmap_free is done with the header (its tables are already retired):
      * free it, or keep it to recognise later use. */
     void (*map_free)(struct hmap *m);
     /* The byte that the key and value of a deleted slot are overwritten

@@ -2,94 +2,86 @@
  * hmap_internal.h - the data structure behind hmap.h, shared by the core
  * (src/) and the checked runtime (instrument/).
  *
- * A map is a Go-style header (struct hmap) pointing at a bucket array.  A
- * bucket array is the unit of allocation: a header (struct hmap_array) that
- * names its owning map and its generation, then 2^B buckets, then a small
- * pool of overflow buckets.  Overflow buckets beyond the pool come from
- * further chunks that hang off the same array header, so that an array and
- * everything it owns are retired together.  A plain map's large array is
- * instead an address-space reservation with room to double in place; its
- * overflow buckets all come from chunks.
+ * A map is a Go-style header (struct hmap) over a directory of tables, as
+ * in Go 1.24's runtime map (extendible hashing):
  *
- * A bucket holds 8 slots:
+ *     struct hmap --> dir[2^depth] --> table, table, table, ...
  *
- *     uint8_t  tophash[8];        one tag byte per slot (top hash bits)
- *     bucket  *overflow;          the next bucket of the chain
- *     uint8_t  split[8];          only for keys costly to hash (see below)
- *     struct { K key; V val; } entries[8];   at layout.key_off / val_off,
- *                                            stride layout.entry_size
+ * The top `depth` bits of a key's hash pick a directory entry, and the
+ * entry names the table that holds the key.  A table whose own ("local")
+ * depth d is below the directory's serves the 2^(depth-d) neighbouring
+ * entries that share its d top bits.  A map of one table has a directory
+ * of one entry, kept in the header (dir0), so a small map allocates its
+ * header and one table and nothing else.
  *
- * The tags and the link share a cache line, and each key sits beside its
- * value, so a lookup that hits touches two lines.
+ * A table is an open-addressing hash table of at most MAX_GROUPS groups,
+ * and the unit of allocation: one block holding its header (struct
+ * hmap_table: owning map, generation, counts), its control bytes, then its
+ * slots.  A directory entry holds the address of the control bytes and the
+ * group count, from which the slots follow, so that a lookup goes from the
+ * directory to the control bytes without reading the header.  The control bytes are a dense array apart from the slots, as in
+ * Abseil's and boost's flat maps, so that probing a group touches one
+ * 16-byte word that is usually in cache, and a slot only on a tag match:
  *
- * Evacuation must know, for every key it moves, the one hash bit that
- * picks its new bucket.  For integer keys it simply hashes the key again.
- * For C strings and keys with a user hash function that means reading the
- * string or calling the user, a cache miss or worse per entry; those maps
- * keep "split bits" instead: for each slot, the hash bits just above the
- * bucket index, B upwards, under a leading 1 that marks how many are left
- * (0x80 | 7 bits when the entry is placed).  Each doubling consumes the
- * lowest bit; only an entry that has run out (after seven doublings) is
- * hashed again.
+ *     ctrl:  [ 15 tags | overflow byte ] [ 15 tags | overflow ] ...  16 bytes a group
+ *     slots: [ K V ] [ K V ] ...                                     15 a group
  *
- * The 8 tag bytes are read as one 64-bit word and matched all at once with
- * SWAR arithmetic.  A tag is the top byte of the hash, moved above
- * TAG_EMPTY (0) so that a live slot is never mistaken for a free one.
+ * A tag is a byte of the hash, never 0 (TAG_EMPTY).  A key's probe starts
+ * at the group its hash's low bits name and goes on group by group
+ * (triangular steps, which visit every group of a power-of-two table).
+ * The overflow byte is boost's: an insertion that passes a full group sets
+ * bit (hash >> OVERFLOW_SHIFT) % 8 of it, so that a lookup stops at the
+ * first group whose bit for its hash is clear.  Deleting a slot only
+ * clears its tag: no tombstones.  A deleted slot in a group that some
+ * probe passed over is not counted as room again (growth_left), so stale
+ * overflow bits cost a rebuild of the table sooner, never a wrong answer.
  *
- * Growth is incremental, as in Go: when the load factor (6.5 entries per
- * bucket) is exceeded the map allocates an array twice as large and keeps
- * the old one in `old` (or, for a reservation, makes its next half usable
- * and keeps a view of the lower half in `old`: see "growing in place" in
- * grow.c).  Each later write evacuates the next two old
- * buckets in order (Go evacuates the bucket being written to plus one in
- * order; strictly in order keeps the memory traffic of a growth sequential,
- * and makes "evacuated" a comparison with `nevacuate` instead of a flag in
- * memory).  No single write moves more than two chains.  While growing, old
- * bucket i feeds new buckets i and i + 2^(B-1); lookups and insertions use
- * the old bucket until it has been evacuated.  When overflow buckets pile up
- * (many deletions), the map "grows" into an array of the same size to
- * compact them.  A large old array is given back to the kernel in steps as
- * well: its evacuated part during the growth, the rest ("retiring") a step
- * per write after it, so that no write unmaps tens of megabytes (a
- * reservation's lower half is not given back: it is the new array's).
- * Whatever a write frees, it frees when it ends, after its last read of the
- * key argument, which may point into the map; the one exception, a split in
- * place packing a chain, leaves alone the chain that holds the key.
+ * Growth is bounded: when a table has no room left for an insertion, that
+ * insertion replaces it, all at once, by
+ *   - a table of the same size, when deletions left it half empty (which
+ *     also clears its overflow bits);
+ *   - a table twice as large, below MAX_GROUPS;
+ *   - two tables of MAX_GROUPS (a split), the keys dealt by the next bit of
+ *     their hash; the directory doubles first if the table's depth was the
+ *     directory's.
+ * No insertion moves more than one table's entries (at most MAX_GROUPS *
+ * 15 * 7/8 = 1680), and nothing is left in progress between operations: a
+ * lookup, a miss or an erase never pays for a growth.  Nor does a split
+ * wait for fresh memory: a plain map of several tables keeps the table of
+ * its next split and the directory of its next doubling allocated ahead
+ * (spare, next_dir), and its insertions fault their pages in, one page
+ * each (grow.c, "faulting in ahead").  A table whose split
+ * sent every key to one side (a hash that does not spread keys) is not
+ * split again (no_split) and grows beyond MAX_GROUPS instead, so that a
+ * bad hash costs speed, not the directory's memory.
  *
  * Invariants (checked by hmap_verify):
- *  - count is the number of live slots in the new array's buckets whose old
- *    bucket has been evacuated (all of them, when not growing) plus those in
- *    old buckets not yet evacuated;
- *  - every live key in bucket i of an array of 2^b buckets has
- *    hash & (2^b - 1) == i and its tag is tag_of(hash);
- *  - where a map keeps split bits, a slot's byte 1xxx (k bits under the
- *    leading 1) holds the k hash bits from bit b upwards;
- *  - while growing, old buckets below `nevacuate` have been evacuated (they
- *    are never read again), and the new buckets fed by an old bucket at or
- *    above `nevacuate` are empty, except the lower one of a growth in
- *    place, which is that old bucket itself;
- *  - an array's free overflow buckets (given back by splits in place) are
- *    empty and as many as it counts, and the overflow buckets linked into
- *    the chains it serves are as many as it has handed out (noverflow);
- *  - an array's header names the map that owns it.
+ *  - the directory has 2^depth entries; a table of local depth d <= depth
+ *    fills exactly the 2^(depth-d) aligned entries that share its index's
+ *    top d bits;
+ *  - every live key of a table has the table's d top hash bits, the tag
+ *    of its hash, and sits in the first group of its probe sequence that
+ *    had room: every group its probe passes before it has the key's
+ *    overflow bit set;
+ *  - a table's used is its live tags, used + growth_left <= its max load
+ *    (7/8 of its slots), and the map's count, slots and tables are the
+ *    sums over its tables;
+ *  - a table's header names the map that owns it.
  *
  * Words used across the core:
- *  - array: a bucket array with its header and overflow pool, the unit of
+ *  - table: a header, control bytes and slots in one block, the unit of
  *    allocation and of retirement; its generation orders it among the
- *    map's arrays;
- *  - chunk: further overflow buckets, allocated when an array's own pool
- *    runs out, hanging off the array's header;
- *  - reservation: address space for an array that grows in place, of
- *    which only the part in use is accessible;
- *  - view: the lower half of a reservation seen as the old array during a
- *    growth in place; it owns no memory;
- *  - evacuated: an old bucket whose entries have moved to the new array
- *    (old buckets below `nevacuate`); `evacuated[]` are old arrays that a
- *    write emptied, retired when the write ends;
- *  - retired: an array the map no longer uses, handed to the hooks or
- *    freed; `retiring` is a large one given back a step per write;
+ *    map's tables;
+ *  - group: 16 control bytes, 15 tags and the overflow byte, and their 15
+ *    slots;
+ *  - depth: of the directory (global) or of a table (local), in hash bits;
+ *  - rebuild: replacing a table by a new one holding its entries (growth,
+ *    compaction, relocation); split: replacing it by two;
+ *  - retired: a table the map no longer uses, handed to the hooks or
+ *    freed; `replaced` holds the one an insertion's growth replaced, which
+ *    is retired when the write ends (the key argument may point into it);
  *  - followed: an entry whose value slot hmap_put returns, tracked through
- *    the moves of the write that returns it;
+ *    the moves of a relocation;
  *  - hooks: the table a checked map carries (hmap_hooks.h), asked by name.
  *
  * The `checked` member is the checked build's per-map state.  It is present
@@ -101,6 +93,7 @@
 
 #include "alloc.h"
 #include "compiler.h"
+#include "group.h"
 #include "hmap.h"
 #include "hmap_hooks.h"
 
@@ -114,25 +107,25 @@
  * nothing here becomes part of the ABI. */
 #pragma GCC visibility push(hidden)
 
-
 enum {
-    BUCKET_SLOTS = 8,
-    TAG_EMPTY = 0,
-    TAG_MIN = 1,
-    /* 2^56 buckets, far beyond any real allocation; 2^28 where size_t has
-     * 32 bits, so that 13 * 2^(B-1), the load limit, still fits in it */
-    MAX_B = sizeof(size_t) >= 8 ? 56 : 28,
+    /* A table grows by doubling up to this many groups, then splits. */
+    MAX_GROUPS = 128,
+    /* Directory depth beyond which tables grow instead of splitting: the
+     * directory's pointers must stay a real allocation. */
+    MAX_DEPTH = sizeof(size_t) >= 8 ? 40 : 22,
     MAX_ALIGN = 4096,
 };
 
-/* Load factor 6.5 = 13/2 entries per bucket, as in Go. */
-#define LOAD_NUM 13
-#define LOAD_DEN 2
+/* The most entries a table of `groups` groups holds: 7/8 of its slots. */
+HMAP_INLINE size_t max_load(size_t groups)
+{
+    return groups * GROUP_SLOTS * 7 / 8;
+}
 
 /* Magic tags at the start of a map header. */
 #define HMAP_MAGIC_LIVE 0x686d61704c495645ull  /* "hmapLIVE" */
 #define HMAP_MAGIC_FREED 0x686d617046524545ull /* "hmapFREE" */
-#define HMAP_ARRAY_MAGIC 0x686d617041525259ull /* "hmapARRY" */
+#define HMAP_TABLE_MAGIC 0x686d61705441424cull /* "hmapTABL" */
 
 /* How keys are hashed and compared; chosen once in hmap_new so that the hot
  * paths can be specialised for the common cases. */
@@ -144,39 +137,34 @@ enum key_kind {
 };
 
 struct hmap_layout {
-    uint32_t bucket_size;
-    uint32_t bucket_align;
-    uint32_t key_off;
     uint32_t entry_size;        /* key, padding, value, padding */
-    uint32_t val_off;
-    uint32_t ovf_off;
-    uint32_t split_off;         /* the split bits, or 0 if the map keeps none */
+    uint32_t val_off;           /* from the key; a set's "value" is its key (0) */
+    uint32_t table_align;       /* of a table's block: the slots' and a cache line's */
 };
 
-/* A chunk of overflow buckets allocated after the array's own pool ran out. */
-struct hmap_ovf_chunk {
-    struct hmap_ovf_chunk *next;
-    size_t bytes;
-    size_t released;            /* bytes after this header given back while retiring */
-};
-
-struct hmap_array {
-    uint64_t magic;                 /* HMAP_ARRAY_MAGIC */
-    uint64_t generation;            /* the owner's generation when allocated */
+struct hmap_table {
+    uint64_t magic;             /* HMAP_TABLE_MAGIC */
+    uint64_t generation;        /* the owner's generation when allocated */
     const struct hmap *owner;
-    size_t nbuckets;                /* 2^B regular buckets */
-    size_t bytes;                   /* size of this allocation (its usable part, for a
-                                       reservation); 0 for a view (growing in place) */
-    size_t reserved;                /* address space reserved, or 0: not a reservation */
-    size_t prefaulted;              /* growing in place: bytes from the header on faulted in */
-    size_t noverflow;               /* overflow buckets handed out */
-    size_t released;                /* bytes from `first` given back to the kernel */
-    char *first;                    /* bucket 0 */
-    char *pool_next, *pool_end;     /* overflow buckets never handed out yet */
-    struct hmap_ovf_chunk *chunks;  /* further overflow memory */
-    char *free_ovf;                 /* overflow buckets given back by splits in place,
-                                       linked through their overflow field */
-    size_t nfree_ovf;
+    void *block;                /* the allocation: padding, this header, control bytes, slots */
+    size_t bytes;               /* size of the block */
+    char *slots;                /* slot 0, right after the control bytes */
+    uint32_t groups;            /* a power of two */
+    uint32_t used;              /* live slots */
+    uint32_t growth_left;       /* insertions into empty slots before a rebuild */
+    uint8_t depth;              /* local depth: the hash's top bits it owns */
+    uint8_t no_split;           /* a split of it would not spread its keys */
+};
+
+/* The control bytes follow a table's header at this distance. */
+#define TABLE_HEADER_BYTES ((sizeof(struct hmap_table) + GROUP_BYTES - 1) & ~(size_t)(GROUP_BYTES - 1))
+
+/* A directory entry names a table by what a lookup needs of it, so that a
+ * lookup reads no table header: the control bytes, then the slots at
+ * ctrl + 16 * (mask + 1). */
+struct hmap_dir_entry {
+    uint8_t *ctrl;
+    size_t mask;                /* groups - 1 */
 };
 
 /* Per-map state of the checked build (instrument/).  Plain callers never
@@ -203,21 +191,24 @@ struct hmap_checked_state {
 struct hmap {
     uint64_t magic;
     size_t count;               /* live entries; first so hmap_len is one load */
-    uint8_t B;                  /* log2 of the bucket count (the capacity, even before allocation) */
+    struct hmap_dir_entry *dir; /* 2^depth entries; NULL until the first table */
+    uint8_t dir_shift;          /* 63 - depth: (hash >> 1) >> dir_shift is the index */
+    uint8_t depth;              /* of the directory */
     uint8_t kind;               /* enum key_kind */
-    uint8_t growing_same_size;  /* the growth in progress keeps the bucket count */
-    uint8_t no_same_size_grow;  /* a same-size growth did not help: don't repeat it */
-    uint32_t growths;           /* growths started, same-size ones and relocations included */
     uint8_t poisons_slots;      /* deleted slots carry poison that hooks lift (ASan) */
+    uint32_t growths;           /* tables rebuilt or split, relocations included */
     uint64_t hash0;             /* per-map seed, re-randomised when the map empties */
-    struct hmap_array *buckets; /* NULL until the first insertion */
-    struct hmap_array *old;     /* non-NULL while growing */
-    struct hmap_array *retiring;/* a plain map's large old array, given back a step per write */
-    struct hmap_array *evacuated[2]; /* old arrays a write emptied, retired when it ends */
-    size_t nevacuate;           /* old buckets below this are evacuated */
-    uint64_t generation;        /* bumped for every array allocated */
+    size_t tables;              /* distinct tables in the directory */
+    size_t slots;               /* slots of all tables */
+    struct hmap_dir_entry dir0; /* the directory of a map of one table */
+    struct hmap_table *replaced;/* a table an insertion's growth replaced, retired when it ends */
+    struct hmap_table *spare;   /* a plain map's next split's table, faulted in ahead */
+    struct hmap_dir_entry *next_dir; /* room for its next directory doubling, faulted in ahead */
+    size_t next_dir_len;        /* entries next_dir has room for */
+    char *spare_ahead, *dir_ahead; /* the next page of each to fault in, or NULL */
+    uint64_t generation;        /* bumped for every table allocated */
     const struct hmap_hooks *hooks; /* NULL: plain map */
-    char *followed;             /* an entry whose moves evacuation reports here (hmap_put), or NULL */
+    char *followed;             /* an entry whose moves relocation reports here, or NULL */
     struct hmap_layout layout;
     hmap_type type;
     struct hmap_checked_state checked;
@@ -232,16 +223,15 @@ typedef void hmap__misplaced_fn(const struct hmap *m, const void *key);
  * the hooks gets exactly what it asks for.  A plain map (no hooks) asks
  * for nothing. */
 
-/* Bucket arrays come from the hooks (array_alloc) and go back to them
- * whole (array_retire): the core may not grow them in place, keep them
- * as a reservation, or give their pages back a step at a time. */
-HMAP_INLINE bool hooks_own_arrays(const struct hmap *m)
+/* Tables come from the hooks (table_alloc) and go back to them whole
+ * (table_retire). */
+HMAP_INLINE bool hooks_own_tables(const struct hmap *m)
 {
-    return m->hooks != NULL && m->hooks->array_alloc != NULL;
+    return m->hooks != NULL && m->hooks->table_alloc != NULL;
 }
 
-/* Every key that growth or relocation moves is hashed again and compared
- * with where it was (key_misplaced), rather than placed by its split bits. */
+/* Every key that a rebuild or split moves is hashed and checked against
+ * the table it came from (key_misplaced). */
 HMAP_INLINE bool hooks_verify_moved_keys(const struct hmap *m)
 {
     return m->hooks != NULL && m->hooks->key_misplaced != NULL;
@@ -271,84 +261,52 @@ HMAP_INLINE hmap__misplaced_fn *hooks_misplaced_key(const struct hmap *m)
     return m->hooks != NULL ? m->hooks->key_misplaced : NULL;
 }
 
-/* A view owns no memory: it is the lower half of an array growing in
- * place, seen as the old array (grow.c, "growing in place"). */
-HMAP_INLINE bool is_view(const struct hmap_array *a)
+/* ---- tables --------------------------------------------------------- */
+
+HMAP_INLINE uint8_t *table_ctrl(const struct hmap_table *t)
 {
-    return a->bytes == 0;
+    return (uint8_t *)(uintptr_t)t + TABLE_HEADER_BYTES;
 }
 
-/* ---- bucket access -------------------------------------------------- */
-
-HMAP_INLINE char *bucket_at(const struct hmap_array *a, size_t i, uint32_t bucket_size)
+HMAP_INLINE char *slot_at(const struct hmap *m, const struct hmap_table *t, size_t i)
 {
-    return a->first + i * bucket_size;
+    return t->slots + i * m->layout.entry_size;
 }
 
-HMAP_INLINE uint64_t bucket_tags(const char *b)
+HMAP_INLINE char *slot_val(const struct hmap *m, char *slot)
 {
-    uint64_t w;
-    memcpy(&w, b, sizeof w);
-    return w;
+    return slot + m->layout.val_off;
 }
 
-HMAP_INLINE char *bucket_key(const struct hmap *m, char *b, unsigned i)
+HMAP_INLINE struct hmap_table *entry_table(const struct hmap_dir_entry *e)
 {
-    return b + m->layout.key_off + (size_t)i * m->layout.entry_size;
+    return (struct hmap_table *)(void *)(e->ctrl - TABLE_HEADER_BYTES);
 }
 
-HMAP_INLINE char *bucket_val(const struct hmap *m, char *b, unsigned i)
+HMAP_INLINE char *entry_slots(const struct hmap_dir_entry *e)
 {
-    return b + m->layout.val_off + (size_t)i * m->layout.entry_size;
+    return (char *)e->ctrl + (e->mask + 1) * GROUP_BYTES;
 }
 
-HMAP_INLINE char **bucket_overflow(const struct hmap *m, char *b)
+/* The directory entry of a hash: its top `depth` bits (none at depth 0). */
+HMAP_INLINE size_t dir_index(const struct hmap *m, uint64_t hash)
 {
-    return (char **)(void *)(b + m->layout.ovf_off);
+    return (size_t)((hash >> 1) >> m->dir_shift);
 }
 
-HMAP_INLINE uint8_t *bucket_split(const struct hmap *m, char *b)
+HMAP_INLINE const struct hmap_dir_entry *entry_of(const struct hmap *m, uint64_t hash)
 {
-    return (uint8_t *)b + m->layout.split_off;
+    return &m->dir[dir_index(m, hash)];
 }
 
-enum { SPLIT_FULL = 0x80, SPLIT_BITS = 7 };
-
-/* The split byte of an entry with hash `hash` in an array of 2^B buckets. */
-HMAP_INLINE uint8_t split_of(uint64_t hash, unsigned B)
+HMAP_INLINE struct hmap_table *table_of(const struct hmap *m, uint64_t hash)
 {
-    return (uint8_t)(SPLIT_FULL | ((hash >> B) & (SPLIT_FULL - 1)));
+    return entry_table(entry_of(m, hash));
 }
 
-HMAP_INLINE uint8_t tag_of(uint64_t hash)
+HMAP_INLINE struct hmap_table *dir_table(const struct hmap *m, size_t i)
 {
-    uint8_t t = (uint8_t)(hash >> 56);
-    return t < TAG_MIN ? (uint8_t)(t + TAG_MIN) : t;
-}
-
-/* Bit 8*i+7 set for every byte i of `tags` equal to `tag`, and no other.
- * (The shorter (x - 0x01..) & ~x & 0x80.. trick also flags a byte 0x01
- * above a true zero; that would match a deleted slot whose stale key bytes
- * still equal the key sought.) */
-HMAP_INLINE uint64_t tags_matching(uint64_t tags, uint8_t tag)
-{
-    const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full;
-    uint64_t x = tags ^ (0x0101010101010101ull * tag);
-    return ~(((x & lo7) + lo7) | x | lo7);
-}
-
-HMAP_INLINE unsigned first_match(uint64_t matches)
-{
-    return (unsigned)__builtin_ctzll(matches) >> 3;
-}
-
-/* The chain holding the entries of hash-masked index `idx` of the current
- * array while growing: the old bucket feeding it if that has not been
- * evacuated yet, else NULL. */
-HMAP_INLINE char *unevacuated_old_chain(const struct hmap *m, size_t idx)
-{
-    size_t oi = idx & (m->old->nbuckets - 1);
-    return oi >= m->nevacuate ? bucket_at(m->old, oi, m->layout.bucket_size) : NULL;
+    return entry_table(&m->dir[i]);
 }
 
 /* ---- iteration ------------------------------------------------------ */
@@ -358,27 +316,29 @@ HMAP_INLINE char *unevacuated_old_chain(const struct hmap *m, size_t idx)
  * the checked build, hmap__checked_iter_next_inline); their order is fixed
  * there. */
 struct iter_state {
-    uintptr_t pending;   /* slots of the run not yet visited: a rotated byte per bucket */
-    char *keys;          /* the key of slot 0 of the run's first bucket */
+    uintptr_t pending;   /* live slots of the run not yet visited, 16 bits a group:
+                            bit 16k + j is slot (j + offset) % 16 of the run's k-th group */
+    char *keys;          /* the key of slot 0 of the run's first group */
     uintptr_t stride;    /* layout.entry_size */
-    uintptr_t to_val;    /* layout.val_off - layout.key_off, or HMAP__NO_VAL for a set */
-    uintptr_t bucket_stride; /* layout.bucket_size */
-    uintptr_t offset;    /* the rotation of every bucket's slots, 0..7 */
+    uintptr_t to_val;    /* layout.val_off, or HMAP__NO_VAL for a set */
+    uintptr_t group_stride; /* GROUP_SLOTS * layout.entry_size */
+    uintptr_t offset;    /* random, 0..15: where each group's walk starts */
     const uint64_t *modcount_word; /* the checked build: the map's modcount (begun
                                       unchecked: a count that never matches) */
     uintptr_t modcount;  /* the checked build: the map's modcount the iteration expects
                             (its low bits on 32-bit targets, so that the state fits) */
     struct hmap *m;      /* NULL when the iteration is over */
     struct hmap *origin; /* the map iterated, kept after the end */
-    char *chain;         /* a bucket whose overflow chain is walked next, or NULL */
-    size_t start;        /* first bucket index */
-    size_t steps;        /* bucket indexes begun */
-    size_t nbuckets;     /* bucket count when the iteration began */
+    struct hmap_table *table; /* the table being walked */
+    size_t dir_start;    /* the first directory entry */
+    size_t dir_steps;    /* directory entries begun */
+    uint32_t group_start;/* random: each table's walk starts at this group (masked) */
+    uint32_t groups_done;/* groups of the current table walked */
     const void *site;    /* the checked build: where the iteration began (NULL: plain) */
 };
 
-/* A run covers as many buckets as `pending` has bytes. */
-enum { ITER_RUN = sizeof(uintptr_t) };
+/* A run covers as many groups as `pending` has 16-bit lanes. */
+enum { ITER_RUN = sizeof(uintptr_t) * 8 / 16 };
 
 _Static_assert(sizeof(struct iter_state) <= sizeof(((hmap_iter *)0)->hmap__private),
                "hmap_iter's private state is too small");
@@ -386,7 +346,7 @@ _Static_assert(offsetof(struct iter_state, pending) == 0 * sizeof(uintptr_t) &&
                    offsetof(struct iter_state, keys) == 1 * sizeof(uintptr_t) &&
                    offsetof(struct iter_state, stride) == 2 * sizeof(uintptr_t) &&
                    offsetof(struct iter_state, to_val) == 3 * sizeof(uintptr_t) &&
-                   offsetof(struct iter_state, bucket_stride) == 4 * sizeof(uintptr_t) &&
+                   offsetof(struct iter_state, group_stride) == 4 * sizeof(uintptr_t) &&
                    offsetof(struct iter_state, offset) == 5 * sizeof(uintptr_t) &&
                    offsetof(struct iter_state, modcount_word) == 6 * sizeof(uintptr_t) &&
                    offsetof(struct iter_state, modcount) == 7 * sizeof(uintptr_t),
@@ -406,13 +366,15 @@ bool hmap__key_equal(const struct hmap *m, const void *a, const void *b);
  * where its hash does not put it, before it fails: the checked build
  * reports that as a key modified after insertion, whoever made the map. */
 bool hmap__verify_reporting(const struct hmap *m, hmap__misplaced_fn *misplaced);
-void hmap__delete_slot(struct hmap *m, char *b, unsigned i);
-void hmap__release_arrays(struct hmap *m);
+void hmap__delete_slot(struct hmap *m, struct hmap_table *t, size_t slot);
+void hmap__release_tables(struct hmap *m);
 struct hmap *hmap__new_hooked(const hmap_type *type, size_t hint, const struct hmap_hooks *hooks);
 int hmap__relocate(struct hmap *m);
-/* hmap_put and hmap_del of a non-NULL map without the write_done hook, for
- * the checked entry points, which do the hook's work themselves. */
+/* hmap_put, hmap_set and hmap_del of a non-NULL map without the
+ * write_done hook, for the checked entry points, which do the hook's work
+ * themselves. */
 void *hmap__put_unhooked(struct hmap *m, const void *key, bool *inserted);
+int hmap__set_unhooked(struct hmap *m, const void *key, const void *val);
 bool hmap__del_unhooked(struct hmap *m, const void *key);
 /* Relocates m (hmap__relocate) and returns where the entry whose value
  * slot was val lives now; val may be NULL. */

@@ -27,11 +27,6 @@ void hmap_testing_fail_nth_alloc(long n);
  * the allocations an operation makes, to sweep every one of them. */
 long hmap_testing_alloc_count(void);
 
-/* Whether plain maps may double their large arrays in place (the default)
- * or must always copy into a new array, as checked maps do: lets a test
- * cover both kinds of growth. */
-void hmap_testing_grow_in_place(bool allowed);
-
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

@@ -1,6 +1,6 @@
 /*
  * lookup.h - the read path, inline: hashing and comparing a key by its
- * kind, finding the bucket that holds a hash, probing its chain.  The core
+ * kind, finding the table that holds a hash, probing its groups.  The core
  * (hmap.c) instantiates it once per key kind; the checked runtime
  * (instrument/checked.c) instantiates it inside its own entry points, so
  * that a checked lookup is one function with its checks around the probe
@@ -49,57 +49,68 @@ HMAP_INLINE bool key_equal(const struct hmap *m, const void *stored, const void 
     return memcmp(stored, key, m->type.key_size) == 0;
 }
 
-/* The bucket that holds `hash`: the old one until it has been evacuated.
- * *arrayp (if not NULL) is set to the array it lives in. */
-HMAP_INLINE char *home_bucket(const struct hmap *m, uint64_t hash, struct hmap_array **arrayp)
+/* The probe beyond the first group, out of the hot path. */
+static __attribute__((noinline)) char *find_beyond(const struct hmap *m,
+                                                   const struct hmap_dir_entry *e, uint64_t hash,
+                                                   const void *key, enum key_kind kind,
+                                                   size_t *cpos)
 {
-    struct hmap_array *a = m->buckets;
-    if (HMAP_UNLIKELY(m->old != NULL)) {
-        char *ob = unevacuated_old_chain(m, hash);
-        if (ob) {
-            if (arrayp)
-                *arrayp = m->old;
-            return ob;
-        }
-    }
-    if (arrayp)
-        *arrayp = a;
-    return bucket_at(a, hash & (a->nbuckets - 1), m->layout.bucket_size);
-}
-
-/* A hit reads the tags, then an entry: two dependent cache misses in a
- * large map.  Fetching the entries' lines while the tags arrive overlaps
- * them. */
-HMAP_INLINE void prefetch_entries(const char *b)
-{
-    __builtin_prefetch(b + 64);
-    __builtin_prefetch(b + 128);
-}
-
-/* Finds key in the chain starting at b; sets *bp and returns the slot index,
- * or returns -1. */
-HMAP_INLINE int find_in_chain(const struct hmap *m, char **bp, const void *key, uint8_t tag,
-                              enum key_kind kind)
-{
-    for (char *b = *bp; b; b = *bucket_overflow(m, b)) {
-        for (uint64_t mt = tags_matching(bucket_tags(b), tag); mt; mt &= mt - 1) {
-            unsigned i = first_match(mt);
-            if (HMAP_LIKELY(key_equal(m, bucket_key(m, b, i), key, kind))) {
-                *bp = b;
-                return (int)i;
+    const uint8_t *ctrl = e->ctrl;
+    char *slots = entry_slots(e);
+    size_t groups = e->mask + 1, g = first_group(hash, groups);
+    uint8_t tag = tag_of(hash), bit = overflow_bit(hash);
+    for (size_t step = 1; step < groups; step++) {
+        g = next_group(g, step, groups);
+        const uint8_t *c = ctrl + g * GROUP_BYTES;
+        for (slot_mask mt = group_match(c, tag); mt; mt &= mt - 1) {
+            unsigned i = first_slot(mt);
+            char *slot = slots + (g * GROUP_SLOTS + i) * m->layout.entry_size;
+            if (HMAP_LIKELY(key_equal(m, slot, key, kind))) {
+                if (cpos)
+                    *cpos = g * GROUP_BYTES + i;
+                return slot;
             }
         }
+        if (!(group_overflow(c) & bit))
+            break;
     }
-    return -1;
+    return NULL;
+}
+
+/* The slot of key (hash `hash`) in the table of directory entry e, or
+ * NULL; *cpos (if cpos is not NULL) is set to its control byte's index (a
+ * position as table.h's functions take it).  The probe stops at the first group whose overflow
+ * bit for the hash is clear: no key of this hash was ever pushed past it.
+ * The first group is the common case, and kept short: the fewer
+ * instructions a lookup takes, the more lookups of a loop the processor
+ * keeps in flight, each waiting on its cache misses. */
+HMAP_INLINE char *find_in_table(const struct hmap *m, const struct hmap_dir_entry *e,
+                                uint64_t hash, const void *key, enum key_kind kind,
+                                size_t *cpos)
+{
+    size_t g = (size_t)hash & e->mask;
+    const uint8_t *c = e->ctrl + g * GROUP_BYTES;
+    char *slots = entry_slots(e) + g * (GROUP_SLOTS * (size_t)m->layout.entry_size);
+    __builtin_prefetch(slots);
+    for (slot_mask mt = group_match(c, tag_of(hash)); mt; mt &= mt - 1) {
+        size_t i = first_slot(mt);
+        char *slot = slots + i * m->layout.entry_size;
+        if (HMAP_LIKELY(key_equal(m, slot, key, kind))) {
+            if (cpos)
+                *cpos = g * GROUP_BYTES + i;
+            return slot;
+        }
+    }
+    if (HMAP_LIKELY(!(group_overflow(c) & overflow_bit(hash))))
+        return NULL;
+    return find_beyond(m, e, hash, key, kind, cpos);
 }
 
 HMAP_INLINE void *lookup(const struct hmap *m, const void *key, enum key_kind kind)
 {
     uint64_t h = key_hash(m, key, kind);
-    char *b = home_bucket(m, h, NULL);
-    prefetch_entries(b);
-    int i = find_in_chain(m, &b, key, tag_of(h), kind);
-    return i < 0 ? NULL : bucket_val(m, b, (unsigned)i);
+    char *slot = find_in_table(m, entry_of(m, h), h, key, kind, NULL);
+    return slot ? slot + m->layout.val_off : NULL;
 }
 
 #pragma GCC visibility pop

@@ -1,10 +1,10 @@
 /*
  * verify.c - hmap_verify: a full check of the invariants listed in
- * hmap_internal.h.  It reads every bucket and rehashes every key, so it
+ * hmap_internal.h.  It reads every table and rehashes every key, so it
  * costs as much as an iteration plus a lookup of every entry; it is meant
  * for tests and debugging, not for production paths.
  */
-#include "hmap_internal.h"
+#include "table.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,115 +20,55 @@ static bool fail(const struct hmap *m, const char *fmt, ...)
     return false;
 }
 
-struct walk {
-    size_t live;        /* live slots seen */
-    size_t budget;      /* overflow buckets that may still be walked (cycle guard) */
-    size_t overflow;    /* overflow buckets seen in the chains of the current array */
-    hmap__misplaced_fn *misplaced; /* told of a key not where its hash puts it, or NULL */
-};
-
-static bool check_array_header(const struct hmap *m, const struct hmap_array *a, const char *which)
+/* The checks of one table t, found at directory entry `first`, the first
+ * of those it fills. */
+static bool check_table(const struct hmap *m, const struct hmap_table *t, size_t first,
+                        hmap__misplaced_fn *misplaced, size_t *live)
 {
-    if (a->magic != HMAP_ARRAY_MAGIC)
-        return fail(m, "%s array %p has a bad magic", which, (const void *)a);
-    if (a->owner != m)
-        return fail(m, "%s array %p belongs to map %p", which, (const void *)a, (const void *)a->owner);
-    if (a->generation == 0 || a->generation > m->generation)
-        return fail(m, "%s array generation %llu, map generation %llu", which,
-                    (unsigned long long)a->generation, (unsigned long long)m->generation);
-    if (a->nbuckets == 0 || (a->nbuckets & (a->nbuckets - 1)) != 0)
-        return fail(m, "%s array has %zu buckets", which, a->nbuckets);
-    size_t nfree = 0;
-    for (char *b = a->free_ovf; b; b = *bucket_overflow(m, b)) {
-        if (nfree++ == a->nfree_ovf)
-            return fail(m, "%s array has more free overflow buckets than %zu (cycle?)", which,
-                        a->nfree_ovf);
-        if (bucket_tags(b) != 0)
-            return fail(m, "%s array: a free overflow bucket has a live slot", which);
-    }
-    if (nfree != a->nfree_ovf)
-        return fail(m, "%s array has %zu free overflow buckets, not %zu", which, nfree, a->nfree_ovf);
-    return true;
-}
-
-/* A split byte holds, under its leading 1, the hash bits from the bucket
- * index upwards (an array of n buckets). */
-static bool split_bits_match(uint8_t split, uint64_t h, size_t n)
-{
-    if (split == 0)
-        return false;
-    unsigned k = 31u - (unsigned)__builtin_clz(split);
-    uint64_t mask = ((uint64_t)1 << k) - 1;
-    return (split & mask) == ((h >> __builtin_ctzll(n)) & mask);
-}
-
-/* Checks the chain of bucket `idx` in an array of `n` buckets: tags valid,
- * every key placed by its hash, no key twice. */
-static bool check_chain(const struct hmap *m, char *head, size_t idx, size_t n, struct walk *w)
-{
-    for (char *b = head; b; b = *bucket_overflow(m, b)) {
-        if (b != head && w->budget-- == 0)
-            return fail(m, "bucket %zu: overflow chain longer than all overflow buckets (cycle?)", idx);
-        w->overflow += b != head;
-        for (unsigned i = 0; i < BUCKET_SLOTS; i++) {
-            uint8_t tag = (uint8_t)b[i];
-            if (tag == TAG_EMPTY)
-                continue;
-            char *key = bucket_key(m, b, i);
+    if (t->magic != HMAP_TABLE_MAGIC)
+        return fail(m, "table at directory entry %zu has bad magic %#llx", first,
+                    (unsigned long long)t->magic);
+    if (t->owner != m)
+        return fail(m, "table at directory entry %zu belongs to map %p", first,
+                    (const void *)t->owner);
+    if (t->generation == 0 || t->generation > m->generation)
+        return fail(m, "table of generation %llu, the map is at %llu",
+                    (unsigned long long)t->generation, (unsigned long long)m->generation);
+    if (t->groups == 0 || (t->groups & (t->groups - 1)) != 0)
+        return fail(m, "table with %u groups", (unsigned)t->groups);
+    if ((size_t)t->used + t->growth_left > max_load(t->groups))
+        return fail(m, "table holds %u entries with room for %u more, above its load %zu",
+                    (unsigned)t->used, (unsigned)t->growth_left, max_load(t->groups));
+    const uint8_t *ctrl = table_ctrl(t);
+    size_t n = 0;
+    for (size_t g = 0; g < t->groups; g++) {
+        const uint8_t *c = ctrl + g * GROUP_BYTES;
+        for (slot_mask live_slots = group_live(c); live_slots; live_slots &= live_slots - 1) {
+            unsigned i = first_slot(live_slots);
+            const char *key = slot_at(m, t, g * GROUP_SLOTS + i);
             uint64_t h = hmap__key_hash(m, key);
-            if ((h & (n - 1)) != idx || tag_of(h) != tag) {
-                if (w->misplaced)
-                    w->misplaced(m, key);
-                return fail(m, "bucket %zu slot %u: key hashes to bucket %zu tag %u (modified after insertion?)",
-                            idx, i, (size_t)(h & (n - 1)), tag_of(h));
+            bool placed = c[i] == tag_of(h) && table_of(m, h) == t;
+            /* every group its probe passed on the way has its overflow bit */
+            size_t pg = first_group(h, t->groups);
+            for (size_t step = 1; placed && pg != g; step++) {
+                if (step > t->groups || !(group_overflow(ctrl + pg * GROUP_BYTES) &
+                                          overflow_bit(h)))
+                    placed = false;
+                pg = next_group(pg, step, t->groups);
             }
-            if (m->layout.split_off && !split_bits_match(bucket_split(m, b)[i], h, n))
-                return fail(m, "bucket %zu slot %u: split bits %#x do not match the hash",
-                            idx, i, bucket_split(m, b)[i]);
-            w->live++;
-            for (char *c = b; c; c = *bucket_overflow(m, c))
-                for (unsigned j = (c == b ? i + 1 : 0); j < BUCKET_SLOTS; j++)
-                    if ((uint8_t)c[j] == tag && hmap__key_equal(m, bucket_key(m, c, j), key))
-                        return fail(m, "bucket %zu: a key is stored twice", idx);
+            if (!placed) {
+                if (misplaced)
+                    misplaced(m, key);
+                return fail(m, "a key in group %zu of the table at directory entry %zu is not "
+                            "where its hash puts it", g, first);
+            }
+            n++;
         }
     }
-    return true;
-}
-
-static bool is_empty_chain(const struct hmap *m, char *b)
-{
-    return bucket_tags(b) == 0 && *bucket_overflow(m, b) == NULL;
-}
-
-static bool check_growth(const struct hmap *m, struct walk *w)
-{
-    const struct hmap_array *old = m->old, *cur = m->buckets;
-    uint32_t bs = m->layout.bucket_size;
-    size_t oldn = old->nbuckets;
-    if (!check_array_header(m, old, "old"))
-        return false;
-    if (m->growing_same_size ? cur->nbuckets != oldn : cur->nbuckets != 2 * oldn)
-        return fail(m, "growing from %zu to %zu buckets", oldn, cur->nbuckets);
-    if (m->nevacuate >= oldn)
-        return fail(m, "growth finished (%zu of %zu) but the old array is kept", m->nevacuate, oldn);
-    w->budget += old->noverflow;
-    /* A copying growth's old chains take their overflow buckets from the
-     * old array, whose count also holds those of evacuated chains. */
-    size_t overflow_before = w->overflow;
-    for (size_t oi = 0; oi < oldn; oi++) {
-        char *ob = unevacuated_old_chain(m, oi);
-        if (!ob)
-            continue;
-        /* Growing in place, the lower new bucket is the old one itself. */
-        bool in_place = bucket_at(cur, oi, bs) == ob;
-        if ((!in_place && !is_empty_chain(m, bucket_at(cur, oi, bs))) ||
-            (!m->growing_same_size && !is_empty_chain(m, bucket_at(cur, oi + oldn, bs))))
-            return fail(m, "old bucket %zu not evacuated but its new buckets hold entries", oi);
-        if (!check_chain(m, ob, oi, oldn, w))
-            return false;
-    }
-    if (!is_view(old))
-        w->overflow = overflow_before;
+    if (n != t->used)
+        return fail(m, "table at directory entry %zu counts %u entries but holds %zu", first,
+                    (unsigned)t->used, n);
+    *live += n;
     return true;
 }
 
@@ -143,35 +83,45 @@ bool hmap__verify_reporting(const struct hmap *m, hmap__misplaced_fn *misplaced)
         return true;
     if (m->magic != HMAP_MAGIC_LIVE)
         return fail(m, "bad magic %#llx (freed, or not a map)", (unsigned long long)m->magic);
-    if (!m->buckets) {
-        if (m->old || m->count)
-            return fail(m, "no bucket array but %zu entries", m->count);
+    if (m->replaced)
+        return fail(m, "a table replaced by a write was not retired when the write ended");
+    if (!m->dir) {
+        if (m->count || m->tables)
+            return fail(m, "no table but %zu entries", m->count);
         return true;
     }
-    const struct hmap_array *cur = m->buckets;
-    if (!check_array_header(m, cur, "current"))
-        return false;
-    if (cur->nbuckets != ((size_t)1 << m->B))
-        return fail(m, "B is %u but the array has %zu buckets", m->B, cur->nbuckets);
-
-    if (m->retiring && !check_array_header(m, m->retiring, "retiring"))
-        return false;
-    if (m->evacuated[0] || m->evacuated[1])
-        return fail(m, "an array emptied by a write was not retired when the write ended");
-    struct walk w = { 0, cur->noverflow, 0, misplaced };
-    if (m->old && !check_growth(m, &w))
-        return false;
-    uint32_t bs = m->layout.bucket_size;
-    for (size_t i = 0; i < cur->nbuckets; i++) {
-        if (m->old && unevacuated_old_chain(m, i))
-            continue; /* empty, or the old bucket itself: check_growth saw to it */
-        if (!check_chain(m, bucket_at(cur, i, bs), i, cur->nbuckets, &w))
+    if (m->dir_shift != 63 - m->depth || m->depth > MAX_DEPTH)
+        return fail(m, "directory of depth %u with shift %u", m->depth, m->dir_shift);
+    if (m->depth == 0 && m->dir != &m->dir0)
+        return fail(m, "a directory of one entry outside the header");
+    size_t n = (size_t)1 << m->depth, live = 0, tables = 0, slots = 0;
+    for (size_t i = 0; i < n;) {
+        if (!m->dir[i].ctrl)
+            return fail(m, "directory entry %zu is empty", i);
+        const struct hmap_table *t = dir_table(m, i);
+        if (m->dir[i].mask + 1 != t->groups || t->slots != entry_slots(&m->dir[i]))
+            return fail(m, "directory entry %zu does not describe its table", i);
+        if (t->depth > m->depth)
+            return fail(m, "table of depth %u in a directory of depth %u", t->depth, m->depth);
+        size_t span = dir_span(m, t);
+        if (i & (span - 1))
+            return fail(m, "table of depth %u starts at directory entry %zu", t->depth, i);
+        for (size_t j = 1; j < span; j++)
+            if (m->dir[i + j].ctrl != m->dir[i].ctrl || m->dir[i + j].mask != m->dir[i].mask)
+                return fail(m, "directory entry %zu should name the table of entry %zu", i + j, i);
+        if (!check_table(m, t, i, misplaced, &live))
             return false;
+        tables++;
+        slots += (size_t)t->groups * GROUP_SLOTS;
+        i += span;
     }
-    if (w.live != m->count)
-        return fail(m, "count is %zu but %zu slots are live", m->count, w.live);
-    if (w.overflow != cur->noverflow)
-        return fail(m, "%zu overflow buckets handed out but %zu in chains", cur->noverflow,
-                    w.overflow);
+    if (m->spare && (m->spare->magic != HMAP_TABLE_MAGIC || m->spare->owner != m ||
+                     m->spare->used != 0))
+        return fail(m, "the spare table is not an empty table of the map");
+    if (live != m->count)
+        return fail(m, "count is %zu but %zu slots are live", m->count, live);
+    if (tables != m->tables || slots != m->slots)
+        return fail(m, "the map counts %zu tables of %zu slots, the directory %zu of %zu",
+                    m->tables, m->slots, tables, slots);
     return true;
 }

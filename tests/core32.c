@@ -6,10 +6,10 @@
  * It covers what depends on the word size: the hash, whose 128-bit products
  * come from 32-bit halves there (it must give the values a 64-bit build
  * gives: the script runs this program on both), absurd size hints,
- * iteration runs of four buckets (a 32-bit iterator mask) with
- * hmap_iter_del, also in the middle of growths and in a long overflow
- * chain, C-string keys with split bits, sets, large keys, and hmap_verify
- * throughout.  Exits 1 with a message on the first failure.
+ * iteration runs of two groups (a 32-bit iterator mask) with
+ * hmap_iter_del, at every map size through several growths and in a long
+ * probe sequence, C-string keys with split bits, sets, large keys, and
+ * hmap_verify throughout.  Exits 1 with a message on the first failure.
  */
 #include <hmap.h>
 
@@ -104,17 +104,18 @@ static void put_u64(hmap *m, uint64_t i, unsigned char *live)
     live[i] = 1;
 }
 
-/* A third of the keys share one hash value: a long overflow chain among
- * ordinary buckets. */
-static uint64_t one_chain_hash(const void *key, uint64_t seed)
+/* A third of the keys share one hash value: one long probe sequence,
+ * filling group after group, among keys that hash well. */
+static uint64_t one_probe_hash(const void *key, uint64_t seed)
 {
     uint64_t k;
     memcpy(&k, key, sizeof k);
     return k % 3 == 0 ? 0x5555 : mix(k ^ seed);
 }
 
-/* Iterations with hmap_iter_del in maps of every size up to 1500 entries
- * (every stage of several growths), with or without the long chain. */
+/* Iterations with hmap_iter_del in maps of every seventh size up to 1500
+ * entries (before and after several doublings of the first table), with
+ * or without the long probe sequence. */
 static void iter_del_while_growing(hmap_hash_fn hash)
 {
     for (size_t n = 1; n <= 1500; n += 7) {
@@ -140,7 +141,7 @@ static void u64_map(size_t n)
     CHECK(m && live);
     for (uint64_t i = 0; i < n; i++) {
         put_u64(m, i, live);
-        /* iterations that start at every stage of the first growths */
+        /* iterations at every size through the first growths */
         if (i < 3000)
             CHECK(iterate_u64(m, i + 1, live, false) == i + 1);
     }
@@ -225,7 +226,7 @@ int main(void)
     hash_known_answers();
     absurd_hints();
     iter_del_while_growing(NULL);
-    iter_del_while_growing(one_chain_hash);
+    iter_del_while_growing(one_probe_hash);
     u64_map(200000);
     cstr_map(50000);
     set_of_big_keys(5000);

@@ -28,7 +28,7 @@
 #define UNDER_TSAN 0
 #endif
 
-/* Built under AddressSanitizer: a use of a retired array that no page
+/* Built under AddressSanitizer: a use of a retired table that no page
  * guards is ASan's to catch, and its report comes before hmap's. */
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1

@@ -1,9 +1,10 @@
 /*
  * test_allocator.c - a program's own allocator (hmap_set_allocator), as
  * documented in hmap.h (suite `unit`; built twice, plain and checked):
- *  - it serves every map header and every array below 256 KiB: each block
- *    is freed with the size and alignment it was allocated with, exactly
- *    once, and aligned as asked (plain build: none is left at the end);
+ *  - it serves every map header, and every directory and table below
+ *    256 KiB: each block is freed with the size and alignment it was
+ *    allocated with, exactly once, and aligned as asked (plain build: none
+ *    is left at the end);
  *  - when it fails, the call fails with ENOMEM and the map holds exactly
  *    what it held, at every allocation a sequence of inserts makes;
  *  - it can only be set before the library's first allocation.
@@ -71,7 +72,7 @@ START_TEST(test_allocator_serves_maps)
         hmap *s = hmap_new(&HMAP_TYPE_CSTR(int), 0);
         TU_NONNULL(u);
         TU_NONNULL(s);
-        for (uint64_t k = 0; k < 3000; k++) /* small arrays, growing */
+        for (uint64_t k = 0; k < 3000; k++) /* small tables, doubling, then split */
             TU_EQ_INT(hmap_set(u, &k, &k), 0);
         for (int i = 0; i < 4; i++)
             TU_EQ_INT(hmap_set(s, &names[i], &i), 0);
@@ -88,7 +89,7 @@ START_TEST(test_allocator_serves_maps)
     for (size_t i = 0; i < nblocks; i++)
         TU_EQ((uintptr_t)blocks[i].p % blocks[i].align, 0);
 #ifndef HMAP_CHECKED
-    /* (the checked build keeps freed headers and retired arrays queued a
+    /* (the checked build keeps freed headers and retired tables queued a
      * while, to catch their use after the fact) */
     TU_EQ(nblocks, 0);
     TU_EQ(frees, allocs);

@@ -234,7 +234,7 @@ START_TEST(test_dangling_read)
     death_expect_report(&d, "dangling pointer read", "read_after_growth", NULL);
     death_expect_stack(&d, "  read by thread ", "read_after_growth");
     death_expect_summary(&d, "dangling pointer read", "test_death.c", "read_after_growth");
-    ck_assert_msg(death_stderr_has(&d, "array retired by thread T0"), "%s", d.err);
+    ck_assert_msg(death_stderr_has(&d, "table retired by thread T0"), "%s", d.err);
     ck_assert_msg(death_stderr_has(&d, "generation"), "%s", d.err);
 }
 END_TEST
@@ -280,7 +280,7 @@ static NOINLINE void hold_across_many_writes(void)
  * address, which ASLR changes from run to run. */
 static void generations_of(const struct death *r, char *out, size_t len)
 {
-    const char *g = strstr(r->err, "is in a bucket array of generation");
+    const char *g = strstr(r->err, "is in a table of generation");
     ck_assert_msg(g != NULL, "%s", r->err);
     size_t n = strcspn(g, "\n");
     snprintf(out, len, "%.*s", (int)n, g);
@@ -300,8 +300,8 @@ START_TEST(test_sampled_relocation_is_reproducible)
 }
 END_TEST
 
-/* relocate=sampled relocates a map once in about 1024 + 32 * buckets
- * writes (instrument/checked.c, SAMPLE_BASE and SAMPLE_PER_SLOT): the
+/* relocate=sampled relocates a map once in about 1024 + 4 * slots writes
+ * (instrument/checked.c, SAMPLE_BASE and SAMPLE_PER_SLOT): the
  * number of relocations over many seeds is held to that rate, so that a
  * sampler 16 times sparser (or denser) fails.  A relocation is seen
  * without looking inside the map: the value slot of a key moves. */
@@ -309,7 +309,7 @@ enum { RATE_WRITES = 20000, RATE_SEEDS = 24 };
 
 static NOINLINE void count_relocations(void)
 {
-    hmap *m = new_u64_map(); /* 8 keys: one bucket, and overwrites never grow it */
+    hmap *m = new_u64_map(); /* 8 keys: one group, and overwrites never grow it */
     for (uint64_t k = 0; k < 8; k++)
         hmap_set(m, &k, &k);
     uint64_t k0 = 0;
@@ -338,10 +338,12 @@ START_TEST(test_relocation_rate)
         ck_assert_msg(p != NULL, "%s", d.err);
         total += atol(p + strlen("relocations "));
     }
-    /* One bucket: a mean of 1024 + 32 writes between relocations, drawn
-     * uniformly from [1, 2 * mean]; the bounds are over ten standard
-     * deviations wide, a sampler 16 times off is far outside them. */
-    double expected = (double)RATE_WRITES * RATE_SEEDS / (1024 + 32);
+    /* One table of one group, 15 slots: a mean of 1024 + 4 * 15 writes
+     * between relocations (1024 before the first, drawn when the map had
+     * no table yet), each drawn uniformly from [1, 2 * mean]; the bounds
+     * are over ten standard deviations wide, a sampler 16 times off is far
+     * outside them. */
+    double expected = (double)RATE_WRITES * RATE_SEEDS / (1024 + 4 * 15);
     ck_assert_msg(total > expected * 0.75 && total < expected * 1.25,
                   "%ld relocations in %d writes, expected about %.0f", total,
                   RATE_WRITES * RATE_SEEDS, expected);
@@ -692,8 +694,8 @@ static NOINLINE void edit_key_then_grow(void)
         hmap_set(m, &k, &i);
     }
     /* The bug: stored keys' strings change.  Four of them, so that the
-     * growth's check cannot miss them all: in a map of one bucket only the
-     * 8-bit tag can disagree, and one renamed key keeps its tag once in 255
+     * growth's check cannot miss them all: in a map of one table only the
+     * 7-bit tag can disagree, and one renamed key keeps its tag once in 128
      * runs. */
     for (int i = 1; i <= 4; i++)
         strcpy(names[i], "renamed");
@@ -710,7 +712,8 @@ static NOINLINE void edit_key_then_verify(void)
     for (uint64_t k = 0; k < 4; k++)
         hmap_set(m, &k, &k);
     /* The bug: casting away it.key's const.  Every key, so that the check
-     * cannot miss them all (one bucket: only the tag can disagree). */
+     * cannot miss them all (one table: only the tag and the probe can
+     * disagree). */
     hmap_iter it;
     for (hmap_iter_init(&it, m); hmap_iter_next(&it);)
         *(uint64_t *)(uintptr_t)it.key += 1000;
@@ -1004,7 +1007,7 @@ END_TEST
 /* ---- every kind on a map that plain code created ------------------------
  * Checked code checks maps created by plain code too: each kind that does
  * not depend on how the map's memory is handled (dangling pointers do:
- * only a checked map's retired arrays are guarded or poisoned; so does the
+ * only a checked map's retired tables are guarded or poisoned; so does the
  * key check on growth, a hook of checked maps) is caught there as well. */
 
 static const struct {

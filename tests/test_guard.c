@@ -1,5 +1,5 @@
 /*
- * test_guard.c - which retired bucket arrays the checked build guards, and
+ * test_guard.c - which retired tables the checked build guards, and
  * what catches a stale pointer into the others (instrument/guard.c; suite
  * `death`).  Each case runs in a child with its own HMAP_OPTIONS
  * (deathutil), since the options are read once per process.
@@ -11,8 +11,8 @@
  *    with guard=all, by default the first time its call site runs, with a
  *    tiny sample interval, and under ASan (by ASan, with hmap's report
  *    after its own);
- *  - a write through a dangling pointer into an unguarded array is caught
- *    when the array leaves the retiring thread's queue, or at exit; under
+ *  - a write through a dangling pointer into an unguarded table is caught
+ *    when the table leaves the retiring thread's queue, or at exit; under
  *    ASan, as it happens.
  */
 #define HMAP_CHECKED 1
@@ -82,7 +82,7 @@ START_TEST(test_small_maps_cost_no_system_call)
 }
 END_TEST
 
-/* The same measurement can fail: with every array guarded, each lifecycle
+/* The same measurement can fail: with every table guarded, each lifecycle
  * maps and faults. */
 START_TEST(test_guard_all_costs_system_calls)
 {
@@ -93,15 +93,21 @@ END_TEST
 
 /* ---- dangling pointers into small maps ----------------------------------- */
 
-/* A pointer into a map of n entries kept across a write that moves the
- * entries: the 9th key grows a map of 8; a map of 1 moves only when the
- * write relocates it (relocate=always). */
+/* A pointer into a map of n entries kept across the writes that move the
+ * entries: more keys until the map grows (a map of 8 grows at its 14th
+ * key), or the first write when it relocates the map (relocate=always). */
 static NOINLINE void stale_read_in_map_of(size_t n)
 {
     hmap *m = small_map(n);
-    uint64_t k0 = 0, kn = n;
+    uint64_t k0 = 0;
     uint64_t *p = hmap_get(m, &k0);
-    hmap_set(m, &kn, &kn);
+    struct hmap_stats s;
+    hmap_stats(m, &s);
+    uint64_t growths = s.growths;
+    for (uint64_t k = n; s.growths == growths; k++) {
+        hmap_set(m, &k, &k);
+        hmap_stats(m, &s);
+    }
     sink = *p;
     hmap_free(m);
 }
@@ -116,7 +122,7 @@ static NOINLINE void stale_read_8(void)
     stale_read_in_map_of(8);
 }
 
-/* The first run takes its call sites' first (guarded) arrays, and is
+/* The first run takes its call sites' first (guarded) tables, and is
  * caught through them unless the options guard nothing; the rest are left
  * to sampling. */
 static NOINLINE void stale_read_after_warm_up(void)
@@ -133,13 +139,13 @@ static void expect_dangling_read(const char *fn)
 {
     death_expect_end(&d, SIGABRT);
     death_expect_report(&d, "dangling pointer read", fn, NULL);
-    /* Under ASan an unguarded array's stale read is ASan's report, whose
+    /* Under ASan an unguarded table's stale read is ASan's report, whose
      * stacks hmap's report then refers to. */
     bool asan_caught = UNDER_ASAN && death_stderr_has(&d, "AddressSanitizer: heap-use-after-free");
     death_expect_stack(&d, asan_caught ? "READ of size " : "  read by thread ", fn);
     if (!asan_caught)
         death_expect_summary(&d, "dangling pointer read", "test_guard.c", fn);
-    ck_assert_msg(death_stderr_has(&d, "array retired by thread T0"), "%s", d.err);
+    ck_assert_msg(death_stderr_has(&d, "table retired by thread T0"), "%s", d.err);
 }
 
 START_TEST(test_dangling_into_map_of_1_guard_all)
@@ -156,7 +162,7 @@ START_TEST(test_dangling_into_map_of_8_guard_all)
 }
 END_TEST
 
-/* By default (guard=sampled) the first array each call site allocates is
+/* By default (guard=sampled) the first table each call site allocates is
  * guarded: code that runs once is caught the first time. */
 START_TEST(test_dangling_first_at_site_by_default)
 {
@@ -165,8 +171,8 @@ START_TEST(test_dangling_first_at_site_by_default)
 }
 END_TEST
 
-/* Past its call sites' first arrays, a tiny sample interval guards nearly
- * every small array: seed= fixes which, so the run is reproducible. */
+/* Past its call sites' first tables, a tiny sample interval guards nearly
+ * every small table: seed= fixes which, so the run is reproducible. */
 START_TEST(test_dangling_sampled_with_tiny_interval)
 {
     death_run(&d, stale_read_after_warm_up,
@@ -187,7 +193,7 @@ START_TEST(test_no_guard_no_read_report)
 }
 END_TEST
 
-/* Under AddressSanitizer a retired array that no page guards goes to
+/* Under AddressSanitizer a retired table that no page guards goes to
  * ASan's quarantine: past the warm-up, with nothing sampled, ASan catches
  * the stale read, and hmap's report follows its own. */
 START_TEST(test_dangling_under_asan_by_default)
@@ -200,20 +206,20 @@ START_TEST(test_dangling_under_asan_by_default)
 }
 END_TEST
 
-/* ---- writes through dangling pointers to unguarded arrays ---------------- */
+/* ---- writes through dangling pointers to unguarded tables ---------------- */
 
 static NOINLINE void stale_write(void)
 {
     hmap *m = small_map(8);
     uint64_t k0 = 0;
     uint64_t *p = hmap_get(m, &k0);
-    hmap_set(m, &k0, &k0); /* relocate=always: the array p points into retires */
-    *p = 42;               /* the bug: a write into the poisoned, queued array */
+    hmap_set(m, &k0, &k0); /* relocate=always: the table p points into retires */
+    *p = 42;               /* the bug: a write into the poisoned, queued table */
     hmap_free(m);
 }
 
 /* Retires more than the queue holds (retired_queue_kb=64), pushing the
- * stale array out of it. */
+ * stale table out of it. */
 static NOINLINE void stale_write_then_churn(void)
 {
     stale_write();
@@ -224,7 +230,7 @@ static NOINLINE void stale_write_then_churn(void)
 static NOINLINE void stale_write_then_exit(void)
 {
     stale_write();
-    exit(0); /* the array is still queued: checked at exit */
+    exit(0); /* the table is still queued: checked at exit */
 }
 
 static void expect_retired_write(void)
@@ -232,14 +238,14 @@ static void expect_retired_write(void)
     death_expect_end(&d, SIGABRT);
     death_expect_report(&d, "dangling pointer write", NULL);
     ck_assert_msg(death_stderr_has(&d, "was written after it was retired"), "%s", d.err);
-    ck_assert_msg(death_stderr_has(&d, "array retired by thread T0"), "%s", d.err);
+    ck_assert_msg(death_stderr_has(&d, "table retired by thread T0"), "%s", d.err);
     ck_assert_msg(death_stderr_has(&d, "test_guard.c:"), "%s", d.err); /* the retiring site */
 }
 
 START_TEST(test_write_caught_when_leaving_queue)
 {
     if (UNDER_ASAN)
-        TU_SKIP("under ASan retired arrays go to ASan's quarantine, not to hmap's queue");
+        TU_SKIP("under ASan retired tables go to ASan's quarantine, not to hmap's queue");
     death_run(&d, stale_write_then_churn, "guard=none:relocate=always:retired_queue_kb=64");
     expect_retired_write();
 }
@@ -248,7 +254,7 @@ END_TEST
 START_TEST(test_write_caught_at_exit)
 {
     if (UNDER_ASAN)
-        TU_SKIP("under ASan retired arrays go to ASan's quarantine, not to hmap's queue");
+        TU_SKIP("under ASan retired tables go to ASan's quarantine, not to hmap's queue");
     death_run(&d, stale_write_then_exit, "guard=none:relocate=always");
     expect_retired_write();
 }
@@ -263,7 +269,7 @@ START_TEST(test_write_caught_by_asan)
     death_expect_end(&d, SIGABRT);
     ck_assert_msg(death_stderr_has(&d, "AddressSanitizer: heap-use-after-free"), "%s", d.err);
     death_expect_report(&d, "dangling pointer write", "stale_write", NULL);
-    ck_assert_msg(death_stderr_has(&d, "array retired by thread T0"), "%s", d.err);
+    ck_assert_msg(death_stderr_has(&d, "table retired by thread T0"), "%s", d.err);
 }
 END_TEST
 

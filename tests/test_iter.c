@@ -2,17 +2,19 @@
  * test_iter.c - iteration:
  *  - every entry visited exactly once, with its value, at sizes 0, 1, 7, 8,
  *    9, 13, 100, 1000, 10000, 100000 (with and without a hint), and after
- *    every single insert from 1 to 3000 entries, so that iterations start at
- *    every stage of several incremental growths; also under insert/delete
- *    churn (which makes Go-style maps grow to the same size);
- *  - the order is randomised: it differs within 100 iterations for maps of
+ *    every single insert from 1 to 3000 entries, so that iterations start
+ *    just before and just after every doubling of the first table and its
+ *    first splits; also under insert/delete churn (which rebuilds a table
+ *    at the same size);
+ *  - the order is randomised: it differs within 1000 iterations for maps of
  *    3, 7, 9 and 15 entries and for a sparse map (1000 inserted, 980
  *    deleted);
  *  - hmap_iter_del during iteration: every other entry, every entry, by a
- *    property of the key, breaking off early, and on maps caught in the
- *    middle of a growth, and in long overflow chains among ordinary
- *    buckets; every entry is still visited exactly once, and the map
- *    matches the model (and hmap_verify) afterwards;
+ *    property of the key, breaking off early, on maps of every size around
+ *    their growth points, and in a long probe sequence shared by a third of
+ *    the keys among keys that hash well; every entry is still visited
+ *    exactly once, and the map matches the model (and hmap_verify)
+ *    afterwards;
  *  - an iterator that reached the end stays there.
  */
 #include "testutil.h"
@@ -49,9 +51,9 @@ START_TEST(each_entry_once_at_sizes)
 END_TEST
 
 /* Iterates after every insert (and, with deletes, after every third insert
- * deletes an older key too): some iterations start right after a growth
- * began, some half way through evacuation, some after it ended, and with
- * deletes they also meet deleted slots in both arrays. */
+ * deletes an older key too): some iterations start just before a growth,
+ * some just after it (a table doubled, or split in two), and with deletes
+ * they also meet deleted slots, and tables rebuilt at the same size. */
 static void iterate_while_growing(bool with_deletes)
 {
     const size_t n = 3000;
@@ -87,7 +89,7 @@ END_TEST
 START_TEST(each_entry_once_under_churn)
 {
     /* a window of ~300 live keys sliding over 30000 keys: lots of deleted
-     * slots, overflow chains, same-size growth in Go-style maps */
+     * slots, stale overflow bits, tables rebuilt at the same size */
     const size_t n = tu_scaled(30000, 3000), window = 300;
     hmap *m = tu_new_u64(0);
     tu_model md;
@@ -136,14 +138,15 @@ END_TEST
 
 /* ---- randomised order -------------------------------------------------------- */
 
-/* Iterates m (of n entries) 100 times; true if some order differed from
- * the first. */
+/* Iterates m (of n entries) 1000 times; true if some order differed from
+ * the first.  (A map of 3 entries holds them in slots 0-2 of one group,
+ * whose walk starts at one of 16 places: two of them change the order.) */
 static bool order_varies(hmap *m, size_t n)
 {
     uint64_t *first = malloc(n * sizeof *first), *cur = malloc(n * sizeof *cur);
     TU_CHECK(first && cur);
     bool varied = false;
-    for (int round = 0; round < 100 && !varied; round++) {
+    for (int round = 0; round < 1000 && !varied; round++) {
         size_t i = 0;
         hmap_iter it;
         hmap_iter_init(&it, m);
@@ -171,7 +174,7 @@ START_TEST(order_randomised_small)
         tu_model_init(&md);
         fill(m, &md, 0, sizes[s]);
         TU_ASSERT(order_varies(m, sizes[s]),
-                  "100 iterations of a map of %zu entries all had the same order", sizes[s]);
+                  "1000 iterations of a map of %zu entries all had the same order", sizes[s]);
         TU_CHECK_MODEL(m, &md);
         tu_model_free(&md);
         hmap_free(m);
@@ -191,7 +194,7 @@ START_TEST(order_randomised_sparse)
         tu_model_del(&md, k);
     }
     TU_CHECK_MODEL(m, &md);
-    TU_ASSERT(order_varies(m, 20), "100 iterations of a sparse map all had the same order");
+    TU_ASSERT(order_varies(m, 20), "1000 iterations of a sparse map all had the same order");
     tu_model_free(&md);
     hmap_free(m);
 }
@@ -310,22 +313,24 @@ START_TEST(iter_del_by_key_and_early_break)
 }
 END_TEST
 
-/* A third of the keys share one hash value, the rest hash well: one long
- * overflow chain among ordinary buckets, so that the iterator's runs of
- * consecutive buckets end early at the chain and go on after it. */
-static uint64_t one_chain_hash(const void *key, uint64_t seed)
+/* A third of the keys share one hash value, the rest hash well: the third
+ * share one probe sequence and fill group after group along it (setting
+ * overflow bits as they pass each full one), among groups of ordinary
+ * keys, so that the iterator walks full groups and sparse ones alike, and
+ * hmap_iter_del empties slots that the long probe sequence still passes. */
+static uint64_t one_probe_hash(const void *key, uint64_t seed)
 {
     uint64_t k;
     memcpy(&k, key, sizeof k);
     return k % 3 == 0 ? 0x5555 : tu_mix(k ^ seed);
 }
 
-START_TEST(iter_del_in_overflow_chains)
+START_TEST(iter_del_in_a_long_probe_sequence)
 {
     static const size_t sizes[] = {30, 300, 3000};
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
         hmap_type t = HMAP_TYPE(uint64_t, uint64_t);
-        t.hash = one_chain_hash;
+        t.hash = one_probe_hash;
         hmap *m = hmap_new(&t, 0);
         TU_NONNULL(m);
         tu_model md;
@@ -346,7 +351,8 @@ END_TEST
 START_TEST(iter_del_during_growth)
 {
     /* every size from 1 to 700, and sizes from just past a growth point
-     * beyond that: iterations over maps at every stage of a growth */
+     * beyond that: iterations over maps just before and just after their
+     * tables grow */
     for (size_t n = 1; n <= 700; n++) {
         hmap *m = tu_new_u64(0);
         tu_model md;
@@ -393,7 +399,7 @@ int main(void)
     tcase_add_test(tc, iter_del_all);
     tcase_add_test(tc, iter_del_by_key_and_early_break);
     tcase_add_test(tc, iter_del_during_growth);
-    tcase_add_test(tc, iter_del_in_overflow_chains);
+    tcase_add_test(tc, iter_del_in_a_long_probe_sequence);
     suite_add_tcase(s, tc);
 
     return tu_run(s);

@@ -13,7 +13,7 @@
  * results, iterated entries); between phases the whole map is compared with
  * the model and hmap_verify is called.  A second, shorter run uses a hash
  * with only 256 distinct values and at most 8192 keys, to stress long
- * chains.
+ * probe sequences shared by many keys.
  */
 #include "testutil.h"
 

@@ -5,9 +5,9 @@
  * full iterations) with no writer during the read phase, and every result
  * must be right: present keys found with their values, absent keys not
  * found, iterations visiting every entry exactly once.  The maps: a
- * settled uint64_t map of 100000 entries (times HMAP_TEST_SCALE), one
- * caught just after a growth started (a growth in progress: reads must
- * not do growth work), and a string-keyed map.  Under ThreadSanitizer this
+ * settled uint64_t map of 100000 entries (times HMAP_TEST_SCALE), one just
+ * past a growth point (a table just rebuilt or split: nothing is left for
+ * reads to finish), and a string-keyed map.  Under ThreadSanitizer this
  * also proves that reads do not write shared memory.
  */
 #include "testutil.h"
@@ -137,7 +137,7 @@ START_TEST(sixteen_readers)
     memset(&sh, 0, sizeof sh);
     sh.lookups = tu_scaled(20000, 500);
     sh.lens[0] = tu_scaled(100000, 1000);
-    sh.lens[1] = tu_growth_point(tu_scaled(20000, 1000)) + 1; /* a growth just started */
+    sh.lens[1] = tu_growth_point(tu_scaled(20000, 1000)) + 1; /* just past a growth */
     for (int j = 0; j < 2; j++) {
         sh.maps[j] = tu_new_u64(0);
         for (size_t i = 0; i < sh.lens[j]; i++) {

@@ -336,7 +336,7 @@ size_t tu_growth_point(size_t min_len)
         hmap_free(m);
     }
     for (size_t i = min_len; i < limit; i++) {
-        if (hits[i] == PROBES) {
+        if (hits[i] == PROBES || (i > 1680 && hits[i] > 0)) {
             free(hits);
             return i;
         }

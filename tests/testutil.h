@@ -152,11 +152,12 @@ size_t tu_iter_count(hmap *m);
 /* ---- growth points ------------------------------------------------------ */
 
 /* The length of a map of standard keys just before an insertion that
- * starts a growth, the first at or after `min_len`: found by inserting
- * tu_key(0), tu_key(1), ... into several fresh HMAP_TYPE(uint64_t,
- * uint64_t) maps made with hint 0 and watching hmap_testing_alloc_count.
- * A length at which every map allocates is a growth point: where overflow
- * memory is needed depends on each map's random seed, growth does not. */
+ * grows it, the first at or after `min_len`: found by inserting tu_key(0),
+ * tu_key(1), ... into several fresh HMAP_TYPE(uint64_t, uint64_t) maps
+ * made with hint 0 and watching hmap_testing_alloc_count.  Below one
+ * table's 1680 entries every map doubles its table at the same lengths;
+ * beyond, which table splits when depends on each map's random seed, so
+ * the length is where one of the maps grew. */
 size_t tu_growth_point(size_t min_len);
 
 /* ---- memory mappings ---------------------------------------------------- */

@@ -20,7 +20,7 @@ if [[ "$arch" != amd64 ]]; then
 fi
 out=build-32
 mkdir -p "$out"
-core=(src/alloc.c src/grow.c src/hash.c src/hmap.c src/iter.c src/verify.c tests/core32.c)
+core=(src/alloc.c src/grow.c src/hash.c src/hmap.c src/iter.c src/table.c src/verify.c tests/core32.c)
 flags=(-std=gnu11 -Wall -Wextra -Werror -Isrc -g)
 # Can this kernel run i386 programs?
 runner=()

@@ -93,10 +93,10 @@ for compiler in gcc clang; do
     # and hmap's report follow its own.
     HMAP_OPTIONS=guard=none run "$work/asan_app" small
     expect_err "asan_app small" "ERROR: AddressSanitizer: heap-use-after-free" \
-        "ERROR: hmap: dangling pointer read" "array retired by" "SUMMARY: hmap: dangling pointer read"
-    # A large array is guarded whatever ASan does: hmap's fault report.
+        "ERROR: hmap: dangling pointer read" "table retired by" "SUMMARY: hmap: dangling pointer read"
+    # A large table is guarded whatever ASan does: hmap's fault report.
     run "$work/asan_app" large
-    expect_err "asan_app large" "ERROR: hmap: dangling pointer read" "array retired by"
+    expect_err "asan_app large" "ERROR: hmap: dangling pointer read" "table retired by"
     # A deleted slot carries ASan's poison.
     run "$work/asan_app" deleted
     expect_err "asan_app deleted" "ERROR: AddressSanitizer: use-after-poison"

@@ -12,7 +12,6 @@ any skip is not expected.
 """
 
 import os
-import platform
 import sys
 
 
@@ -24,30 +23,14 @@ def thp_available():
         return False
 
 
-def kernel_at_least(major, minor):
-    try:
-        parts = platform.release().split(".")
-        return (int(parts[0]), int(parts[1].split("-")[0])) >= (major, minor)
-    except (IndexError, ValueError):
-        return False
-
-
-def is_32bit():
-    return sys.maxsize <= 2**32  # the tests here run 64-bit; core32 has its own runner
-
-
 # Each reason TU_SKIP gives, and when it may be given.
 EXPECTED = {
-    "no reservations, no growth in place on 32-bit targets": lambda kind: is_32bit(),
-    "the kernel has no MADV_POPULATE_WRITE (Linux 5.14)": lambda kind: not kernel_at_least(5, 14),
-    "built without MADV_POPULATE_WRITE": lambda kind: False,
-    "sanitizers need more address space than the limit leaves": lambda kind: kind in ("asan", "tsan"),
     "no transparent huge pages here": lambda kind: not thp_available(),
     "ASan's allocator and shadow map memory of their own as the program runs": lambda kind: kind == "asan",
     "TSan's runtime maps and faults in memory of its own as the program runs": lambda kind: kind == "tsan",
     "under ASan what no page guards is ASan's to catch": lambda kind: kind == "asan",
     "not built with AddressSanitizer": lambda kind: kind != "asan",
-    "under ASan retired arrays go to ASan's quarantine, not to hmap's queue": lambda kind: kind == "asan",
+    "under ASan retired tables go to ASan's quarantine, not to hmap's queue": lambda kind: kind == "asan",
 }
 
 

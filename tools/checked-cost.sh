@@ -99,7 +99,7 @@ if [ $callgrind = 1 ]; then
 import re, sys
 per = {}
 for line in open(sys.argv[1]):
-    m = re.match(r"\s*([\d,]+) \([^)]*\)\s+\S*per_op_ops\.c:per_op_(plain|checked)_(\w+)", line)
+    m = re.match(r"\s*([\d,]+) \([^)]*\)\s+\S*per_op_(plain|checked)_(\w+)", line)
     if m:
         # the inclusive count is the function's largest line
         key, n = (m.group(2), m.group(3)), int(m.group(1).replace(",", "")) / 100000

@@ -12,7 +12,7 @@
  * the model's entries, deleting some of them with hmap_iter_del.
  *
  * The checked build runs with relocate=always (every write moves the
- * map) and guard=none, so that retired arrays go to ASan's quarantine:
+ * map) and guard=none, so that retired tables go to ASan's quarantine:
  * a stale pointer inside the core is ASan's report at once, with no page
  * protection to slow the fuzzer down.
  */

@@ -3,10 +3,12 @@
  * The checked runtime finds ASan at run time:
  *
  *   asan_app small    a pointer into a small map kept across its growth:
- *                     the retired array is freed into ASan's quarantine,
+ *                     the retired table is freed into ASan's quarantine,
  *                     and ASan's report of the read is followed by hmap's
- *   asan_app large    the same with a large map, whose retired array is
- *                     guarded: the read faults, and hmap reports it
+ *   asan_app large    the same with a large table (values of 200 bytes:
+ *                     a table of 128 groups takes about 390 KiB): tables
+ *                     of 256 KiB and up are always guarded, so hmap's
+ *                     fault report catches the read, whatever ASan does
  *   asan_app deleted  a pointer to an entry kept across its deletion: the
  *                     slot is poisoned, and ASan reports the read
  */
@@ -18,7 +20,7 @@
 static volatile int sink;
 
 /* Holds a pointer into the map at `first` entries, across its growth to
- * `last`, which retires the array it points into. */
+ * `last`, which retires the table it points into. */
 static int stale_read(int first, int last)
 {
     hmap *m = hmap_new(&HMAP_TYPE(int, int), 0);
@@ -30,6 +32,30 @@ static int stale_read(int first, int last)
     for (k = first; k < last; k++)
         hmap_set(m, &k, &k);
     sink = *p; /* the bug */
+    hmap_free(m);
+    return 0;
+}
+
+struct record {
+    char bytes[200];
+};
+
+/* As stale_read, with values large enough to make the table that grows
+ * to 128 groups (past 840 entries) one of 256 KiB and up; the split at
+ * its 1680th entry retires it. */
+static int stale_read_large(void)
+{
+    hmap *m = hmap_new(&HMAP_TYPE(int, struct record), 0);
+    struct record r;
+    memset(&r, 1, sizeof r);
+    int k;
+    for (k = 1; k < 1000; k++)
+        hmap_set(m, &k, &r);
+    k = 0;
+    struct record *p = hmap_put(m, &k, 0);
+    for (k = 1000; k < 4000; k++)
+        hmap_set(m, &k, &r);
+    sink = p->bytes[0]; /* the bug */
     hmap_free(m);
     return 0;
 }
@@ -54,6 +80,6 @@ int main(int argc, char **argv)
     if (strcmp(mode, "deleted") == 0)
         return deleted_read();
     if (strcmp(mode, "large") == 0)
-        return stale_read(100000, 400000); /* an array of over 256 KiB */
+        return stale_read_large();
     return stale_read(1, 100);
 }

@@ -11,10 +11,11 @@
  *   - the first write to each page, one page at a time (a demand fault);
  *   - madvise(MADV_POPULATE_WRITE) over the whole range, which faults the
  *     pages in with one system call, and then the first write to each page
- *     (what a growth in place does, src/hmap.c);
+ *     (for comparison; hmap does not use it: src/grow.c says how a plain
+ *     map's new memory is faulted in);
  *   - a write to each page once it is resident;
  *   - the first write to each page of a mapping made as hmap makes its large
- *     arrays (hmap__map, src/alloc.c: 2 MB aligned) and then advised
+ *     tables (hmap__map, src/alloc.c: 2 MB aligned) and then advised
  *     MADV_HUGEPAGE, which hmap does not do (alloc.c says why): one fault
  *     maps a whole huge page if the kernel grants one.  The mapping reuses
  *     memory the rounds before have just given back, which a VM's host

@@ -2,8 +2,8 @@
  * relocate_cost.c - what one relocation of a checked map costs
  * (built as build/tools/hmap-relocate-cost).
  *
- * With HMAP_OPTIONS=relocate=always every write moves the map to fresh
- * memory and quarantines the old arrays, so the time of a write to a map
+ * With HMAP_OPTIONS=relocate=always every write copies the map's tables to
+ * fresh memory and retires the old ones, so the time of a write to a map
  * of n entries, less that of the same write with relocate=never, is the
  * cost of relocating n entries.  The tool measures both for a few sizes
  * (each in a child process, since options are read once) and prints the

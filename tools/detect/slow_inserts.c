@@ -6,14 +6,16 @@
  * that insert was doing.  It inserts n random uint64_t keys into a fresh
  * map, times each insert by the thread's CPU clock, and sorts every insert
  * slower than the threshold by the growth work its write did, read from
- * the map's header before and after: starting a growth, evacuating, ending
- * a growth, a step of giving back a retired array, or none of these.  With
+ * the map's header before and after: splitting a table (and doubling the
+ * directory, or not), rebuilding a table, or none of these.  With
  * each slow insert it prints the page faults its write took (the thread's
- * minor faults, from getrusage): where arrays are in huge pages (THP
- * "always"; the plain map no longer asks for them, src/alloc.c), one fault
+ * minor faults, from getrusage): where tables are in huge pages (THP
+ * "always"; the plain map does not ask for them, src/alloc.c), one fault
  * is 2 MB zeroed at once.  --no-huge-pages turns transparent huge pages
  * off for the process first (prctl PR_SET_THP_DISABLE, which overrides
- * both "always" and any advice), to compare.  Slow inserts that took no
+ * both "always" and any advice), to compare.  It also prints, for each
+ * kind of growth work, the distribution of the times of all the inserts
+ * that did it.  Slow inserts that took no
  * fault and did no growth work are the machine's own stalls.  To tell how
  * many of those the machine alone causes, the tool then times n random
  * writes, one by one and in the same way, to an array of n words it has
@@ -36,13 +38,12 @@
 #include <sys/resource.h>
 #include <time.h>
 
-enum work { STARTED, EVACUATING, ENDED, RETIRING, NONE, NWORK };
+enum work { DOUBLED, SPLIT, REBUILT, NONE, NWORK };
 
 static const char *const work_name[NWORK] = {
-    [STARTED] = "started a growth",
-    [EVACUATING] = "evacuated old buckets",
-    [ENDED] = "ended a growth",
-    [RETIRING] = "gave back part of a retired array",
+    [DOUBLED] = "split a table, doubled the directory",
+    [SPLIT] = "split a table",
+    [REBUILT] = "rebuilt a table",
     [NONE] = "no growth work",
 };
 
@@ -61,17 +62,55 @@ static long thread_faults(void)
     return u.ru_minflt + u.ru_majflt;
 }
 
-static enum work work_done(bool had_old, bool had_retiring, const struct hmap *m)
+/* What the insert did, from the map's counts before (`before`) and after. */
+static enum work work_done(const struct hmap *before, const struct hmap *m)
 {
-    if (!had_old && m->old)
-        return STARTED;
-    if (had_old && !m->old)
-        return ENDED;
-    if (had_old)
-        return EVACUATING;
-    if (had_retiring)
-        return RETIRING;
+    if (m->depth != before->depth)
+        return DOUBLED;
+    if (m->tables != before->tables)
+        return SPLIT;
+    if (m->growths != before->growths)
+        return REBUILT;
     return NONE;
+}
+
+/* The times of every insert of one kind of growth work, for their
+ * distribution: on a busy or virtual machine the slowest says more about
+ * the machine than about the map. */
+struct times {
+    double *ns;
+    size_t n, cap;
+};
+
+static void times_add(struct times *t, double ns)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 1024;
+        t->ns = realloc(t->ns, t->cap * sizeof *t->ns);
+        if (!t->ns) {
+            fprintf(stderr, "hmap-slow-inserts: out of memory\n");
+            exit(1);
+        }
+    }
+    t->ns[t->n++] = ns;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void times_print(struct times *t, const char *what)
+{
+    if (t->n == 0) {
+        printf("  %-36s      0 inserts\n", what);
+        return;
+    }
+    qsort(t->ns, t->n, sizeof *t->ns, cmp_double);
+    printf("  %-36s %6zu inserts: median %6.1f us, 99th percentile %6.1f us, slowest %6.1f us\n",
+           what, t->n, t->ns[t->n / 2] / 1e3, t->ns[t->n * 99 / 100] / 1e3, t->ns[t->n - 1] / 1e3);
+    free(t->ns);
 }
 
 /* The control: n timed random writes to n words already in memory (less
@@ -124,10 +163,11 @@ int main(int argc, char **argv)
     const struct hmap *in = m;
     uint64_t state = 1, slow[NWORK] = { 0 }, faulted[NWORK] = { 0 };
     double worst[NWORK] = { 0 }, worst_unfaulted[NWORK] = { 0 };
+    struct times growth[NWORK] = { { 0 } };
 
     for (uint64_t i = 0; i < n; i++) {
         uint64_t k = hmap__splitmix64(&state);
-        bool had_old = in->old != NULL, had_retiring = in->retiring != NULL;
+        struct hmap before = *in;
         long faults = thread_faults();
         double start = thread_ns();
         if (hmap_set(m, &k, &i) != 0) {
@@ -136,9 +176,11 @@ int main(int argc, char **argv)
         }
         double ns = thread_ns() - start;
         faults = thread_faults() - faults;
+        enum work w = work_done(&before, in);
+        if (w != NONE)
+            times_add(&growth[w], ns);
         if (ns < threshold_ns)
             continue;
-        enum work w = work_done(had_old, had_retiring, in);
         slow[w]++;
         if (ns > worst[w])
             worst[w] = ns;
@@ -146,8 +188,8 @@ int main(int argc, char **argv)
             faulted[w]++;
         else if (ns > worst_unfaulted[w])
             worst_unfaulted[w] = ns;
-        printf("insert %" PRIu64 ": %.0f us, %ld page faults, %zu buckets: %s\n", i, ns / 1e3,
-               faults, (size_t)1 << in->B, work_name[w]);
+        printf("insert %" PRIu64 ": %.0f us, %ld page faults, %zu tables: %s\n", i, ns / 1e3,
+               faults, in->tables, work_name[w]);
     }
     printf("\n%" PRIu64 " inserts; slower than %.0f us, by the growth work their write did:\n", n,
            threshold_ns / 1e3);
@@ -155,6 +197,9 @@ int main(int argc, char **argv)
         printf("  %-36s %6" PRIu64 " inserts, slowest %8.0f us; %6" PRIu64
                " took page faults, the slowest that took none %8.0f us\n",
                work_name[w], slow[w], worst[w] / 1e3, faulted[w], worst_unfaulted[w] / 1e3);
+    printf("\nevery insert that grew the map, by its growth work:\n");
+    for (int w = 0; w < NONE; w++)
+        times_print(&growth[w], work_name[w]);
     hmap_free(m);
     control_writes(n, threshold_ns);
     return 0;
