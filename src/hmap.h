@@ -42,7 +42,7 @@ extern "C" {
  * program may compare with it.  meson.build checks that these agree with
  * the project's version (and so with pkg-config --modversion hmap). */
 #define HMAP_VERSION_MAJOR 0
-#define HMAP_VERSION_MINOR 2
+#define HMAP_VERSION_MINOR 3
 #define HMAP_VERSION_PATCH 0
 
 /* "MAJOR.MINOR.PATCH" of the library in use. */
