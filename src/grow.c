@@ -61,13 +61,14 @@ HMAP_INLINE void move_entries(struct hmap *m, const struct hmap_table *from,
  * needs a fresh table (32 KiB for 8-byte keys and values: 8 pages) and a
  * doubling a directory twice as large; faulting them in inside the one
  * insertion that splits made it the slowest insertion by far.  So after a
- * write that grew a plain map of several tables, the memory of its next
- * split (a spare table) and of its next doubling (next_dir) is allocated,
- * and each insertion after that faults in one more page of them until
- * both are whole.  The spare is allocated before the replaced table is
- * freed, so that the split after next finds that one in the allocator,
- * faulted in already.  Checked maps, whose tables come from the hooks, do
- * without. */
+ * write that grew a map of several tables, the memory of its next split
+ * (a spare table) and of its next doubling (next_dir) is allocated, and
+ * each insertion after that faults in one more page of them until both
+ * are whole.  The spare is allocated before the replaced table is freed,
+ * so that the split after next finds that one in the allocator, faulted
+ * in already.  (A checked map's spare comes from its hooks, like its
+ * other tables; a plain map's is left alone by the tests' failure
+ * injection, since its failure changes nothing.) */
 
 enum { AHEAD_STRIDE = 4096 }; /* pages are at least this large */
 
@@ -97,7 +98,8 @@ static void prepare_ahead(struct hmap *m)
 {
     int saved_errno = errno;
     if (!m->spare) {
-        m->spare = hmap__table_ahead(m, MAX_GROUPS);
+        m->spare = hooks_own_tables(m) ? hmap__table_new(m, MAX_GROUPS, 0)
+                                       : hmap__table_ahead(m, MAX_GROUPS);
         if (m->spare)
             m->spare_ahead = page_from(m->spare->slots, table_end(m->spare));
     }
@@ -141,7 +143,7 @@ void hmap__retire_replaced(struct hmap *m)
 {
     struct hmap_table *t = m->replaced;
     m->replaced = NULL;
-    if (t && m->depth > 0 && !hooks_own_tables(m))
+    if (t && m->depth > 0)
         prepare_ahead(m);
     hmap__table_retire(m, t);
 }

@@ -47,8 +47,8 @@
  * No insertion moves more than one table's entries (at most MAX_GROUPS *
  * 15 * 7/8 = 1680), and nothing is left in progress between operations: a
  * lookup, a miss or an erase never pays for a growth.  Nor does a split
- * wait for fresh memory: a plain map of several tables keeps the table of
- * its next split and the directory of its next doubling allocated ahead
+ * wait for fresh memory: a map of several tables keeps the table of its
+ * next split and the directory of its next doubling allocated ahead
  * (spare, next_dir), and its insertions fault their pages in, one page
  * each (grow.c, "faulting in ahead").  A table whose split
  * sent every key to one side (a hash that does not spread keys) is not
@@ -202,7 +202,7 @@ struct hmap {
     size_t slots;               /* slots of all tables */
     struct hmap_dir_entry dir0; /* the directory of a map of one table */
     struct hmap_table *replaced;/* a table an insertion's growth replaced, retired when it ends */
-    struct hmap_table *spare;   /* a plain map's next split's table, faulted in ahead */
+    struct hmap_table *spare;   /* the table of the next split, faulted in ahead */
     struct hmap_dir_entry *next_dir; /* room for its next directory doubling, faulted in ahead */
     size_t next_dir_len;        /* entries next_dir has room for */
     char *spare_ahead, *dir_ahead; /* the next page of each to fault in, or NULL */
