@@ -28,6 +28,18 @@ HMAP_INLINE void place_entry(struct hmap *m, struct hmap_table *t, uint64_t h, c
     t->growth_left--;
 }
 
+/* Hashing a string key reads the string, a cache miss of its own in a
+ * large map: fetching a group's strings while the group before is moved
+ * overlaps those misses. */
+HMAP_INLINE void prefetch_strings(const struct hmap *m, const struct hmap_table *t, size_t g)
+{
+    for (slot_mask live = group_live(table_ctrl(t) + g * GROUP_BYTES); live; live &= live - 1) {
+        const char *str;
+        memcpy(&str, slot_at(m, t, g * GROUP_SLOTS + first_slot(live)), sizeof str);
+        __builtin_prefetch(str);
+    }
+}
+
 /* Moves every entry of `from` into `left`, or, when `right` is not NULL,
  * into left or right by the hash bit below from's depth.  Each key is
  * hashed again; for a map that asks (the checked build), one whose hash no
@@ -38,8 +50,12 @@ HMAP_INLINE void move_entries(struct hmap *m, const struct hmap_table *from,
 {
     bool check = hooks_verify_moved_keys(m);
     const uint8_t *ctrl = table_ctrl(from);
+    if (kind == KIND_CSTR)
+        prefetch_strings(m, from, 0);
     for (size_t g = 0; g < from->groups; g++) {
         const uint8_t *c = ctrl + g * GROUP_BYTES;
+        if (kind == KIND_CSTR && g + 1 < from->groups)
+            prefetch_strings(m, from, g + 1);
         for (slot_mask live = group_live(c); live; live &= live - 1) {
             unsigned i = first_slot(live);
             char *src = slot_at(m, from, g * GROUP_SLOTS + i);
