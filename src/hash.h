@@ -82,6 +82,16 @@ static inline uint64_t hmap__hash_u64(uint64_t x, uint64_t seed)
     return hmap__fold_mul(x ^ seed, HASH_K0 ^ (x >> 32 | x << 32));
 }
 
+/* A user's hash, mixed once more before the map uses its bits: the map
+ * takes the directory entry from the top bits and the group from the low
+ * ones, so a hash with few good bits (a 32-bit one, or one that is the key
+ * itself) would otherwise put every key in one table.  Boost and Abseil
+ * mix user hashes the same way. */
+static inline uint64_t hmap__remix(uint64_t h)
+{
+    return hmap__fold_mul(h, HASH_K1);
+}
+
 /* hmap_hash_bytes itself (see hash.c for the design), inline so that the
  * core's C-string keys are hashed without a call. */
 static inline uint64_t hmap__hash_bytes(const void *p, size_t n, uint64_t seed)

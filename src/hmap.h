@@ -58,7 +58,8 @@ typedef struct hmap_type {
     size_t key_align;      /* power of two, or 0 for the natural alignment of key_size */
     size_t val_size;       /* 0 makes a set */
     size_t val_align;      /* as key_align */
-    hmap_hash_fn hash;     /* NULL: seeded hash of the key's bytes */
+    hmap_hash_fn hash;     /* NULL: seeded hash of the key's bytes; the map mixes a
+                              hash's result further, so a 32-bit one will do */
     hmap_equal_fn equal;   /* NULL: bytewise comparison */
 } hmap_type;
 
@@ -161,7 +162,8 @@ int hmap_reserve(hmap *m, size_t n);
 /* What a map holds and takes; a NULL map reads as empty. */
 struct hmap_stats {
     size_t entries;   /* hmap_len */
-    size_t capacity;  /* entries the tables hold before one of them grows */
+    size_t capacity;  /* entries the tables hold, all filled to their load (one of
+                         them grows before, when it fills first) */
     size_t tables;    /* tables (of at most 128 groups of 15 slots, unless a hash
                          does not spread keys) */
     size_t slots;     /* slots of all tables */
@@ -246,8 +248,8 @@ static inline bool hmap__iter_next_inline(hmap_iter *it)
 #define hmap_iter_next(it) hmap__iter_next_inline(it)
 #endif
 
-/* A full self-check of every invariant: counts, tags, the placement of
- * every key, growth progress.  Returns false (and says why on stderr) if
+/* A full self-check of every invariant: the directory, counts, tags, the
+ * placement of every key.  Returns false (and says why on stderr) if
  * anything is wrong. */
 bool hmap_verify(const hmap *m);
 

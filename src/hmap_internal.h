@@ -44,11 +44,13 @@
  *   - two tables of MAX_GROUPS (a split), the keys dealt by the next bit of
  *     their hash; the directory doubles first if the table's depth was the
  *     directory's.
- * No insertion moves more than one table's entries (at most MAX_GROUPS *
- * 15 * 7/8 = 1680), and nothing is left in progress between operations: a
- * lookup, a miss or an erase never pays for a growth.  Nor does a split
+ * An insertion moves the entries of one table (at most MAX_GROUPS * 15 *
+ * 7/8 = 1680, with a hash that spreads keys), and nothing is left in
+ * progress between operations: a lookup, a miss or an erase never pays
+ * for a growth.  Nor does a split
  * wait for fresh memory: a map of several tables keeps the table of its
- * next split and the directory of its next doubling allocated ahead
+ * next split and the directory of its next doubling (below MAX_DEPTH)
+ * allocated ahead
  * (spare, next_dir), and its insertions fault their pages in, one page
  * each (grow.c, "faulting in ahead").  A table whose split
  * sent every key to one side (a hash that does not spread keys) is not
@@ -111,8 +113,9 @@ enum {
     /* A table grows by doubling up to this many groups, then splits. */
     MAX_GROUPS = 128,
     /* Directory depth beyond which tables grow instead of splitting: the
-     * directory's pointers must stay a real allocation. */
-    MAX_DEPTH = sizeof(size_t) >= 8 ? 40 : 22,
+     * directory must stay a real allocation, and its bits (the hash's top
+     * ones) must not reach the overflow bits and the tag (group.h). */
+    MAX_DEPTH = sizeof(size_t) >= 8 ? 29 : 22,
     MAX_ALIGN = 4096,
 };
 

@@ -27,7 +27,7 @@ HMAP_INLINE uint64_t key_hash(const struct hmap *m, const void *key, enum key_ki
         break;
     }
     if (m->type.hash)
-        return m->type.hash(key, m->hash0);
+        return hmap__remix(m->type.hash(key, m->hash0));
     return hmap__hash_bytes(key, m->type.key_size, m->hash0);
 }
 
