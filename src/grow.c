@@ -4,8 +4,9 @@
  * overflow bits deletions left), one twice as large, or two that split
  * its keys by the next bit of their hash (doubling the directory first
  * when the table's depth is the directory's).  Nothing is left in
- * progress, so reads and deletions never pay for growth, and no insertion
- * moves more than one table's entries.  Also here: the map's first table,
+ * progress, so reads and deletions never pay for growth, and an insertion
+ * moves the entries of one table (twice, when a split that sent every key
+ * one way is followed by the rebuild of that side).  Also here: the map's first table,
  * reserving room for many entries, and relocation, which copies every
  * table to fresh memory for the checked build.  The data structure is
  * described at the top of hmap_internal.h.
@@ -77,12 +78,14 @@ HMAP_INLINE void move_entries(struct hmap *m, const struct hmap_table *from,
  * needs a fresh table (32 KiB for 8-byte keys and values: 8 pages) and a
  * doubling a directory twice as large; faulting them in inside the one
  * insertion that splits made it the slowest insertion by far.  So after a
- * write that grew a map of several tables, the memory of its next split
- * (a spare table) and of its next doubling (next_dir) is allocated, and
- * each insertion after that faults in one more page of them until both
- * are whole.  The spare is allocated before the replaced table is freed,
- * so that the split after next finds that one in the allocator, faulted
- * in already.  (A checked map's spare comes from its hooks, like its
+ * write that grew a map of several tables (and after hmap_reserve made
+ * several), the memory of its next split (a spare table) and of its next
+ * doubling (next_dir) is allocated, and each insertion after that faults
+ * in one more page of them until both are whole.  The spare is allocated
+ * before the replaced table is freed, so that the split after next can
+ * find that one in the allocator, faulted in already (a plain map's small
+ * tables: a checked map's retired tables wait in its quarantine, and large
+ * ones go back to the kernel).  (A checked map's spare comes from its hooks, like its
  * other tables; a plain map's is left alone by the tests' failure
  * injection, since its failure changes nothing.) */
 
@@ -112,6 +115,8 @@ static char *table_end(const struct hmap_table *t)
 
 static void prepare_ahead(struct hmap *m)
 {
+    if (m->depth == 0)
+        return; /* one table: it doubles first, and its splits are cheap */
     int saved_errno = errno;
     if (!m->spare) {
         m->spare = hooks_own_tables(m) ? hmap__table_new(m, MAX_GROUPS, 0)
@@ -132,13 +137,22 @@ static void prepare_ahead(struct hmap *m)
 
 void hmap__fault_ahead(struct hmap *m)
 {
-    char **at = &m->dir_ahead, *end = (char *)m->next_dir + dir_bytes(m->next_dir_len);
     if (m->spare_ahead) {
-        at = &m->spare_ahead;
-        end = table_end(m->spare);
+        *(volatile char *)m->spare_ahead = 0;
+        m->spare_ahead = page_from(m->spare_ahead + 1, table_end(m->spare));
+    } else {
+        *(volatile char *)m->dir_ahead = 0;
+        m->dir_ahead = page_from(m->dir_ahead + 1, (char *)m->next_dir +
+                                                       dir_bytes(m->next_dir_len));
     }
-    *(volatile char *)*at = 0;
-    *at = page_from(*at + 1, end);
+}
+
+/* Forgets next_dir (used up, or freed by the caller). */
+static void drop_next_dir(struct hmap *m)
+{
+    m->next_dir = NULL;
+    m->next_dir_len = 0;
+    m->dir_ahead = NULL;
 }
 
 /* The spare as a table of `groups` groups and local depth `depth`, or NULL
@@ -159,7 +173,7 @@ void hmap__retire_replaced(struct hmap *m)
 {
     struct hmap_table *t = m->replaced;
     m->replaced = NULL;
-    if (t && m->depth > 0)
+    if (t)
         prepare_ahead(m);
     hmap__table_retire(m, t);
 }
@@ -168,12 +182,11 @@ void hmap__retire_replaced(struct hmap *m)
 void hmap__release_ahead(struct hmap *m)
 {
     hmap__table_retire(m, m->spare);
+    m->spare = NULL;
+    m->spare_ahead = NULL;
     if (m->next_dir)
         free_dir(m->next_dir, m->next_dir_len);
-    m->spare = NULL;
-    m->next_dir = NULL;
-    m->next_dir_len = 0;
-    m->spare_ahead = m->dir_ahead = NULL;
+    drop_next_dir(m);
 }
 
 /* ---- the directory -------------------------------------------------- */
@@ -197,8 +210,7 @@ static int double_directory(struct hmap *m)
     struct hmap_dir_entry *dir = NULL;
     if (m->next_dir && m->next_dir_len == 2 * n) {
         dir = m->next_dir;
-        m->next_dir = NULL;
-        m->dir_ahead = NULL;
+        drop_next_dir(m);
     } else {
         dir = hmap__alloc_aligned(dir_bytes(2 * n), _Alignof(max_align_t));
         if (!dir)
@@ -210,8 +222,7 @@ static int double_directory(struct hmap *m)
         free_dir(m->dir, n);
     if (m->next_dir) { /* prepared for another size: no use now */
         free_dir(m->next_dir, m->next_dir_len);
-        m->next_dir = NULL;
-        m->dir_ahead = NULL;
+        drop_next_dir(m);
     }
     m->dir = dir;
     m->depth++;
@@ -263,13 +274,17 @@ HMAP_INLINE int split(struct hmap *m, struct hmap_table *t, size_t first, enum k
                       bool later)
 {
     struct hmap_table *left = take_spare(m, t->groups, t->depth + 1u);
+    bool left_is_spare = left != NULL;
     if (!left)
         left = hmap__table_new(m, t->groups, t->depth + 1u);
     struct hmap_table *right = left ? hmap__table_new(m, t->groups, t->depth + 1u) : NULL;
     bool doubles = t->depth == m->depth;
     if (!right || (doubles && double_directory(m) != 0)) {
         hmap__table_retire(m, right);
-        hmap__table_retire(m, left);
+        if (left && left_is_spare)
+            m->spare = left; /* kept for the next try, faulted in */
+        else
+            hmap__table_retire(m, left);
         return ENOMEM;
     }
     if (doubles)
@@ -387,7 +402,11 @@ int hmap__reserve_tables(struct hmap *m, size_t n)
             return hmap__first_table(m, n);
         struct hmap_table *t = dir_table(m, 0);
         size_t groups = groups_for(n);
-        return t->groups >= groups ? 0 : rebuild_now(m, t, 0, groups);
+        if (t->groups >= groups && t->used + t->growth_left >= n)
+            return 0;
+        /* larger, or at its size to win back the room that deletions in
+         * overflowed groups took */
+        return rebuild_now(m, t, 0, groups > t->groups ? groups : t->groups);
     }
     unsigned depth = 0;
     while (((size_t)reserved_per_table() << depth) < n)
@@ -406,11 +425,15 @@ int hmap__reserve_tables(struct hmap *m, size_t n)
             err = rebuild_now(m, t, i, MAX_GROUPS);
         else if (t->depth < depth && !t->no_split)
             err = split_now(m, t, i);
+        else if (t->used + t->growth_left < max_load(t->groups))
+            err = rebuild_now(m, t, i, t->groups); /* room that deletions took */
         else
             i += dir_span(m, t);
         if (err)
             return err;
     }
+    /* as after an insertion's growth: the next split's memory, ahead */
+    prepare_ahead(m);
     return 0;
 }
 

@@ -400,7 +400,8 @@ bool hmap_del(hmap *m, const void *key)
 /* Retires every table of the map and its directory (clear, free). */
 void hmap__release_tables(struct hmap *m)
 {
-    hmap__retire_replaced(m);
+    hmap__table_retire(m, m->replaced); /* NULL but inside a write */
+    m->replaced = NULL;
     if (!m->dir)
         return;
     size_t n = (size_t)1 << m->depth;
@@ -444,7 +445,8 @@ void hmap_stats(const hmap *m, struct hmap_stats *s)
         s->capacity += t->used + t->growth_left;
         s->bytes += t->bytes;
     }
-    s->bytes += (m->spare ? m->spare->bytes : 0) + m->next_dir_len * sizeof *m->dir;
+    s->bytes += m->spare ? m->spare->bytes : 0;
+    s->bytes += m->next_dir ? m->next_dir_len * sizeof *m->dir : 0;
     if (s->capacity < GROUP_SLOTS * 7 / 8)
         s->capacity = GROUP_SLOTS * 7 / 8; /* the first table's, before it exists */
     s->load = s->slots ? (double)m->count / (double)s->slots : 0.0;

@@ -50,9 +50,11 @@ void hmap_iter_init(hmap_iter *it, hmap *m)
  * streaming. */
 static void prefetch_run(const struct hmap *m, const struct hmap_table *t, size_t g)
 {
+    enum { MAX_AHEAD = 2048 }; /* big entries: the caller may not read them whole */
     __builtin_prefetch(table_ctrl(t) + g * GROUP_BYTES);
     const char *p = slot_at(m, t, g * GROUP_SLOTS);
-    const char *end = p + ITER_RUN * GROUP_SLOTS * m->layout.entry_size;
+    size_t span = ITER_RUN * GROUP_SLOTS * (size_t)m->layout.entry_size;
+    const char *end = p + (span < MAX_AHEAD ? span : MAX_AHEAD);
     for (; p < end; p += 64)
         __builtin_prefetch(p);
 }

@@ -73,7 +73,10 @@ struct hmap_table *hmap__table_new(struct hmap *m, size_t groups, unsigned depth
 
 struct hmap_table *hmap__table_ahead(struct hmap *m, size_t groups)
 {
-    char *block = hmap__alloc_ahead(hmap__table_bytes(m, groups), m->layout.table_align);
+    size_t bytes = hmap__table_bytes(m, groups);
+    if (bytes == 0 || groups > UINT32_MAX / GROUP_BYTES)
+        return NULL;
+    char *block = hmap__alloc_ahead(bytes, m->layout.table_align);
     return block ? table_init(m, block, groups, 0) : NULL;
 }
 
