@@ -4,6 +4,7 @@
  * costs as much as an iteration plus a lookup of every entry; it is meant
  * for tests and debugging, not for production paths.
  */
+#include "lookup.h"
 #include "table.h"
 
 #include <stdarg.h>
@@ -36,6 +37,11 @@ static bool check_table(const struct hmap *m, const struct hmap_table *t, size_t
                     (unsigned long long)t->generation, (unsigned long long)m->generation);
     if (t->groups == 0 || (t->groups & (t->groups - 1)) != 0)
         return fail(m, "table with %u groups", (unsigned)t->groups);
+    size_t slots = (size_t)t->groups * GROUP_SLOTS;
+    if (t->bytes != hmap__table_bytes(m, t->groups) || (char *)t->block > (char *)t ||
+        t->slots != (char *)table_ctrl(t) + (size_t)t->groups * GROUP_BYTES ||
+        t->slots + slots * m->layout.entry_size != (char *)t->block + t->bytes)
+        return fail(m, "table at directory entry %zu is not laid out as its size says", first);
     if ((size_t)t->used + t->growth_left > max_load(t->groups))
         return fail(m, "table holds %u entries with room for %u more, above its load %zu",
                     (unsigned)t->used, (unsigned)t->growth_left, max_load(t->groups));
@@ -62,6 +68,13 @@ static bool check_table(const struct hmap *m, const struct hmap_table *t, size_t
                 return fail(m, "a key in group %zu of the table at directory entry %zu is not "
                             "where its hash puts it", g, first);
             }
+            /* the first equal key a lookup finds is this one (a key not
+             * equal to itself, like NaN, is found nowhere) */
+            const char *found =
+                find_in_table(m, entry_of(m, h), h, key, (enum key_kind)m->kind, NULL);
+            if (found && found != key)
+                return fail(m, "a key in group %zu of the table at directory entry %zu is "
+                            "stored twice", g, first);
             n++;
         }
     }
@@ -69,6 +82,17 @@ static bool check_table(const struct hmap *m, const struct hmap_table *t, size_t
         return fail(m, "table at directory entry %zu counts %u entries but holds %zu", first,
                     (unsigned)t->used, n);
     *live += n;
+    return true;
+}
+
+static bool spare_is_empty(const struct hmap *m, const struct hmap_table *t)
+{
+    if (t->magic != HMAP_TABLE_MAGIC || t->owner != m || t->groups != MAX_GROUPS ||
+        t->used != 0 || t->growth_left != max_load(t->groups))
+        return false;
+    for (size_t c = 0; c < (size_t)t->groups * GROUP_BYTES; c++)
+        if (table_ctrl(t)[c] != 0)
+            return false;
     return true;
 }
 
@@ -115,8 +139,7 @@ bool hmap__verify_reporting(const struct hmap *m, hmap__misplaced_fn *misplaced)
         slots += (size_t)t->groups * GROUP_SLOTS;
         i += span;
     }
-    if (m->spare && (m->spare->magic != HMAP_TABLE_MAGIC || m->spare->owner != m ||
-                     m->spare->used != 0))
+    if (m->spare && !spare_is_empty(m, m->spare))
         return fail(m, "the spare table is not an empty table of the map");
     if (live != m->count)
         return fail(m, "count is %zu but %zu slots are live", m->count, live);
