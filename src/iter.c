@@ -50,7 +50,7 @@ void hmap_iter_init(hmap_iter *it, hmap *m)
  * streaming. */
 static void prefetch_run(const struct hmap *m, const struct hmap_table *t, size_t g)
 {
-    enum { MAX_AHEAD = 2048 }; /* big entries: the caller may not read them whole */
+    enum { MAX_AHEAD = 8192 }; /* huge entries: the caller may not read them whole */
     __builtin_prefetch(table_ctrl(t) + g * GROUP_BYTES);
     const char *p = slot_at(m, t, g * GROUP_SLOTS);
     size_t span = ITER_RUN * GROUP_SLOTS * (size_t)m->layout.entry_size;
