@@ -6,8 +6,9 @@
  *
  * The hash's bits are shared out so that no two uses depend on each
  * other: the top bits pick the directory entry (and split tables), the
- * low bits the first group, bits 24-31 the tag, bits 32-34 the overflow
- * bit.
+ * low bits the first group, bits 24-30 the tag (whose high bit is always
+ * set), bits 32-34 the overflow bit.  The directory's depth is held to 29
+ * bits, so that its bits never reach those.
  */
 #ifndef HMAP_GROUP_H
 #define HMAP_GROUP_H

@@ -75,7 +75,7 @@ static inline uint32_t hmap__load32(const void *p)
 /* One 64x64->128 multiply, halves folded.  Both factors depend on the key
  * (the second through its halves swapped): with a constant second factor,
  * keys that differ only in their high half (k << 32) collided often in the
- * low bits that pick the bucket.  The seed enters the first factor, so
+ * low bits that pick the group.  The seed enters the first factor, so
  * which keys collide depends on it. */
 static inline uint64_t hmap__hash_u64(uint64_t x, uint64_t seed)
 {

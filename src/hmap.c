@@ -291,7 +291,8 @@ int hmap_set(hmap *m, const void *key, const void *val)
 /* Overwrites a deleted slot's key and value with the hooks' fill byte. */
 HMAP_INLINE void fill_deleted(struct hmap *m, char *slot, int fill)
 {
-    fill_small(slot, fill, m->type.val_size ? m->layout.val_off + m->type.val_size : m->type.key_size);
+    size_t n = m->type.val_size ? m->layout.val_off + m->type.val_size : m->type.key_size;
+    fill_small(slot, fill, n);
     if (HMAP_UNLIKELY(m->poisons_slots))
         m->hooks->slot_deleted(m, slot, m->type.key_size,
                                m->type.val_size ? slot_val(m, slot) : NULL, m->type.val_size);

@@ -19,14 +19,15 @@
  * hmap_table: owning map, generation, counts), its control bytes, then its
  * slots.  A directory entry holds the address of the control bytes and the
  * group count, from which the slots follow, so that a lookup goes from the
- * directory to the control bytes without reading the header.  The control bytes are a dense array apart from the slots, as in
- * Abseil's and boost's flat maps, so that probing a group touches one
- * 16-byte word that is usually in cache, and a slot only on a tag match:
+ * directory to the control bytes without reading the header.  The control
+ * bytes are a dense array apart from the slots, as in Abseil's and
+ * boost's flat maps, so that probing a group touches one 16-byte word
+ * that is usually in cache, and a slot only on a tag match:
  *
  *     ctrl:  [ 15 tags | overflow byte ] [ 15 tags | overflow ] ...  16 bytes a group
  *     slots: [ K V ] [ K V ] ...                                     15 a group
  *
- * A tag is a byte of the hash, never 0 (TAG_EMPTY).  A key's probe starts
+ * A tag is 7 bits of the hash under a set high bit, never 0 (TAG_EMPTY).  A key's probe starts
  * at the group its hash's low bits name and goes on group by group
  * (triangular steps, which visit every group of a power-of-two table).
  * The overflow byte is boost's: an insertion that passes a full group sets
@@ -160,7 +161,8 @@ struct hmap_table {
 };
 
 /* The control bytes follow a table's header at this distance. */
-#define TABLE_HEADER_BYTES ((sizeof(struct hmap_table) + GROUP_BYTES - 1) & ~(size_t)(GROUP_BYTES - 1))
+#define TABLE_HEADER_BYTES                                                   \
+    ((sizeof(struct hmap_table) + GROUP_BYTES - 1) & ~(size_t)(GROUP_BYTES - 1))
 
 /* A directory entry names a table by what a lookup needs of it, so that a
  * lookup reads no table header: the control bytes, then the slots at

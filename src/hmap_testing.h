@@ -1,8 +1,10 @@
 /*
  * hmap_testing.h - hooks for the project's own tests, not part of the public
- * API nor exported from the shared library: they let a test make the library's allocations fail on demand, so that
- * "out of memory leaves the map exactly as before" can be proved for every
- * allocation a growth makes.
+ * API nor exported from the shared library: they let a test make the
+ * library's allocations fail on demand, so that "out of memory leaves the
+ * map exactly as before" can be proved for every allocation a growth
+ * makes.  (Memory a plain map prepares ahead of its next growth is not
+ * counted: its failure changes nothing.)
  */
 #ifndef HMAP_TESTING_H
 #define HMAP_TESTING_H

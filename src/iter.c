@@ -12,7 +12,7 @@
  * 16 bits for: 4 on 64-bit targets), the iterator takes down which of
  * their slots are live, as a bit mask, 16 bits a group, each rotated by
  * the same random amount, so that each group is walked from a random slot
- * (as Go walks a bucket from a random offset); the steps within the run
+ * (as Go's classic map walks a bucket from a random offset); the steps within the run
  * are then the inline hmap__iter_next_inline of hmap.h, with no call and
  * no read of the control bytes.  This file does the rest: starting, gathering the
  * runs, and deleting the current entry.

@@ -79,8 +79,9 @@ static __attribute__((noinline)) char *find_beyond(const struct hmap *m,
 
 /* The slot of key (hash `hash`) in the table of directory entry e, or
  * NULL; *cpos (if cpos is not NULL) is set to its control byte's index (a
- * position as table.h's functions take it).  The probe stops at the first group whose overflow
- * bit for the hash is clear: no key of this hash was ever pushed past it.
+ * position as table.h's functions take it).  The probe stops at the first
+ * group whose overflow bit for the hash is clear: no key of this hash was
+ * ever pushed past it.
  * The first group is the common case, and kept short: the fewer
  * instructions a lookup takes, the more lookups of a loop the processor
  * keeps in flight, each waiting on its cache misses. */

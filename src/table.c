@@ -38,8 +38,8 @@ static struct hmap_table *table_init(struct hmap *m, char *block, size_t groups,
     size_t slots_off = slots_offset(m, groups);
     /* the header and the control bytes; slots are written before read */
     memset(block, 0, slots_off);
-    struct hmap_table *t =
-        (struct hmap_table *)(void *)(block + slots_off - groups * GROUP_BYTES - TABLE_HEADER_BYTES);
+    char *header = block + slots_off - groups * GROUP_BYTES - TABLE_HEADER_BYTES;
+    struct hmap_table *t = (struct hmap_table *)(void *)header;
     t->magic = HMAP_TABLE_MAGIC;
     t->generation = ++m->generation;
     t->owner = m;
