@@ -674,24 +674,11 @@ size_t hmap__checked_len(const hmap *m, const struct hmap__site *site)
         fast_read_end(m, seq, site, AS_READ);                                        \
         return v;                                                                    \
     }
-DEFINE_CHECKED_LOOKUP(u64, KIND_U64)
-DEFINE_CHECKED_LOOKUP(u32, KIND_U32)
-DEFINE_CHECKED_LOOKUP(cstr, KIND_CSTR)
-DEFINE_CHECKED_LOOKUP(generic, KIND_GENERIC)
+FOR_EACH_KIND(DEFINE_CHECKED_LOOKUP)
 HMAP_INLINE void *checked_lookup(const struct hmap *m, const void *key,
                                  const struct hmap__site *site)
 {
-    switch ((enum key_kind)m->kind) {
-    case KIND_U64:
-        return checked_lookup_u64(m, key, site);
-    case KIND_U32:
-        return checked_lookup_u32(m, key, site);
-    case KIND_CSTR:
-        return checked_lookup_cstr(m, key, site);
-    case KIND_GENERIC:
-        break;
-    }
-    return checked_lookup_generic(m, key, site);
+    BY_KIND(m->kind, checked_lookup, m, key, site);
 }
 
 void *hmap__checked_get(const hmap *m, const void *key, const struct hmap__site *site)

@@ -317,25 +317,12 @@ HMAP_INLINE int grow_table(struct hmap *m, uint64_t hash, enum key_kind kind)
     return split(m, t, first, kind, true);
 }
 
-int hmap__grow_u64(struct hmap *m, uint64_t hash)
-{
-    return grow_table(m, hash, KIND_U64);
-}
-
-int hmap__grow_u32(struct hmap *m, uint64_t hash)
-{
-    return grow_table(m, hash, KIND_U32);
-}
-
-int hmap__grow_cstr(struct hmap *m, uint64_t hash)
-{
-    return grow_table(m, hash, KIND_CSTR);
-}
-
-int hmap__grow_generic(struct hmap *m, uint64_t hash)
-{
-    return grow_table(m, hash, KIND_GENERIC);
-}
+#define DEFINE_GROW_FOR_KIND(name, KIND)                                     \
+    int hmap__grow_##name(struct hmap *m, uint64_t hash)                     \
+    {                                                                        \
+        return grow_table(m, hash, KIND);                                    \
+    }
+FOR_EACH_KIND(DEFINE_GROW_FOR_KIND)
 
 /* Rebuilds and splits outside an insertion, for any kind of key; the
  * replaced table is retired at once. */

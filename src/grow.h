@@ -31,17 +31,7 @@ bool hmap__could_hold(const struct hmap *m, size_t n);
 
 HMAP_INLINE int grow_of_kind(struct hmap *m, enum key_kind kind, uint64_t hash)
 {
-    switch (kind) {
-    case KIND_U64:
-        return hmap__grow_u64(m, hash);
-    case KIND_U32:
-        return hmap__grow_u32(m, hash);
-    case KIND_CSTR:
-        return hmap__grow_cstr(m, hash);
-    case KIND_GENERIC:
-        break;
-    }
-    return hmap__grow_generic(m, hash);
+    BY_KIND(kind, hmap__grow, m, hash);
 }
 
 #pragma GCC visibility pop

@@ -167,26 +167,13 @@ oom:
         return insert(m, key, inserted, KIND);                                     \
     }
 
-DEFINE_FOR_KIND(u64, KIND_U64)
-DEFINE_FOR_KIND(u32, KIND_U32)
-DEFINE_FOR_KIND(cstr, KIND_CSTR)
-DEFINE_FOR_KIND(generic, KIND_GENERIC)
+FOR_EACH_KIND(DEFINE_FOR_KIND)
 
 void *hmap_get(const hmap *m, const void *key)
 {
     if (!m || m->count == 0)
         return NULL;
-    switch ((enum key_kind)m->kind) {
-    case KIND_U64:
-        return lookup_u64(m, key);
-    case KIND_U32:
-        return lookup_u32(m, key);
-    case KIND_CSTR:
-        return lookup_cstr(m, key);
-    case KIND_GENERIC:
-        break;
-    }
-    return lookup_generic(m, key);
+    BY_KIND(m->kind, lookup, m, key);
 }
 
 static void write_done(struct hmap *m)
@@ -213,17 +200,7 @@ static void *following_entry(struct hmap *m, void *val, void (*step)(struct hmap
  * still there (end_of_write retires it). */
 HMAP_INLINE void *put_open(struct hmap *m, const void *key, bool *inserted)
 {
-    switch ((enum key_kind)m->kind) {
-    case KIND_U64:
-        return insert_u64(m, key, inserted);
-    case KIND_U32:
-        return insert_u32(m, key, inserted);
-    case KIND_CSTR:
-        return insert_cstr(m, key, inserted);
-    case KIND_GENERIC:
-        break;
-    }
-    return insert_generic(m, key, inserted);
+    BY_KIND(m->kind, insert, m, key, inserted);
 }
 
 HMAP_INLINE void *put_unhooked(struct hmap *m, const void *key, bool *inserted)
@@ -346,41 +323,18 @@ HMAP_INLINE bool del_of_kind(struct hmap *m, const void *key, enum key_kind kind
     return true;
 }
 
-static __attribute__((noinline)) bool del_u64(struct hmap *m, const void *key)
-{
-    return del_of_kind(m, key, KIND_U64);
-}
-
-static __attribute__((noinline)) bool del_u32(struct hmap *m, const void *key)
-{
-    return del_of_kind(m, key, KIND_U32);
-}
-
-static __attribute__((noinline)) bool del_cstr(struct hmap *m, const void *key)
-{
-    return del_of_kind(m, key, KIND_CSTR);
-}
-
-static __attribute__((noinline)) bool del_generic(struct hmap *m, const void *key)
-{
-    return del_of_kind(m, key, KIND_GENERIC);
-}
+#define DEFINE_DEL_FOR_KIND(name, KIND)                                              \
+    static __attribute__((noinline)) bool del_##name(struct hmap *m, const void *key) \
+    {                                                                              \
+        return del_of_kind(m, key, KIND);                                          \
+    }
+FOR_EACH_KIND(DEFINE_DEL_FOR_KIND)
 
 HMAP_INLINE bool del_unhooked(struct hmap *m, const void *key)
 {
     if (m->count == 0)
         return false;
-    switch ((enum key_kind)m->kind) {
-    case KIND_U64:
-        return del_u64(m, key);
-    case KIND_U32:
-        return del_u32(m, key);
-    case KIND_CSTR:
-        return del_cstr(m, key);
-    case KIND_GENERIC:
-        break;
-    }
-    return del_generic(m, key);
+    BY_KIND(m->kind, del, m, key);
 }
 
 bool hmap__del_unhooked(struct hmap *m, const void *key)

@@ -140,6 +140,28 @@ enum key_kind {
     KIND_CSTR,    /* HMAP_TYPE_CSTR */
 };
 
+/* The hot paths are written once, as inline functions taking the key kind,
+ * and copied out of line once per kind.  FOR_EACH_KIND(DEF) defines the
+ * copies, DEF(suffix, KIND) each; BY_KIND returns what the copy for the
+ * map's kind, fn_u64 ... fn_generic, returns. */
+#define FOR_EACH_KIND(DEF) DEF(u64, KIND_U64) DEF(u32, KIND_U32) DEF(cstr, KIND_CSTR) \
+    DEF(generic, KIND_GENERIC)
+
+#define BY_KIND(kind, fn, ...)                                               \
+    do {                                                                     \
+        switch ((enum key_kind)(kind)) {                                     \
+        case KIND_U64:                                                       \
+            return fn##_u64(__VA_ARGS__);                                    \
+        case KIND_U32:                                                       \
+            return fn##_u32(__VA_ARGS__);                                    \
+        case KIND_CSTR:                                                      \
+            return fn##_cstr(__VA_ARGS__);                                   \
+        case KIND_GENERIC:                                                   \
+            break;                                                           \
+        }                                                                    \
+        return fn##_generic(__VA_ARGS__);                                    \
+    } while (0)
+
 struct hmap_layout {
     uint32_t entry_size;        /* key, padding, value, padding */
     uint32_t val_off;           /* from the key; a set's "value" is its key (0) */
