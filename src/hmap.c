@@ -2,11 +2,11 @@
  * hmap.c - the map's operations: creation, lookup, insertion, deletion,
  * reserving room, statistics.  The data structure and its invariants are
  * described at the top of hmap_internal.h; the read path is inline in
- * lookup.h (the checked runtime instantiates it too); tables live in
- * table.c, their growth in grow.c, iteration in iter.c and the self-check
- * in verify.c.
+ * lookup.h and the write paths in write.h (the checked runtime
+ * instantiates both too); tables live in table.c, their growth in grow.c,
+ * iteration in iter.c and the self-check in verify.c.
  *
- * The hot paths (lookup, insert) are written once as always-inline
+ * The hot paths (lookup, insert, delete) are written once as always-inline
  * functions taking the key kind as a parameter, and instantiated for each
  * kind by a switch in the public function, so that 8-byte, 4-byte and
  * C-string keys are hashed and compared without an indirect call.
@@ -14,6 +14,7 @@
 #include "grow.h"
 #include "hash.h"
 #include "lookup.h"
+#include "write.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -99,58 +100,6 @@ size_t hmap_len(const hmap *m)
     return m ? m->count : 0;
 }
 
-/* ---- insertion ------------------------------------------------------ */
-
-/* Takes the free slot at control byte c of t for key (hash h): its value
- * is zeroed. */
-HMAP_INLINE void *fill_slot(struct hmap *m, struct hmap_table *t, size_t c, uint64_t h,
-                            const void *key)
-{
-    char *slot = slot_at_ctrl(m, t, c);
-    void *val = slot_val(m, slot);
-    /* A map that poisons its deleted slots (for ASan) lifts the poison
-     * first; elsewhere the fill pattern is simply overwritten. */
-    if (HMAP_UNLIKELY(m->poisons_slots))
-        m->hooks->slot_filling(m, slot, m->type.key_size, val, m->type.val_size);
-    table_ctrl(t)[c] = tag_of(h);
-    copy_small(slot, key, m->type.key_size);
-    zero_small(val, m->type.val_size);
-    t->used++;
-    t->growth_left--;
-    m->count++;
-    return val;
-}
-
-HMAP_INLINE void *insert(struct hmap *m, const void *key, bool *inserted, enum key_kind kind)
-{
-    uint64_t h = key_hash(m, key, kind);
-    if (HMAP_UNLIKELY(!m->dir) && hmap__first_table(m, 0) != 0)
-        goto oom;
-    for (;;) {
-        const struct hmap_dir_entry *e = entry_of(m, h);
-        size_t c;
-        char *slot = find_in_table(m, e, h, key, kind, &c);
-        if (slot) {
-            if (inserted)
-                *inserted = false;
-            return slot_val(m, slot);
-        }
-        struct hmap_table *t = entry_table(e);
-        if (HMAP_LIKELY(t->growth_left > 0)) {
-            if (inserted)
-                *inserted = true;
-            if (HMAP_UNLIKELY(m->spare_ahead != NULL || m->dir_ahead != NULL))
-                hmap__fault_ahead(m);
-            return fill_slot(m, t, claim_free_slot(t, h), h, key);
-        }
-        if (grow_of_kind(m, kind, h) != 0)
-            goto oom;
-    }
-oom:
-    errno = ENOMEM;
-    return NULL;
-}
-
 /* One out-of-line copy of the lookup per key kind: the public function is
  * a tail-calling switch, so the fast kinds never pay for the registers the
  * generic kind's callbacks need. */
@@ -175,6 +124,8 @@ void *hmap_get(const hmap *m, const void *key)
         return NULL;
     BY_KIND(m->kind, lookup, m, key);
 }
+
+/* ---- insertion ------------------------------------------------------ */
 
 static void write_done(struct hmap *m)
 {
@@ -265,21 +216,11 @@ int hmap_set(hmap *m, const void *key, const void *val)
 
 /* ---- deletion ------------------------------------------------------- */
 
-/* Overwrites a deleted slot's key and value with the hooks' fill byte. */
-HMAP_INLINE void fill_deleted(struct hmap *m, char *slot, int fill)
-{
-    size_t n = m->type.val_size ? m->layout.val_off + m->type.val_size : m->type.key_size;
-    fill_small(slot, fill, n);
-    if (HMAP_UNLIKELY(m->poisons_slots))
-        m->hooks->slot_deleted(m, slot, m->type.key_size,
-                               m->type.val_size ? slot_val(m, slot) : NULL, m->type.val_size);
-}
-
 /* An empty map gets a fresh seed, as in Go: keys chosen against the old
  * one are worthless from here on.  A map of one table also drops its
  * overflow bits, which the new seed makes meaningless; a larger map keeps
  * them until its tables are rebuilt (they only lengthen probes). */
-static void reseed_empty(struct hmap *m)
+void hmap__reseed_empty(struct hmap *m)
 {
     m->hash0 = hmap__random64();
     if (m->tables == 1) {
@@ -289,38 +230,9 @@ static void reseed_empty(struct hmap *m)
     }
 }
 
-/* Deleting needs no tombstone: a lookup that reaches the group stops there
- * only if no key of its hash was pushed past it (the overflow bits), which
- * stays true.  The slot counts as room again only where no probe passed
- * the group: elsewhere the overflow bits it leaves call for a rebuild. */
-HMAP_INLINE void delete_at(struct hmap *m, struct hmap_table *t, size_t c)
-{
-    uint8_t *ctrl = table_ctrl(t);
-    ctrl[c] = TAG_EMPTY;
-    t->used--;
-    if (group_overflow(ctrl + (c & ~(size_t)(GROUP_BYTES - 1))) == 0)
-        t->growth_left++;
-    int fill = hooks_deleted_fill(m);
-    if (fill >= 0)
-        fill_deleted(m, slot_at_ctrl(m, t, c), fill);
-    if (--m->count == 0)
-        reseed_empty(m);
-}
-
 void hmap__delete_slot(struct hmap *m, struct hmap_table *t, size_t c)
 {
-    delete_at(m, t, c);
-}
-
-HMAP_INLINE bool del_of_kind(struct hmap *m, const void *key, enum key_kind kind)
-{
-    uint64_t h = key_hash(m, key, kind);
-    const struct hmap_dir_entry *e = entry_of(m, h);
-    size_t c;
-    if (!find_in_table(m, e, h, key, kind, &c))
-        return false;
-    delete_at(m, entry_table(e), c);
-    return true;
+    delete_at(m, t, c, slot_at_ctrl(m, t, c));
 }
 
 #define DEFINE_DEL_FOR_KIND(name, KIND)                                              \

@@ -77,17 +77,17 @@ static __attribute__((noinline)) char *find_beyond(const struct hmap *m,
     return NULL;
 }
 
-/* The slot of key (hash `hash`) in the table of directory entry e, or
- * NULL; *cpos (if cpos is not NULL) is set to its control byte's index (a
- * position as table.h's functions take it).  The probe stops at the first
- * group whose overflow bit for the hash is clear: no key of this hash was
- * ever pushed past it.
+/* The first group of the probe for key (hash `hash`) in the table of
+ * directory entry e: the key's slot, or NULL with *further set when keys
+ * of this hash were pushed past the group (the probe goes on) and clear
+ * when the key is absent.  *cpos (if cpos is not NULL) is set to the
+ * slot's control byte index (a position as table.h's functions take it).
  * The first group is the common case, and kept short: the fewer
  * instructions a lookup takes, the more lookups of a loop the processor
  * keeps in flight, each waiting on its cache misses. */
-HMAP_INLINE char *find_in_table(const struct hmap *m, const struct hmap_dir_entry *e,
-                                uint64_t hash, const void *key, enum key_kind kind,
-                                size_t *cpos)
+HMAP_INLINE char *find_in_first_group(const struct hmap *m, const struct hmap_dir_entry *e,
+                                      uint64_t hash, const void *key, enum key_kind kind,
+                                      size_t *cpos, bool *further)
 {
     size_t g = (size_t)hash & e->mask;
     const uint8_t *c = e->ctrl + g * GROUP_BYTES;
@@ -102,8 +102,22 @@ HMAP_INLINE char *find_in_table(const struct hmap *m, const struct hmap_dir_entr
             return slot;
         }
     }
-    if (HMAP_LIKELY(!(group_overflow(c) & overflow_bit(hash))))
-        return NULL;
+    *further = (group_overflow(c) & overflow_bit(hash)) != 0;
+    return NULL;
+}
+
+/* The slot of key (hash `hash`) in the table of directory entry e, or
+ * NULL; *cpos as find_in_first_group's.  The probe stops at the first
+ * group whose overflow bit for the hash is clear: no key of this hash was
+ * ever pushed past it. */
+HMAP_INLINE char *find_in_table(const struct hmap *m, const struct hmap_dir_entry *e,
+                                uint64_t hash, const void *key, enum key_kind kind,
+                                size_t *cpos)
+{
+    bool further = false;
+    char *slot = find_in_first_group(m, e, hash, key, kind, cpos, &further);
+    if (HMAP_LIKELY(slot != NULL || !further))
+        return slot;
     return find_beyond(m, e, hash, key, kind, cpos);
 }
 
