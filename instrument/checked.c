@@ -25,8 +25,9 @@
  *              a write overlapped the read.  Readers store to the map
  *              only now and then (their tid, sampled, for lingering:
  *              see below), so concurrent readers hardly slow each other.
- *   modcount   bumped by every write.  An iterator keeps the value it
- *              expects and compares on every step; who wrote last, and
+ *              It goes up by 2 for each write, so it is the map's
+ *              modification count as well: an iterator keeps the value it
+ *              expects and compares on every step.  Who wrote last, and
  *              from where, is recorded for the report.
  *
  * All of these are relaxed atomics: they order nothing, so under
@@ -52,6 +53,7 @@
 #include "tsan.h"
 #include "hash.h"
 #include "lookup.h"
+#include "write.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -140,7 +142,7 @@ static __attribute__((noinline)) struct hmap_thread *first_use_by_thread(void)
 
 HMAP_INLINE struct hmap_thread *this_thread(void)
 {
-    if (HMAP_LIKELY(hmap__thread_registered))
+    if (HMAP_LIKELY(hmap__thread_record.registered))
         return &hmap__thread_record;
     return first_use_by_thread();
 }
@@ -171,18 +173,14 @@ HMAP_INLINE bool live_map(const struct hmap *m)
 
 enum access { READ, WRITE };
 
-/* Returns false for a NULL map that a read may treat as empty; reports
- * (and does not return) for every other bad pointer. */
-static __attribute__((noinline)) bool validate_slow(const struct hmap *m, enum access access,
-                                                    const struct hmap__site *site)
+/* Reports a call on anything but a live map, and does not return: NULL
+ * (for a write), a freed map, or no map at all. */
+static _Noreturn __attribute__((noinline, cold)) void report_invalid_map(
+    const struct hmap *m, enum access access, const struct hmap__site *site)
 {
-    if (!m) {
-        if (access == READ)
-            return false;
-        (void)this_thread(); /* the runtime, started, reports */
+    (void)this_thread(); /* the runtime, started, reports */
+    if (!m)
         hmap__report_single(HMAP_KIND_NIL_MAP_WRITE, NULL, site, "write", NULL);
-    }
-    (void)this_thread();
     if (hmap__plausible_map_pointer(m) && m->magic == HMAP_MAGIC_FREED)
         hmap__report_single(HMAP_KIND_FREED_MAP, m, site, access == WRITE ? "write" : "read",
                       "the map was freed earlier (hmap_free); this call uses it again");
@@ -190,11 +188,25 @@ static __attribute__((noinline)) bool validate_slow(const struct hmap *m, enum a
                   "the pointer does not point at a live map (no map header there)");
 }
 
+/* Returns false for a NULL map that a read may treat as empty; reports
+ * (and does not return) for every other bad pointer. */
+static __attribute__((noinline)) bool validate_read_slow(const struct hmap *m,
+                                                         const struct hmap__site *site)
+{
+    if (!m)
+        return false;
+    report_invalid_map(m, READ, site);
+}
+
+/* A write's failure does not return, so that the entry points keep
+ * nothing live across it. */
 HMAP_INLINE bool validate(const struct hmap *m, enum access access, const struct hmap__site *site)
 {
     if (HMAP_LIKELY(live_map(m)))
         return true;
-    return validate_slow(m, access, site);
+    if (access == WRITE)
+        report_invalid_map(m, WRITE, site);
+    return validate_read_slow(m, site);
 }
 
 /* ---- argument validation -------------------------------------------- */
@@ -232,7 +244,7 @@ HMAP_INLINE void validate_key(const struct hmap *m, const void *key, enum access
 static __attribute__((noinline)) void *read_of_no_live_map(const struct hmap *m,
                                                            const struct hmap__site *site)
 {
-    validate_slow(m, READ, site);
+    validate_read_slow(m, site);
     return NULL;
 }
 
@@ -243,11 +255,14 @@ static __attribute__((noinline)) void *read_of_no_live_map(const struct hmap *m,
  * equal callback of another map called this), the outer marks are saved
  * in the caller's frame and restored on the way out, after checking that
  * the outer map is not m itself (a callback calling into the map it
- * serves). */
+ * serves).  The thread's fast paths are closed for as long as it is
+ * inside, so that a call from a callback takes the whole protocol, which
+ * sees the outer marks and keeps them. */
 struct inside_mark {
     const struct hmap *map;
     const struct hmap__site *site;
     uint8_t op;
+    bool fast;
 };
 
 static __attribute__((noinline)) void enter_nested(struct hmap_thread *t, const struct hmap *m,
@@ -262,7 +277,9 @@ static __attribute__((noinline)) void enter_nested(struct hmap_thread *t, const 
                           t->site);
         hmap__report_single(HMAP_KIND_REENTRANT, m, site, "access", detail);
     }
-    *saved = (struct inside_mark){ t->inside, t->site, t->op };
+    saved->map = t->inside;
+    saved->site = t->site;
+    saved->op = t->op;
 }
 
 /* Returns the map the thread was inside before, NULL if none. */
@@ -273,6 +290,8 @@ HMAP_INLINE const struct hmap *enter_map(struct hmap_thread *t, const struct hma
     const struct hmap *outer = t->inside;
     if (HMAP_UNLIKELY(outer != NULL))
         enter_nested(t, m, site, saved);
+    saved->fast = t->fast;
+    t->fast = false;
     t->site = site;
     t->op = (uint8_t)op;
     t->inside = m;
@@ -282,6 +301,7 @@ HMAP_INLINE const struct hmap *enter_map(struct hmap_thread *t, const struct hma
 HMAP_INLINE void leave_map(struct hmap_thread *t, const struct hmap *outer,
                            const struct inside_mark *saved)
 {
+    t->fast = saved->fast;
     if (HMAP_LIKELY(outer == NULL)) {
         t->inside = NULL;
         return;
@@ -346,18 +366,17 @@ HMAP_INLINE void read_linger_if_shared(const struct hmap *m, struct hmap_thread 
     /* The trap's bookkeeping is the runtime's own, not the map's. */
     if (hmap__trap((struct hmap *)m, t, site))
         return;
-    uint64_t modcount = RELAXED_LOAD(&m->checked.modcount);
-    if (modcount == RELAXED_LOAD(&m->checked.read_linger_mark))
+    uint64_t written = RELAXED_LOAD(&m->checked.write_seq);
+    if (written == RELAXED_LOAD(&m->checked.read_linger_mark))
         return;
     if (hmap__splitmix64(&t->rng) % READ_LINGER_ONE_IN != 0)
         return;
-    RELAXED_STORE((uint64_t *)&m->checked.read_linger_mark, modcount);
+    RELAXED_STORE((uint64_t *)&m->checked.read_linger_mark, written);
     sched_yield();
 }
 
 HMAP_INLINE void note_write(struct hmap *m, pid_t tid, const struct hmap__site *site)
 {
-    RELAXED_STORE(&m->checked.modcount, RELAXED_LOAD(&m->checked.modcount) + 1);
     RELAXED_STORE(&m->checked.last_writer, (uint64_t)tid);
     RELAXED_STORE(&m->checked.last_write_site, (const void *)site);
 }
@@ -487,29 +506,44 @@ HMAP_INLINE void read_end(const struct hmap *m, uint64_t seq, const struct hmap_
 /* ---- the fast paths ------------------------------------------------- */
 
 /* Most reads are by a thread that is inside no other map operation, of a
- * map no other thread wrote last, and are not the one in READ_SAMPLE that
- * leaves its tid behind: those take a fast path with nothing to save and
- * nothing to linger for, which for a lookup of a built-in key kind calls
- * nothing that returns, so that it needs no registers saved; every other
- * read takes READ_OP's whole protocol, out of line.  Under TSan every read
- * does, for its annotation. */
-HMAP_INLINE bool read_is_plain_sailing(const struct hmap *m, struct hmap_thread *t)
+ * map this thread wrote last: those take a fast path with nothing to save
+ * and nothing to linger for; every other read takes READ_OP's whole
+ * protocol, out of line.  The fast path leaves no reader tid behind: a
+ * writer that the tid would warn is another thread than the last writer,
+ * and that alone makes it linger.  Under TSan every read takes the whole
+ * protocol, for its annotation (t->fast is false there, and inside an
+ * operation that took the whole protocol).  A map created by a plain
+ * caller has no last writer until a checked write: its reads take the
+ * whole protocol until then. */
+HMAP_INLINE bool read_is_plain_sailing(const struct hmap *m, const struct hmap_thread *t)
 {
-    uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
-    return HMAP_LIKELY(hmap__thread_fast) && t->inside == NULL &&
-           (t->reads + 1) % READ_SAMPLE != 0 && (writer == (uint64_t)t->tid || writer == 0);
+    return HMAP_LIKELY(t->fast) &&
+           RELAXED_LOAD(&m->checked.last_writer) == (uint64_t)t->tid;
+}
+
+/* A map whose hash or equal function is the user's: its reads and writes
+ * run user code, which may call into a map again, so they take the whole
+ * protocol, whose marks nest. */
+HMAP_INLINE bool runs_user_code(const struct hmap *m)
+{
+    return m->kind == KIND_GENERIC && (m->type.hash != NULL || m->type.equal != NULL);
 }
 
 /* The read window of the fast path: the thread's marks (nothing to
  * save), the sampling count, the write sequence on entry and exit. */
+HMAP_INLINE void mark_fast_read(struct hmap_thread *t, const struct hmap *m,
+                                const struct hmap__site *site, enum hmap_op op)
+{
+    t->site = site;
+    t->op = (uint8_t)op;
+    t->inside = m;
+    COMPILER_BARRIER();
+}
+
 HMAP_INLINE uint64_t fast_read_begin(const struct hmap *m, const struct hmap__site *site,
                                      enum read_kind rk)
 {
-    struct hmap_thread *t = &hmap__thread_record;
-    t->reads++;
-    t->site = site;
-    t->op = rk == AS_ITERATION ? OP_ITERATE : OP_READ;
-    t->inside = m;
+    mark_fast_read(&hmap__thread_record, m, site, rk == AS_ITERATION ? OP_ITERATE : OP_READ);
     uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);
     if (HMAP_UNLIKELY(seq & 1))
         hmap__report_read_write(m, site, rk == AS_ITERATION);
@@ -525,21 +559,23 @@ HMAP_INLINE void fast_read_end(const struct hmap *m, uint64_t seq, const struct 
 }
 
 /* Most writes are by a thread inside no other map operation, to a map that
- * this thread wrote last (or no one) and no other thread read lately:
+ * this thread wrote last and no other thread read lately:
  * nothing to save or linger for.  Those take a fast path that keeps only
  * the map across the core's call (the thread record is reached again
  * through TLS), so that few registers need saving; every other write
  * takes WRITE_OP's whole protocol.  Under TSan every write does, for its
- * annotation. */
+ * annotation.  The writes that may run user code (runs_user_code) check
+ * that on their own: the others' bodies run none. */
 HMAP_INLINE bool write_is_plain_sailing(const struct hmap *m, const struct hmap_thread *t)
 {
     uint64_t self = (uint64_t)t->tid;
     uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
     uint64_t reader = RELAXED_LOAD(&m->checked.last_reader);
-    return HMAP_LIKELY(hmap__thread_fast) && t->inside == NULL &&
-           (writer == self || writer == 0) && (reader == self || reader == 0);
+    return HMAP_LIKELY(t->fast) && writer == self && (reader == self || reader == 0);
 }
 
+/* The fast path's window opens as write_begin's does, less what is
+ * already so: this thread is the map's last writer. */
 HMAP_INLINE void fast_write_begin(struct hmap *m, const struct hmap__site *site)
 {
     struct hmap_thread *t = &hmap__thread_record;
@@ -547,13 +583,32 @@ HMAP_INLINE void fast_write_begin(struct hmap *m, const struct hmap__site *site)
     t->op = OP_WRITE;
     t->inside = m;
     take_owner_plain(m, t->tid, site);
-    mark_writing(m, t->tid, site);
+    RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
+    RELAXED_STORE(&m->checked.last_write_site, (const void *)site);
     COMPILER_BARRIER();
 }
 
-HMAP_INLINE void fast_write_end(struct hmap *m, const struct hmap__site *site)
+/* The end of a fast write's window when the owner word holds another
+ * thread's tid, or another thread reports: write_end's own work.  The
+ * call site is the one the window's mark holds. */
+static __attribute__((noinline)) void fast_write_close_slow(struct hmap *m)
 {
-    write_end(m, site, 0); /* the writer before was this thread, or none */
+    write_end(m, hmap__thread_record.site, 0); /* the writer before was this thread */
+}
+
+/* Closes the window: the sequence even again, and the owner word checked
+ * and released, as write_end does, with one test for the common case. */
+HMAP_INLINE void fast_write_end(struct hmap *m)
+{
+    COMPILER_BARRIER();
+    uint64_t holder = RELAXED_LOAD(&m->checked.owner);
+    uint64_t reporter = (uint32_t)__atomic_load_n(&hmap__reporter_tid, __ATOMIC_RELAXED);
+    if (HMAP_UNLIKELY(((holder ^ (uint64_t)hmap__thread_record.tid) | reporter) != 0)) {
+        fast_write_close_slow(m);
+    } else {
+        RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
+        RELAXED_STORE(&m->checked.owner, 0);
+    }
     hmap__thread_record.inside = NULL;
 }
 
@@ -577,7 +632,7 @@ HMAP_INLINE void fast_write_end(struct hmap *m, const struct hmap__site *site)
         if (write_is_plain_sailing((m), &hmap__thread_record)) {             \
             fast_write_begin((m), (site));                                   \
             body;                                                            \
-            fast_write_end((m), (site));                                     \
+            fast_write_end(m);                                               \
         } else {                                                             \
             WRITE_OP(m, site, body);                                         \
         }                                                                    \
@@ -654,8 +709,32 @@ size_t hmap__checked_len(const hmap *m, const struct hmap__site *site)
     return n;
 }
 
+/* Whether a fast read's window needs more than clearing the mark to
+ * close: a write changed the map since `seq`, or another thread reports.
+ * One test for both. */
+HMAP_INLINE bool read_window_disturbed(const struct hmap *m, uint64_t seq)
+{
+    uint64_t changed = RELAXED_LOAD(&m->checked.write_seq) ^ seq;
+    return (changed | (uint32_t)__atomic_load_n(&hmap__reporter_tid, __ATOMIC_RELAXED)) != 0;
+}
+
+/* The end of a fast read's window when something calls for more than
+ * clearing the mark: a write overlapped it, or another thread reports.
+ * The call site is the one the window's mark holds. */
+static __attribute__((noinline)) void *fast_read_close_slow(const struct hmap *m, uint64_t seq,
+                                                            void *found)
+{
+    fast_read_end(m, seq, hmap__thread_record.site, AS_READ);
+    return found;
+}
+
 /* A checked lookup of one key kind: the read's checks and the core's
- * probe (lookup.h) in one function. */
+ * probe (lookup.h) in one function.  The fast path's every exit other
+ * than the common one is a tail call (a probe past the first group, a
+ * write under way on entry, a window that closes with more to check), so
+ * that for the built-in integer kinds it calls nothing that returns and
+ * needs few registers saved: on a large map, the fewer instructions a
+ * lookup takes, the more of a loop's lookups wait on memory together. */
 #define DEFINE_CHECKED_LOOKUP(name, KIND)                                            \
     static __attribute__((noinline)) void *checked_lookup_slow_##name(               \
         const struct hmap *m, const void *key, const struct hmap__site *site)        \
@@ -664,14 +743,44 @@ size_t hmap__checked_len(const hmap *m, const struct hmap__site *site)
         READ_OP(m, site, AS_READ, v = m->count ? lookup(m, key, KIND) : NULL);       \
         return v;                                                                    \
     }                                                                                \
+    static __attribute__((noinline, cold)) void *checked_lookup_raced_##name(        \
+        const struct hmap *m, const void *key, const struct hmap__site *site)        \
+    {                                                                                \
+        hmap__report_read_write(m, site, false);                                     \
+        return checked_lookup_slow_##name(m, key, site);                             \
+    }                                                                                \
+    static __attribute__((noinline)) void *checked_lookup_further_##name(            \
+        const struct hmap *m, const void *key, uint64_t seq)                         \
+    {                                                                                \
+        void *v = lookup(m, key, KIND);                                              \
+        fast_read_end(m, seq, hmap__thread_record.site, AS_READ);                    \
+        return v;                                                                    \
+    }                                                                                \
     static __attribute__((noinline)) void *checked_lookup_##name(                    \
         const struct hmap *m, const void *key, const struct hmap__site *site)        \
     {                                                                                \
-        if (!read_is_plain_sailing(m, &hmap__thread_record))                         \
+        if (!read_is_plain_sailing(m, &hmap__thread_record) ||                       \
+            (KIND == KIND_GENERIC && runs_user_code(m)))                             \
             return checked_lookup_slow_##name(m, key, site);                         \
-        uint64_t seq = fast_read_begin(m, site, AS_READ);                            \
-        void *v = m->count ? lookup(m, key, KIND) : NULL;                            \
-        fast_read_end(m, seq, site, AS_READ);                                        \
+        uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);                          \
+        if (HMAP_UNLIKELY(seq & 1))                                                  \
+            return checked_lookup_raced_##name(m, key, site);                        \
+        mark_fast_read(&hmap__thread_record, m, site, OP_READ);                      \
+        void *v = NULL;                                                              \
+        if (m->count) {                                                              \
+            uint64_t h = key_hash(m, key, KIND);                                     \
+            bool further = false;                                                    \
+            char *slot = find_in_first_group(m, entry_of(m, h), h, key, KIND, NULL,  \
+                                             &further);                              \
+            if (slot)                                                                \
+                v = slot + m->layout.val_off;                                        \
+            else if (HMAP_UNLIKELY(further))                                         \
+                return checked_lookup_further_##name(m, key, seq);                   \
+        }                                                                            \
+        COMPILER_BARRIER();                                                          \
+        if (HMAP_UNLIKELY(read_window_disturbed(m, seq)))                            \
+            return fast_read_close_slow(m, seq, v);                                  \
+        hmap__thread_record.inside = NULL;                                           \
         return v;                                                                    \
     }
 FOR_EACH_KIND(DEFINE_CHECKED_LOOKUP)
@@ -711,10 +820,52 @@ HMAP_INLINE void *count_write(struct hmap *m, void *val)
     return val;
 }
 
-/* The checked writes call the core without its write_done hook
- * (hmap__put_unhooked, hmap__set_unhooked, hmap__del_unhooked) and count
- * the write for relocation themselves: the hook's other work, noting a
- * write that did not pass write_begin, is write_begin's own here. */
+/* A checked write of one key kind on the fast path: the write's window
+ * and the core's insertion or deletion (write.h) in one function, which
+ * counts the write for relocation itself (the core's write_done hook
+ * would note a write that did not pass the window, and this one did). */
+#define DEFINE_FAST_WRITES(name, KIND)                                               \
+    static __attribute__((noinline)) void *fast_put_##name(                          \
+        struct hmap *m, const void *key, bool *inserted, const struct hmap__site *site) \
+    {                                                                                \
+        fast_write_begin(m, site);                                                   \
+        void *v = insert(m, key, inserted, KIND);                                    \
+        end_of_write(m);                                                             \
+        if (v)                                                                       \
+            v = count_write(m, v);                                                   \
+        fast_write_end(m);                                                           \
+        return v;                                                                    \
+    }                                                                                \
+    /* The value is copied before the write ends: it may point into the table \
+     * that the insertion's growth replaced. */                                     \
+    static __attribute__((noinline)) int fast_set_##name(                            \
+        struct hmap *m, const void *key, const void *val, const struct hmap__site *site) \
+    {                                                                                \
+        fast_write_begin(m, site);                                                   \
+        void *slot = insert(m, key, NULL, KIND);                                     \
+        if (slot)                                                                    \
+            copy_small(slot, val, m->type.val_size);                                 \
+        end_of_write(m);                                                             \
+        if (slot)                                                                    \
+            count_write(m, NULL);                                                    \
+        fast_write_end(m);                                                           \
+        return slot ? 0 : ENOMEM;                                                    \
+    }                                                                                \
+    static __attribute__((noinline)) bool fast_del_##name(                           \
+        struct hmap *m, const void *key, const struct hmap__site *site)              \
+    {                                                                                \
+        fast_write_begin(m, site);                                                   \
+        bool removed = m->count != 0 && del_of_kind(m, key, KIND);                   \
+        if (removed)                                                                 \
+            count_write(m, NULL);                                                    \
+        fast_write_end(m);                                                           \
+        return removed;                                                              \
+    }
+FOR_EACH_KIND(DEFINE_FAST_WRITES)
+
+/* The same writes through the core's entry points, for the whole
+ * protocol (hmap__put_unhooked, hmap__set_unhooked, hmap__del_unhooked:
+ * without the write_done hook, for the same reason). */
 HMAP_INLINE void *put_counted(struct hmap *m, const void *key, bool *inserted)
 {
     void *v = hmap__put_unhooked(m, key, inserted);
@@ -737,8 +888,10 @@ HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
     return removed;
 }
 
-/* Each write entry point: the fast path when it applies, else the whole
- * protocol out of line. */
+#define UNPARENTHESIZED(...) __VA_ARGS__
+
+/* Each write entry point: the fast path of the map's key kind when it
+ * applies, else the whole protocol out of line. */
 #define DEFINE_CHECKED_WRITE(ret, name, params, args, check_args, write)              \
     static __attribute__((noinline)) ret checked_##name##_slow params                 \
     {                                                                                 \
@@ -751,12 +904,9 @@ HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
         NOTE_ENTRY();                                                                 \
         validate(m, WRITE, site);                                                     \
         check_args;                                                                   \
-        if (!write_is_plain_sailing(m, &hmap__thread_record))                         \
+        if (!write_is_plain_sailing(m, &hmap__thread_record) || runs_user_code(m))    \
             return checked_##name##_slow args;                                        \
-        fast_write_begin(m, site);                                                    \
-        ret r = write;                                                                \
-        fast_write_end(m, site);                                                      \
-        return r;                                                                     \
+        BY_KIND(m->kind, fast_##name, UNPARENTHESIZED args);                          \
     }
 
 /* hmap_set's value: NULL only where values have no bytes. */
@@ -824,8 +974,8 @@ static void begin_iteration(hmap_iter *it, hmap *m, const struct hmap__site *sit
 {
     hmap_iter_init(it, m);
     struct iter_state *s = hmap__iter_state(it);
-    s->modcount = (uintptr_t)RELAXED_LOAD(&m->checked.modcount);
-    s->modcount_word = &m->checked.modcount;
+    s->modcount = (uintptr_t)RELAXED_LOAD(&m->checked.write_seq);
+    s->modcount_word = &m->checked.write_seq;
     s->site = site;
 }
 
@@ -854,10 +1004,11 @@ static bool iteration_step(hmap_iter *it, const struct hmap *m, const struct hma
 {
     struct iter_state *s = hmap__iter_state(it);
     if (iterating(s) &&
-        HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.modcount) != s->modcount)) {
+        HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.write_seq) != s->modcount)) {
         hmap__report_iteration_write(m, s, hmap__thread_self(), site);
-        /* suppressed: the iteration goes on from here, reported once */
-        s->modcount = (uintptr_t)RELAXED_LOAD(&m->checked.modcount);
+        /* suppressed: the iteration goes on from here, reported once (a
+         * write still under way ends at the next even count) */
+        s->modcount = (uintptr_t)((RELAXED_LOAD(&m->checked.write_seq) + 1) & ~(uint64_t)1);
     }
     return hmap_iter_next(it);
 }
@@ -897,11 +1048,11 @@ void hmap__checked_iter_del(hmap_iter *it, const struct hmap__site *site)
                                 "hmap_iter_del without a current entry: hmap_iter_next has not "
                                 "returned one yet, or it was deleted already");
     struct hmap_thread *t = this_thread();
-    if (iterating(s) && HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.modcount) != s->modcount))
+    if (iterating(s) && HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.write_seq) != s->modcount))
         hmap__report_iteration_write(m, s, t, site);
     WRITE_OP(m, site, hmap_iter_del(it));
     /* The one write an iteration allows: it expects it. */
-    s->modcount = (uintptr_t)RELAXED_LOAD(&m->checked.modcount);
+    s->modcount = (uintptr_t)RELAXED_LOAD(&m->checked.write_seq);
 }
 
 /* ---- hooks ---------------------------------------------------------- */
@@ -912,8 +1063,10 @@ void hmap__checked_iter_del(hmap_iter *it, const struct hmap__site *site)
 static void hook_write_done(struct hmap *m)
 {
     struct hmap_thread *t = this_thread();
-    if (t->inside != m)
+    if (t->inside != m) {
+        RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 2);
         note_write(m, t->tid, NULL);
+    }
     count_write(m, NULL);
 }
 

@@ -37,8 +37,6 @@ static struct tid_number tid_table[THREAD_TABLE];
 static int next_tnum = 1; /* T0 is the main thread */
 
 HMAP_TLS struct hmap_thread hmap__thread_record;
-HMAP_TLS bool hmap__thread_registered;
-HMAP_TLS bool hmap__thread_fast;
 
 /* Run as each thread registers: the fault handler's alternate signal
  * stack (quarantine.c), set from there so that this file needs nothing of
@@ -99,14 +97,14 @@ struct hmap_thread *hmap__thread_register(void)
     void (*on_register)(void) = __atomic_load_n(&registered_hook, __ATOMIC_ACQUIRE);
     if (on_register)
         on_register();
-    hmap__thread_registered = true;
-    hmap__thread_fast = !hmap__under_tsan();
+    self->registered = true;
+    self->fast = !hmap__under_tsan();
     errno = saved_errno;
     return self;
 }
 
 void hmap__thread_after_fork(void)
 {
-    hmap__thread_registered = false;
-    hmap__thread_fast = false;
+    hmap__thread_record.registered = false;
+    hmap__thread_record.fast = false;
 }

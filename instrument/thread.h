@@ -17,22 +17,25 @@
 enum hmap_op { OP_READ, OP_ITERATE, OP_WRITE };
 
 struct hmap_thread {
+    /* Both flags live in the record, so that an entry point reaches all
+     * of its thread's state from one TLS address. */
+    bool registered;              /* tid, number and random state are set */
+    bool fast;                    /* the checked entry points may take their fast paths:
+                                     registered, not under ThreadSanitizer (which must see
+                                     every operation's window), and not inside an operation
+                                     that took the whole protocol (checked.c) */
     pid_t tid;
     int tnum;                     /* 0 for the main thread, then 1, 2, ... in order of first use */
     const struct hmap *inside;    /* the map whose operation this thread is in, or NULL */
     const struct hmap__site *site;/* the call site of that operation */
     uint8_t op;                   /* what that operation is: enum hmap_op */
     uintptr_t entry_pc;           /* return address of the current checked entry point */
-    uint32_t reads;               /* checked reads so far (samples last_reader) */
+    uint32_t reads;               /* reads of the whole protocol so far (samples last_reader) */
     uint64_t rng;                 /* this thread's random state (lingering, sampling; seed=) */
     int64_t guard_countdown;      /* guard=sampled: bytes of small tables until the next guard */
 };
 
 extern HMAP_TLS struct hmap_thread hmap__thread_record;
-extern HMAP_TLS bool hmap__thread_registered;
-/* Registered, and the checked entry points may take their fast paths:
- * not under ThreadSanitizer, which must see every operation's window. */
-extern HMAP_TLS bool hmap__thread_fast;
 /* Gives the calling thread its record: number, random state, alternate
  * signal stack (the hook of hmap__thread_on_register). */
 struct hmap_thread *hmap__thread_register(void);
@@ -43,7 +46,7 @@ void hmap__thread_on_register(void (*hook)(void));
 /* This thread's record, registering the thread on first use. */
 HMAP_INLINE struct hmap_thread *hmap__thread_self(void)
 {
-    if (HMAP_LIKELY(hmap__thread_registered))
+    if (HMAP_LIKELY(hmap__thread_record.registered))
         return &hmap__thread_record;
     return hmap__thread_register();
 }
@@ -51,7 +54,7 @@ HMAP_INLINE struct hmap_thread *hmap__thread_self(void)
 /* This thread's record if it has one, else NULL; async-signal-safe. */
 HMAP_INLINE struct hmap_thread *hmap__thread_peek(void)
 {
-    return hmap__thread_registered ? &hmap__thread_record : NULL;
+    return hmap__thread_record.registered ? &hmap__thread_record : NULL;
 }
 /* In a child after fork: the thread must register again (its tid changed). */
 void hmap__thread_after_fork(void);

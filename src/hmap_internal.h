@@ -198,11 +198,11 @@ struct hmap_dir_entry {
  * touch it; it is zero in maps created by them. */
 struct hmap_checked_state {
     uint64_t owner;             /* thread id inside a write, 0 if none (relaxed atomics) */
-    uint64_t write_seq;         /* odd while a write is in progress */
-    uint64_t modcount;          /* bumped by every write; iterators compare it */
+    uint64_t write_seq;         /* odd while a write is in progress, up by 2 for each write:
+                                   the modification count that iterators compare */
     uint64_t last_writer;       /* thread id of the last write */
     uint64_t last_reader;       /* thread id of a recent read (sampled), 0 once a write used it */
-    uint64_t read_linger_mark;  /* modcount when a reader last lingered */
+    uint64_t read_linger_mark;  /* write_seq when a reader last lingered */
     const void *last_write_site;
     const void *create_site;
     uint64_t creator;           /* thread id that created the map */
@@ -350,9 +350,9 @@ struct iter_state {
     uintptr_t to_val;    /* layout.val_off, or HMAP__NO_VAL for a set */
     uintptr_t group_stride; /* GROUP_SLOTS * layout.entry_size */
     uintptr_t offset;    /* random, 0..15: where each group's walk starts */
-    const uint64_t *modcount_word; /* the checked build: the map's modcount (begun
+    const uint64_t *modcount_word; /* the checked build: the map's write_seq (begun
                                       unchecked: a count that never matches) */
-    uintptr_t modcount;  /* the checked build: the map's modcount the iteration expects
+    uintptr_t modcount;  /* the checked build: the write_seq the iteration expects
                             (its low bits on 32-bit targets, so that the state fits) */
     struct hmap *m;      /* NULL when the iteration is over */
     struct hmap *origin; /* the map iterated, kept after the end */

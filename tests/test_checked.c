@@ -193,6 +193,56 @@ START_TEST(test_successful_calls_keep_errno)
 END_TEST
 
 /* The same checks as test_basic's, through the checked entry points. */
+/* Callbacks may use other maps: a hash that counts its calls in one map
+ * and an equal function that reads another, while the outer map grows,
+ * is read, iterated and emptied.  Nothing is reported, and every map
+ * keeps its entries. */
+static hmap *calls, *names;
+
+static uint64_t counting_hash(const void *key, uint64_t seed)
+{
+    uint64_t which = 0;
+    uint64_t *n = hmap_put(calls, &which, NULL);
+    ++*n;
+    return hmap_hash_bytes(key, sizeof(uint64_t), seed);
+}
+
+static bool looked_up_equal(const void *a, const void *b)
+{
+    uint64_t one = 1;
+    TU_NONNULL(hmap_get(names, &one));
+    return *(const uint64_t *)a == *(const uint64_t *)b;
+}
+
+START_TEST(test_callbacks_use_other_maps)
+{
+    calls = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
+    names = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
+    TU_EQ_INT(hmap_set(names, &(uint64_t){ 1 }, &(uint64_t){ 2 }), 0);
+    hmap_type t = HMAP_TYPE(uint64_t, uint64_t);
+    t.hash = counting_hash;
+    t.equal = looked_up_equal;
+    hmap *m = hmap_new(&t, 0);
+    for (uint64_t k = 0; k < 3000; k++)
+        TU_EQ_INT(hmap_set(m, &k, &k), 0);
+    for (uint64_t k = 0; k < 3000; k++)
+        TU_EQ(*(uint64_t *)hmap_get(m, &k), k);
+    size_t seen = 0;
+    hmap_iter it;
+    for (hmap_iter_init(&it, m); hmap_iter_next(&it);)
+        seen++;
+    TU_EQ(seen, 3000);
+    for (uint64_t k = 0; k < 3000; k++)
+        TU_CHECK(hmap_del(m, &k));
+    TU_EQ(hmap_len(m), 0);
+    TU_CHECK(*(uint64_t *)hmap_get(calls, &(uint64_t){ 0 }) >= 9000);
+    TU_EQ(hmap_len(names), 1);
+    hmap_free(m);
+    hmap_free(names);
+    hmap_free(calls);
+}
+END_TEST
+
 START_TEST(test_reserve_and_stats)
 {
     check_reserve_and_stats();
@@ -210,6 +260,7 @@ int main(void)
     tcase_add_test(tc, test_first_calls_keep_errno);
     tcase_add_test(tc, test_large_tables_ask_for_huge_pages);
     tcase_add_test(tc, test_reserve_and_stats);
+    tcase_add_test(tc, test_callbacks_use_other_maps);
     tcase_add_test(tc, test_successful_calls_keep_errno);
     suite_add_tcase(s, tc);
     return tu_run(s);

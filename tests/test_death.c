@@ -681,6 +681,43 @@ START_TEST(test_reentrant)
 }
 END_TEST
 
+/* The same bug, after the callback used another map correctly: a map
+ * that this thread wrote last, whose operations may take the checked
+ * build's fast path, which must leave the outer operation's marks alone. */
+static hmap *side;
+
+static uint64_t hash_using_side_map(const void *key, uint64_t seed)
+{
+    uint64_t k = 7, v = 8;
+    sink += hmap_get(side, &k) != NULL;
+    hmap_set(side, &k, &v);
+    const char *tag = "lookups";
+    (void)hmap_get(logged, &tag); /* the bug */
+    return hmap_hash_cstr(key, seed);
+}
+
+static NOINLINE void hash_uses_another_map_then_calls_back(void)
+{
+    side = new_map_of(&HMAP_TYPE(uint64_t, uint64_t));
+    uint64_t k = 7, v = 1;
+    hmap_set(side, &k, &v);
+    hmap_type t = HMAP_TYPE_CSTR(int);
+    t.hash = hash_using_side_map;
+    logged = new_map_of(&t);
+    const char *key = "a";
+    int val = 1;
+    hmap_set(logged, &key, &val);
+}
+
+START_TEST(test_reentrant_after_another_map)
+{
+    death_run(&d, hash_uses_another_map_then_calls_back, NULL);
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "reentrant map access", "hash_using_side_map",
+                        "hash_uses_another_map_then_calls_back", NULL);
+}
+END_TEST
+
 /* ---- key modified after insertion ------------------------------------ */
 
 static char names[64][16];
@@ -1065,6 +1102,7 @@ int main(void)
     tcase_add_test(tc, test_iterator_of_freed_map);
     tcase_add_test(tc, test_invalid_map_pointer);
     tcase_add_test(tc, test_reentrant);
+    tcase_add_test(tc, test_reentrant_after_another_map);
     tcase_add_test(tc, test_key_modified_growth);
     tcase_add_test(tc, test_key_modified_verify);
     tcase_add_test(tc, test_exitcode);
