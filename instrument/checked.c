@@ -154,11 +154,13 @@ HMAP_INLINE struct hmap_thread *this_thread(void)
 #define COMPILER_BARRIER() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 
 /* The entry points' first test: a live map.  Its range check is one
- * comparison (below 4096 wraps around); a misaligned pointer is read as
- * it is (x86-64 loads need no alignment) and fails on its magic. */
+ * shift: a pointer below 4096 wraps around, and one at 2^47 or above
+ * fails, but for the page just past it, which is not a canonical address
+ * on x86-64 either.  A misaligned pointer is read as it is (x86-64 loads
+ * need no alignment) and fails on its magic. */
 HMAP_INLINE bool live_map(const struct hmap *m)
 {
-    return (uintptr_t)m - 4096 < ((uintptr_t)1 << 47) - 4096 && m->magic == HMAP_MAGIC_LIVE;
+    return ((uintptr_t)m - 4096) >> 47 == 0 && m->magic == HMAP_MAGIC_LIVE;
 }
 
 /* The return address of the current checked entry point: the user's call.
@@ -236,6 +238,23 @@ HMAP_INLINE void validate_key(const struct hmap *m, const void *key, enum access
         report_invalid_argument(m, site, access,
                                 "the key points at a NULL string: a string map's key must "
                                 "point at a pointer to a string");
+}
+
+/* What validate_key checks, as a test. */
+HMAP_INLINE bool key_is_usable(const struct hmap *m, const void *key)
+{
+    return key != NULL && (m->kind != KIND_CSTR || *(const char *const *)key != NULL);
+}
+
+/* A read whose key argument is not usable: reported.  It is declared to
+ * return, so that the entry points reach it by a tail call and need no
+ * frame of their own. */
+static __attribute__((noinline, cold)) void *read_of_bad_key(const struct hmap *m,
+                                                             const void *key,
+                                                             const struct hmap__site *site)
+{
+    validate_key(m, key, READ, site);
+    return NULL;
 }
 
 /* A read of anything but a live map: NULL reads as empty, the rest is
@@ -795,7 +814,8 @@ void *hmap__checked_get(const hmap *m, const void *key, const struct hmap__site 
     NOTE_ENTRY();
     if (HMAP_UNLIKELY(!live_map(m)))
         return read_of_no_live_map(m, site);
-    validate_key(m, key, READ, site);
+    if (HMAP_UNLIKELY(!key_is_usable(m, key)))
+        return read_of_bad_key(m, key, site);
     return checked_lookup(m, key, site);
 }
 
