@@ -121,11 +121,30 @@ HMAP_INLINE char *find_in_table(const struct hmap *m, const struct hmap_dir_entr
     return find_beyond(m, e, hash, key, kind, cpos);
 }
 
+/* The value of the key's entry past the probe's first group, or NULL. */
+static __attribute__((noinline)) void *find_value_beyond(const struct hmap *m,
+                                                         const struct hmap_dir_entry *e,
+                                                         uint64_t hash, const void *key,
+                                                         enum key_kind kind)
+{
+    char *slot = find_beyond(m, e, hash, key, kind, NULL);
+    return slot ? slot + m->layout.val_off : NULL;
+}
+
+/* The value of key's entry, or NULL.  Past the first group the probe goes
+ * on in a tail call, so that the common case keeps nothing live across a
+ * call and saves no registers. */
 HMAP_INLINE void *lookup(const struct hmap *m, const void *key, enum key_kind kind)
 {
     uint64_t h = key_hash(m, key, kind);
-    char *slot = find_in_table(m, entry_of(m, h), h, key, kind, NULL);
-    return slot ? slot + m->layout.val_off : NULL;
+    const struct hmap_dir_entry *e = entry_of(m, h);
+    bool further = false;
+    char *slot = find_in_first_group(m, e, h, key, kind, NULL, &further);
+    if (slot)
+        return slot + m->layout.val_off;
+    if (HMAP_UNLIKELY(further))
+        return find_value_beyond(m, e, h, key, kind);
+    return NULL;
 }
 
 #pragma GCC visibility pop
