@@ -747,13 +747,49 @@ static __attribute__((noinline)) void *fast_read_close_slow(const struct hmap *m
     return found;
 }
 
-/* A checked lookup of one key kind: the read's checks and the core's
- * probe (lookup.h) in one function.  The fast path's every exit other
- * than the common one is a tail call (a probe past the first group, a
- * write under way on entry, a window that closes with more to check), so
- * that for the built-in integer kinds it calls nothing that returns and
- * needs few registers saved: on a large map, the fewer instructions a
- * lookup takes, the more of a loop's lookups wait on memory together. */
+/* The fast path of a checked lookup of one key kind: the read's checks
+ * and the core's probe (lookup.h) in one function.  Its every exit other
+ * than the common one goes to another function (a probe past the first
+ * group, a write under way on entry, a window that closes with more to
+ * check), by a tail call where the result needs no conversion, so that
+ * for the built-in integer kinds it needs few registers saved: on a large
+ * map, the fewer instructions a lookup takes, the more of a loop's
+ * lookups wait on memory together.  One function returns the value
+ * pointer (`ret` void *, CONVERT AS_VALUE: hmap_get), one whether the key
+ * is there (bool, AS_FOUND: hmap_has). */
+#define AS_VALUE(v) (v)
+#define AS_FOUND(v) ((v) != NULL)
+#define DEFINE_CHECKED_PROBE(fn, name, KIND, ret, CONVERT)                           \
+    static __attribute__((noinline)) ret fn(const struct hmap *m, const void *key,   \
+                                            const struct hmap__site *site)           \
+    {                                                                                \
+        if (!read_is_plain_sailing(m, &hmap__thread_record) ||                       \
+            (KIND == KIND_GENERIC && runs_user_code(m)))                             \
+            return CONVERT(checked_lookup_slow_##name(m, key, site));                \
+        uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);                          \
+        if (HMAP_UNLIKELY(seq & 1))                                                  \
+            return CONVERT(checked_lookup_raced_##name(m, key, site));               \
+        mark_fast_read(&hmap__thread_record, m, site, OP_READ);                      \
+        void *v = NULL;                                                              \
+        if (m->count) {                                                              \
+            uint64_t h = key_hash(m, key, KIND);                                     \
+            bool further = false;                                                    \
+            char *slot = find_in_first_group(m, entry_of(m, h), h, key, KIND, NULL,  \
+                                             &further);                              \
+            if (slot)                                                                \
+                v = slot + m->layout.val_off;                                        \
+            else if (HMAP_UNLIKELY(further))                                         \
+                return CONVERT(checked_lookup_further_##name(m, key, seq));          \
+        }                                                                            \
+        COMPILER_BARRIER();                                                          \
+        if (HMAP_UNLIKELY(read_window_disturbed(m, seq)))                            \
+            return CONVERT(fast_read_close_slow(m, seq, v));                         \
+        hmap__thread_record.inside = NULL;                                           \
+        return CONVERT(v);                                                           \
+    }
+
+/* A checked lookup of one key kind: the whole protocol, and the fast
+ * paths of hmap_get and hmap_has. */
 #define DEFINE_CHECKED_LOOKUP(name, KIND)                                            \
     static __attribute__((noinline)) void *checked_lookup_slow_##name(               \
         const struct hmap *m, const void *key, const struct hmap__site *site)        \
@@ -775,38 +811,19 @@ static __attribute__((noinline)) void *fast_read_close_slow(const struct hmap *m
         fast_read_end(m, seq, hmap__thread_record.site, AS_READ);                    \
         return v;                                                                    \
     }                                                                                \
-    static __attribute__((noinline)) void *checked_lookup_##name(                    \
-        const struct hmap *m, const void *key, const struct hmap__site *site)        \
-    {                                                                                \
-        if (!read_is_plain_sailing(m, &hmap__thread_record) ||                       \
-            (KIND == KIND_GENERIC && runs_user_code(m)))                             \
-            return checked_lookup_slow_##name(m, key, site);                         \
-        uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);                          \
-        if (HMAP_UNLIKELY(seq & 1))                                                  \
-            return checked_lookup_raced_##name(m, key, site);                        \
-        mark_fast_read(&hmap__thread_record, m, site, OP_READ);                      \
-        void *v = NULL;                                                              \
-        if (m->count) {                                                              \
-            uint64_t h = key_hash(m, key, KIND);                                     \
-            bool further = false;                                                    \
-            char *slot = find_in_first_group(m, entry_of(m, h), h, key, KIND, NULL,  \
-                                             &further);                              \
-            if (slot)                                                                \
-                v = slot + m->layout.val_off;                                        \
-            else if (HMAP_UNLIKELY(further))                                         \
-                return checked_lookup_further_##name(m, key, seq);                   \
-        }                                                                            \
-        COMPILER_BARRIER();                                                          \
-        if (HMAP_UNLIKELY(read_window_disturbed(m, seq)))                            \
-            return fast_read_close_slow(m, seq, v);                                  \
-        hmap__thread_record.inside = NULL;                                           \
-        return v;                                                                    \
-    }
+    DEFINE_CHECKED_PROBE(checked_lookup_##name, name, KIND, void *, AS_VALUE)        \
+    DEFINE_CHECKED_PROBE(checked_has_##name, name, KIND, bool, AS_FOUND)
 FOR_EACH_KIND(DEFINE_CHECKED_LOOKUP)
 HMAP_INLINE void *checked_lookup(const struct hmap *m, const void *key,
                                  const struct hmap__site *site)
 {
     BY_KIND(m->kind, checked_lookup, m, key, site);
+}
+
+HMAP_INLINE bool checked_has(const struct hmap *m, const void *key,
+                             const struct hmap__site *site)
+{
+    BY_KIND(m->kind, checked_has, m, key, site);
 }
 
 void *hmap__checked_get(const hmap *m, const void *key, const struct hmap__site *site)
@@ -824,8 +841,9 @@ bool hmap__checked_has(const hmap *m, const void *key, const struct hmap__site *
     NOTE_ENTRY();
     if (HMAP_UNLIKELY(!live_map(m)))
         return read_of_no_live_map(m, site) != NULL;
-    validate_key(m, key, READ, site);
-    return checked_lookup(m, key, site) != NULL;
+    if (HMAP_UNLIKELY(!key_is_usable(m, key)))
+        return read_of_bad_key(m, key, site) != NULL;
+    return checked_has(m, key, site);
 }
 
 /* The relocation sampler, for a write of this thread that changed the
