@@ -103,20 +103,13 @@ size_t hmap_len(const hmap *m)
 /* One out-of-line copy of the lookup per key kind: the public function is
  * a tail-calling switch, so the fast kinds never pay for the registers the
  * generic kind's callbacks need. */
-#define DEFINE_FOR_KIND(name, KIND)                                                  \
+#define DEFINE_LOOKUP_FOR_KIND(name, KIND)                                           \
     static __attribute__((noinline)) void *lookup_##name(const struct hmap *m,     \
                                                          const void *key)          \
     {                                                                              \
         return lookup(m, key, KIND);                                               \
-    }                                                                              \
-    static __attribute__((noinline)) void *insert_##name(struct hmap *m,           \
-                                                         const void *key,          \
-                                                         bool *inserted)           \
-    {                                                                              \
-        return insert(m, key, inserted, KIND);                                     \
     }
-
-FOR_EACH_KIND(DEFINE_FOR_KIND)
+FOR_EACH_KIND(DEFINE_LOOKUP_FOR_KIND)
 
 void *hmap_get(const hmap *m, const void *key)
 {
@@ -125,7 +118,7 @@ void *hmap_get(const hmap *m, const void *key)
     BY_KIND(m->kind, lookup, m, key);
 }
 
-/* ---- insertion ------------------------------------------------------ */
+/* ---- insertion and deletion ----------------------------------------- */
 
 static void write_done(struct hmap *m)
 {
@@ -147,34 +140,63 @@ static void *following_entry(struct hmap *m, void *val, void (*step)(struct hmap
     return val;
 }
 
-/* The insertion, with the write left open: a table its growth replaced is
- * still there (end_of_write retires it). */
-HMAP_INLINE void *put_open(struct hmap *m, const void *key, bool *inserted)
-{
-    BY_KIND(m->kind, insert, m, key, inserted);
-}
-
-HMAP_INLINE void *put_unhooked(struct hmap *m, const void *key, bool *inserted)
-{
-    void *val = put_open(m, key, inserted);
-    end_of_write(m);
-    return val;
-}
+/* The writes, one out-of-line copy per key kind, as the lookup: each
+ * public function is a tail-calling switch.  `hooked`: whether the write
+ * tells the hooks it is done (write_done); the checked runtime's whole
+ * protocol calls them without (hmap__put_unhooked and the others), and
+ * counts the write itself.  An insertion's growth may replace a table,
+ * which end_of_write retires; a value is copied before that, as it may
+ * point into that table. */
+#define DEFINE_WRITES_FOR_KIND(name, KIND)                                           \
+    static __attribute__((noinline)) void *put_##name(struct hmap *m, const void *key, \
+                                                      bool *inserted, bool hooked)  \
+    {                                                                              \
+        void *val = insert(m, key, inserted, KIND);                                \
+        end_of_write(m);                                                           \
+        /* The hook may relocate the map, moving the entry. */                     \
+        if (val && hooked && HMAP_UNLIKELY(hooks_notice_writes(m)))                \
+            val = following_entry(m, val, write_done);                             \
+        return val;                                                                \
+    }                                                                              \
+    static __attribute__((noinline)) int set_##name(struct hmap *m, const void *key, \
+                                                    const void *val, bool hooked)  \
+    {                                                                              \
+        void *slot = insert(m, key, NULL, KIND);                                   \
+        if (slot)                                                                  \
+            copy_small(slot, val, m->type.val_size);                               \
+        end_of_write(m);                                                           \
+        if (!slot)                                                                 \
+            return ENOMEM;                                                         \
+        if (hooked)                                                                \
+            write_done(m);                                                         \
+        return 0;                                                                  \
+    }                                                                              \
+    static __attribute__((noinline)) bool del_##name(struct hmap *m, const void *key, \
+                                                     bool hooked)                  \
+    {                                                                              \
+        if (!del_of_kind(m, key, KIND))                                            \
+            return false;                                                          \
+        if (hooked)                                                                \
+            write_done(m);                                                         \
+        return true;                                                               \
+    }
+FOR_EACH_KIND(DEFINE_WRITES_FOR_KIND)
 
 void *hmap__put_unhooked(struct hmap *m, const void *key, bool *inserted)
 {
-    return put_unhooked(m, key, inserted);
+    BY_KIND(m->kind, put, m, key, inserted, false);
 }
 
-/* The value is copied before the write ends: it may point into the table
- * that the insertion's growth replaced. */
 int hmap__set_unhooked(struct hmap *m, const void *key, const void *val)
 {
-    void *slot = put_open(m, key, NULL);
-    if (slot)
-        copy_small(slot, val, m->type.val_size);
-    end_of_write(m);
-    return slot ? 0 : ENOMEM;
+    BY_KIND(m->kind, set, m, key, val, false);
+}
+
+bool hmap__del_unhooked(struct hmap *m, const void *key)
+{
+    if (m->count == 0)
+        return false;
+    BY_KIND(m->kind, del, m, key, false);
 }
 
 void *hmap_put(hmap *m, const void *key, bool *inserted)
@@ -183,11 +205,21 @@ void *hmap_put(hmap *m, const void *key, bool *inserted)
         errno = EINVAL;
         return NULL;
     }
-    void *val = put_unhooked(m, key, inserted);
-    /* The hook may relocate the map, moving the entry. */
-    if (val && hooks_notice_writes(m))
-        val = following_entry(m, val, write_done);
-    return val;
+    BY_KIND(m->kind, put, m, key, inserted, true);
+}
+
+int hmap_set(hmap *m, const void *key, const void *val)
+{
+    if (!m || (!val && m->type.val_size))
+        return EINVAL;
+    BY_KIND(m->kind, set, m, key, val, true);
+}
+
+bool hmap_del(hmap *m, const void *key)
+{
+    if (!m || m->count == 0)
+        return false;
+    BY_KIND(m->kind, del, m, key, true);
 }
 
 static void relocate_quietly(struct hmap *m)
@@ -203,18 +235,6 @@ void *hmap__relocate_following(struct hmap *m, void *val)
     }
     return following_entry(m, val, relocate_quietly);
 }
-
-int hmap_set(hmap *m, const void *key, const void *val)
-{
-    if (!m || (!val && m->type.val_size))
-        return EINVAL;
-    int err = hmap__set_unhooked(m, key, val);
-    if (!err)
-        write_done(m);
-    return err;
-}
-
-/* ---- deletion ------------------------------------------------------- */
 
 /* An empty map gets a fresh seed, as in Go: keys chosen against the old
  * one are worthless from here on.  A map of one table also drops its
@@ -233,33 +253,6 @@ void hmap__reseed_empty(struct hmap *m)
 void hmap__delete_slot(struct hmap *m, struct hmap_table *t, size_t c)
 {
     delete_at(m, t, c, slot_at_ctrl(m, t, c));
-}
-
-#define DEFINE_DEL_FOR_KIND(name, KIND)                                              \
-    static __attribute__((noinline)) bool del_##name(struct hmap *m, const void *key) \
-    {                                                                              \
-        return del_of_kind(m, key, KIND);                                          \
-    }
-FOR_EACH_KIND(DEFINE_DEL_FOR_KIND)
-
-HMAP_INLINE bool del_unhooked(struct hmap *m, const void *key)
-{
-    if (m->count == 0)
-        return false;
-    BY_KIND(m->kind, del, m, key);
-}
-
-bool hmap__del_unhooked(struct hmap *m, const void *key)
-{
-    return del_unhooked(m, key);
-}
-
-bool hmap_del(hmap *m, const void *key)
-{
-    if (!m || !del_unhooked(m, key))
-        return false;
-    write_done(m);
-    return true;
 }
 
 /* ---- whole-map operations ------------------------------------------- */
