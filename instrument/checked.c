@@ -350,6 +350,33 @@ HMAP_INLINE void leave_map(struct hmap_thread *t, const struct hmap *outer,
  * comparison or two. */
 enum { WRITE_LINGER_ONE_IN = 4, READ_LINGER_ONE_IN = 8, READ_SAMPLE = 16 };
 
+/* A map whose hash or equal function is the user's: its reads and writes
+ * run user code, which may call into a map again, so they take the whole
+ * protocol, whose marks nest. */
+HMAP_INLINE bool runs_user_code(const struct hmap *m)
+{
+    return m->kind == KIND_GENERIC && (m->type.hash != NULL || m->type.equal != NULL);
+}
+
+/* The map's sole user (see write_is_plain_sailing) is this thread from
+ * now on: after a write that took the whole protocol, and at creation. */
+HMAP_INLINE void claim_sole_use(struct hmap *m, const struct hmap_thread *t)
+{
+    if (!runs_user_code(m))
+        RELAXED_STORE(&m->checked.sole_user, (uint64_t)t->tid);
+}
+
+/* Another thread than the sole user reads (or writes the map from plain
+ * code): the sole user's next write takes the whole protocol, which
+ * looks at who else used the map.  Stored only once, so that readers
+ * sharing a map do not keep writing to it. */
+HMAP_INLINE void end_sole_use(const struct hmap *m, const struct hmap_thread *t)
+{
+    uint64_t sole = RELAXED_LOAD(&m->checked.sole_user);
+    if (sole != 0 && sole != (uint64_t)t->tid)
+        RELAXED_STORE((uint64_t *)&m->checked.sole_user, 0);
+}
+
 /* Readers leave their tid behind, sampled, so that writers can tell the
  * map is shared without every read storing to it. */
 HMAP_INLINE void note_read(const struct hmap *m, struct hmap_thread *t)
@@ -479,6 +506,7 @@ HMAP_INLINE uint64_t read_begin(const struct hmap *m, struct hmap_thread *t,
     if (HMAP_UNLIKELY(seq & 1))
         hmap__report_read_write(m, site, rk == AS_ITERATION);
     note_read(m, t);
+    end_sole_use(m, t);
     read_linger_if_shared(m, t, site);
     hmap__tsan_read(m, (const void *)hmap__thread_record.entry_pc);
     COMPILER_BARRIER();
@@ -505,6 +533,7 @@ HMAP_INLINE void read_end(const struct hmap *m, uint64_t seq, const struct hmap_
         body;                                                                \
         hmap__tsan_ignore_end();                                             \
         write_end((m), (site), before_);                                     \
+        claim_sole_use((m), t_);                                             \
         leave_map(t_, outer_, &saved_);                                      \
     } while (0)
 
@@ -540,13 +569,6 @@ HMAP_INLINE bool read_is_plain_sailing(const struct hmap *m, const struct hmap_t
            RELAXED_LOAD(&m->checked.last_writer) == (uint64_t)t->tid;
 }
 
-/* A map whose hash or equal function is the user's: its reads and writes
- * run user code, which may call into a map again, so they take the whole
- * protocol, whose marks nest. */
-HMAP_INLINE bool runs_user_code(const struct hmap *m)
-{
-    return m->kind == KIND_GENERIC && (m->type.hash != NULL || m->type.equal != NULL);
-}
 
 /* The read window of the fast path: the thread's marks (nothing to
  * save), the sampling count, the write sequence on entry and exit. */
@@ -577,20 +599,17 @@ HMAP_INLINE void fast_read_end(const struct hmap *m, uint64_t seq, const struct 
     hmap__thread_record.inside = NULL;
 }
 
-/* Most writes are by a thread inside no other map operation, to a map that
- * this thread wrote last and no other thread read lately:
- * nothing to save or linger for.  Those take a fast path that keeps only
- * the map across the core's call (the thread record is reached again
- * through TLS), so that few registers need saving; every other write
- * takes WRITE_OP's whole protocol.  Under TSan every write does, for its
- * annotation.  The writes that may run user code (runs_user_code) check
- * that on their own: the others' bodies run none. */
+/* Most writes are by a thread inside no other map operation, to a map
+ * that this thread wrote last and no other thread used since: nothing to
+ * save or linger for.  That thread is the map's sole user (claim_sole_use,
+ * end_sole_use), one word to test; its writes take a fast path, and every
+ * other write takes WRITE_OP's whole protocol.  A map that runs user code
+ * has no sole user.  Under TSan every write takes the whole protocol, for
+ * its annotation. */
 HMAP_INLINE bool write_is_plain_sailing(const struct hmap *m, const struct hmap_thread *t)
 {
-    uint64_t self = (uint64_t)t->tid;
-    uint64_t writer = RELAXED_LOAD(&m->checked.last_writer);
-    uint64_t reader = RELAXED_LOAD(&m->checked.last_reader);
-    return HMAP_LIKELY(t->fast) && writer == self && (reader == self || reader == 0);
+    return HMAP_LIKELY(t->fast) &&
+           RELAXED_LOAD(&m->checked.sole_user) == (uint64_t)t->tid;
 }
 
 /* The fast path's window opens as write_begin's does, less what is
@@ -694,6 +713,7 @@ hmap *hmap__checked_new(const hmap_type *type, size_t hint, const struct hmap__s
     /* Creating a map counts as writing it: another thread's first use of
      * it is evidence that it is shared (trap.c). */
     m->checked.last_writer = (uint64_t)t->tid;
+    claim_sole_use(m, t);
     m->checked.create_site = site;
     m->checked.relocate_countdown = relocation_countdown(m, t);
     return m;
@@ -942,7 +962,7 @@ HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
         NOTE_ENTRY();                                                                 \
         validate(m, WRITE, site);                                                     \
         check_args;                                                                   \
-        if (!write_is_plain_sailing(m, &hmap__thread_record) || runs_user_code(m))    \
+        if (!write_is_plain_sailing(m, &hmap__thread_record))                         \
             return checked_##name##_slow args;                                        \
         BY_KIND(m->kind, fast_##name, UNPARENTHESIZED args);                          \
     }
@@ -1104,6 +1124,7 @@ static void hook_write_done(struct hmap *m)
     if (t->inside != m) {
         RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 2);
         note_write(m, t->tid, NULL);
+        end_sole_use(m, t);
     }
     count_write(m, NULL);
 }

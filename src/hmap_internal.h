@@ -202,6 +202,9 @@ struct hmap_checked_state {
                                    the modification count that iterators compare */
     uint64_t last_writer;       /* thread id of the last write */
     uint64_t last_reader;       /* thread id of a recent read (sampled), 0 once a write used it */
+    uint64_t sole_user;         /* the thread whose writes may take the fast path: the last
+                                   writer, while no other thread used the map since; 0 for
+                                   none, and always for a map that runs user code */
     uint64_t read_linger_mark;  /* write_seq when a reader last lingered */
     const void *last_write_site;
     const void *create_site;
