@@ -569,9 +569,8 @@ HMAP_INLINE bool read_is_plain_sailing(const struct hmap *m, const struct hmap_t
            RELAXED_LOAD(&m->checked.last_writer) == (uint64_t)t->tid;
 }
 
-
 /* The read window of the fast path: the thread's marks (nothing to
- * save), the sampling count, the write sequence on entry and exit. */
+ * save), the write sequence on entry and exit. */
 HMAP_INLINE void mark_fast_read(struct hmap_thread *t, const struct hmap *m,
                                 const struct hmap__site *site, enum hmap_op op)
 {
@@ -946,6 +945,7 @@ HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
     return removed;
 }
 
+/* An argument list in parentheses, without them. */
 #define UNPARENTHESIZED(...) __VA_ARGS__
 
 /* Each write entry point: the fast path of the map's key kind when it
