@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* hmap_put returns the slot where the entry lives after the write moved
  * it, without looking the key up again. */
@@ -145,6 +147,47 @@ START_TEST(test_first_calls_keep_errno)
 }
 END_TEST
 
+/* The word that lets a write take the fast path (hmap_internal.h,
+ * sole_user): the creating thread's, until another thread reads the map;
+ * then nobody's, until a write makes the writer's; never a thread's for a
+ * map whose hash is the user's, so that its callbacks' calls find the
+ * outer operation's marks. */
+static void *read_once(void *arg)
+{
+    uint64_t k = 1;
+    TU_NONNULL(hmap_get(arg, &k));
+    return NULL;
+}
+
+static uint64_t user_hash(const void *key, uint64_t seed)
+{
+    return hmap_hash_bytes(key, sizeof(uint64_t), seed);
+}
+
+START_TEST(test_sole_user_of_a_map)
+{
+    uint64_t self = (uint64_t)syscall(SYS_gettid), k = 1;
+    hmap *m = hmap_new(&HMAP_TYPE(uint64_t, uint64_t), 0);
+    TU_EQ(m->checked.sole_user, self);
+    TU_EQ_INT(hmap_set(m, &k, &k), 0);
+    TU_EQ(m->checked.sole_user, self);
+    pthread_t t;
+    TU_EQ(pthread_create(&t, NULL, read_once, m), 0);
+    TU_EQ(pthread_join(t, NULL), 0);
+    TU_EQ(m->checked.sole_user, 0);
+    TU_EQ_INT(hmap_set(m, &k, &k), 0);
+    TU_EQ(m->checked.sole_user, self);
+    hmap_free(m);
+
+    hmap_type type = HMAP_TYPE(uint64_t, uint64_t);
+    type.hash = user_hash;
+    m = hmap_new(&type, 0);
+    TU_EQ_INT(hmap_set(m, &k, &k), 0);
+    TU_EQ(m->checked.sole_user, 0);
+    hmap_free(m);
+}
+END_TEST
+
 /* Every successful checked call leaves errno alone, whatever the runtime
  * does inside it (guarded tables: mmap, mprotect, munmap; relocation;
  * huge-page advice; the freed-header queue). */
@@ -261,6 +304,7 @@ int main(void)
     tcase_add_test(tc, test_large_tables_ask_for_huge_pages);
     tcase_add_test(tc, test_reserve_and_stats);
     tcase_add_test(tc, test_callbacks_use_other_maps);
+    tcase_add_test(tc, test_sole_user_of_a_map);
     tcase_add_test(tc, test_successful_calls_keep_errno);
     suite_add_tcase(s, tc);
     return tu_run(s);
