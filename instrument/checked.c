@@ -708,6 +708,7 @@ hmap *hmap__checked_new(const hmap_type *type, size_t hint, const struct hmap__s
     if (!m)
         return NULL;
     m->poisons_slots = hmap__asan_active;
+    note_small_slots(m);
     m->checked.creator = (uint64_t)t->tid;
     /* Creating a map counts as writing it: another thread's first use of
      * it is evidence that it is shared (trap.c). */
@@ -877,29 +878,58 @@ HMAP_INLINE void *count_write(struct hmap *m, void *val)
     return val;
 }
 
+/* A fast replacement's value copied where the map's slots are not small
+ * (copy_small may call memcpy), and the write ended. */
+static __attribute__((noinline)) int fast_set_value(struct hmap *m, void *slot, const void *val)
+{
+    copy_small(slot, val, m->type.val_size);
+    count_write(m, NULL);
+    fast_write_end(m);
+    return 0;
+}
+
 /* A checked write of one key kind on the fast path: the write's window
  * and the core's insertion or deletion (write.h) in one function, which
  * counts the write for relocation itself (the core's write_done hook
- * would note a write that did not pass the window, and this one did). */
+ * would note a write that did not pass the window, and this one did).  A
+ * put or a set takes an insertion's common cases itself and goes on with
+ * the rest, window open, in a second function (write.h, find_to_replace).
+ * A set's value is copied before the write ends: it may point into the
+ * table that the insertion's growth replaced. */
 #define DEFINE_FAST_WRITES(name, KIND)                                               \
-    static __attribute__((noinline)) void *fast_put_##name(                          \
-        struct hmap *m, const void *key, bool *inserted, const struct hmap__site *site) \
+    static __attribute__((noinline)) void *fast_put_growing_##name(                  \
+        struct hmap *m, const void *key, uint64_t h, bool further, bool *inserted)   \
     {                                                                                \
-        fast_write_begin(m, site);                                                   \
-        void *v = insert(m, key, inserted, KIND);                                    \
+        void *v = insert_growing(m, key, h, further, inserted, KIND);                \
         end_of_write(m);                                                             \
         if (v)                                                                       \
             v = count_write(m, v);                                                   \
         fast_write_end(m);                                                           \
         return v;                                                                    \
     }                                                                                \
-    /* The value is copied before the write ends: it may point into the table \
-     * that the insertion's growth replaced. */                                     \
-    static __attribute__((noinline)) int fast_set_##name(                            \
-        struct hmap *m, const void *key, const void *val, const struct hmap__site *site) \
+    static __attribute__((noinline)) void *fast_put_##name(                          \
+        struct hmap *m, const void *key, bool *inserted, const struct hmap__site *site) \
     {                                                                                \
         fast_write_begin(m, site);                                                   \
-        void *slot = insert(m, key, NULL, KIND);                                     \
+        uint64_t h = key_hash(m, key, KIND);                                         \
+        bool further = false, found = true;                                          \
+        void *v = find_to_replace(m, key, h, KIND, &further);                        \
+        if (!v) {                                                                    \
+            v = further ? NULL : insert_at_hand(m, key, h);                          \
+            if (!v)                                                                  \
+                return fast_put_growing_##name(m, key, h, further, inserted);        \
+            found = false;                                                           \
+        }                                                                            \
+        if (inserted)                                                                \
+            *inserted = !found;                                                      \
+        v = count_write(m, v);                                                       \
+        fast_write_end(m);                                                           \
+        return v;                                                                    \
+    }                                                                                \
+    static __attribute__((noinline)) int fast_set_growing_##name(                    \
+        struct hmap *m, const void *key, uint64_t h, bool further, const void *val)  \
+    {                                                                                \
+        void *slot = insert_growing(m, key, h, further, NULL, KIND);                 \
         if (slot)                                                                    \
             copy_small(slot, val, m->type.val_size);                                 \
         end_of_write(m);                                                             \
@@ -907,6 +937,25 @@ HMAP_INLINE void *count_write(struct hmap *m, void *val)
             count_write(m, NULL);                                                    \
         fast_write_end(m);                                                           \
         return slot ? 0 : ENOMEM;                                                    \
+    }                                                                                \
+    static __attribute__((noinline)) int fast_set_##name(                            \
+        struct hmap *m, const void *key, const void *val, const struct hmap__site *site) \
+    {                                                                                \
+        fast_write_begin(m, site);                                                   \
+        uint64_t h = key_hash(m, key, KIND);                                         \
+        bool further = false;                                                        \
+        void *slot = find_to_replace(m, key, h, KIND, &further);                     \
+        if (!slot) {                                                                 \
+            slot = further ? NULL : insert_at_hand(m, key, h);                       \
+            if (!slot)                                                               \
+                return fast_set_growing_##name(m, key, h, further, val);             \
+        } else if (HMAP_UNLIKELY(!m->small_slots)) {                                 \
+            return fast_set_value(m, slot, val);                                     \
+        }                                                                            \
+        copy_inline(slot, val, m->type.val_size);                                    \
+        count_write(m, NULL);                                                        \
+        fast_write_end(m);                                                           \
+        return 0;                                                                    \
     }                                                                                \
     static __attribute__((noinline)) bool fast_del_##name(                           \
         struct hmap *m, const void *key, const struct hmap__site *site)              \

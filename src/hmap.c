@@ -140,45 +140,106 @@ static void *following_entry(struct hmap *m, void *val, void (*step)(struct hmap
     return val;
 }
 
+/* The end of a put or a set: the hooks told, if `hooked`.  A put's hook
+ * may relocate the map, moving the entry; its value slot is followed. */
+HMAP_INLINE void *put_done(struct hmap *m, void *val, bool hooked)
+{
+    if (hooked && HMAP_UNLIKELY(hooks_notice_writes(m)))
+        val = following_entry(m, val, write_done);
+    return val;
+}
+
+static __attribute__((noinline)) int set_done_hooked(struct hmap *m)
+{
+    m->hooks->write_done(m);
+    return 0;
+}
+
+/* The hook in a tail call: a set keeps nothing live across a call. */
+HMAP_INLINE int set_done(struct hmap *m, bool hooked)
+{
+    if (hooked && HMAP_UNLIKELY(hooks_notice_writes(m)))
+        return set_done_hooked(m);
+    return 0;
+}
+
+/* A replacement's value copied where the map's slots are not small
+ * (copy_small may call memcpy), and the set done. */
+static __attribute__((noinline)) int set_value(struct hmap *m, void *slot, const void *val,
+                                               bool hooked)
+{
+    copy_small(slot, val, m->type.val_size);
+    return set_done(m, hooked);
+}
+
 /* The writes, one out-of-line copy per key kind, as the lookup: each
  * public function is a tail-calling switch.  `hooked`: whether the write
  * tells the hooks it is done (write_done); the checked runtime's whole
  * protocol calls them without (hmap__put_unhooked and the others), and
- * counts the write itself.  An insertion's growth may replace a table,
- * which end_of_write retires; a value is copied before that, as it may
- * point into that table. */
+ * counts the write itself.  A put or a set takes an insertion's common
+ * cases itself and goes on with the rest in a second function (write.h,
+ * find_to_replace).  An insertion's growth may replace a table, which
+ * end_of_write retires; a value is copied before that, as it may point
+ * into that table. */
 #define DEFINE_WRITES_FOR_KIND(name, KIND)                                           \
+    static __attribute__((noinline)) void *put_growing_##name(                       \
+        struct hmap *m, const void *key, uint64_t h, bool further, bool *inserted,   \
+        bool hooked)                                                                 \
+    {                                                                                \
+        void *val = insert_growing(m, key, h, further, inserted, KIND);              \
+        end_of_write(m);                                                             \
+        return val ? put_done(m, val, hooked) : NULL;                                \
+    }                                                                                \
     static __attribute__((noinline)) void *put_##name(struct hmap *m, const void *key, \
                                                       bool *inserted, bool hooked)  \
-    {                                                                              \
-        void *val = insert(m, key, inserted, KIND);                                \
-        end_of_write(m);                                                           \
-        /* The hook may relocate the map, moving the entry. */                     \
-        if (val && hooked && HMAP_UNLIKELY(hooks_notice_writes(m)))                \
-            val = following_entry(m, val, write_done);                             \
-        return val;                                                                \
-    }                                                                              \
+    {                                                                                \
+        uint64_t h = key_hash(m, key, KIND);                                         \
+        bool further = false, found = true;                                          \
+        void *val = find_to_replace(m, key, h, KIND, &further);                      \
+        if (!val) {                                                                  \
+            val = further ? NULL : insert_at_hand(m, key, h);                        \
+            if (!val)                                                                \
+                return put_growing_##name(m, key, h, further, inserted, hooked);     \
+            found = false;                                                           \
+        }                                                                            \
+        if (inserted)                                                                \
+            *inserted = !found;                                                      \
+        return put_done(m, val, hooked);                                             \
+    }                                                                                \
+    static __attribute__((noinline)) int set_growing_##name(                         \
+        struct hmap *m, const void *key, uint64_t h, bool further, const void *val,  \
+        bool hooked)                                                                 \
+    {                                                                                \
+        void *slot = insert_growing(m, key, h, further, NULL, KIND);                 \
+        if (slot)                                                                    \
+            copy_small(slot, val, m->type.val_size);                                 \
+        end_of_write(m);                                                             \
+        return slot ? set_done(m, hooked) : ENOMEM;                                  \
+    }                                                                                \
     static __attribute__((noinline)) int set_##name(struct hmap *m, const void *key, \
                                                     const void *val, bool hooked)  \
-    {                                                                              \
-        void *slot = insert(m, key, NULL, KIND);                                   \
-        if (slot)                                                                  \
-            copy_small(slot, val, m->type.val_size);                               \
-        end_of_write(m);                                                           \
-        if (!slot)                                                                 \
-            return ENOMEM;                                                         \
-        if (hooked)                                                                \
-            write_done(m);                                                         \
-        return 0;                                                                  \
-    }                                                                              \
+    {                                                                                \
+        uint64_t h = key_hash(m, key, KIND);                                         \
+        bool further = false;                                                        \
+        void *slot = find_to_replace(m, key, h, KIND, &further);                     \
+        if (!slot) {                                                                 \
+            slot = further ? NULL : insert_at_hand(m, key, h);                       \
+            if (!slot)                                                               \
+                return set_growing_##name(m, key, h, further, val, hooked);          \
+        } else if (HMAP_UNLIKELY(!m->small_slots)) {                                 \
+            return set_value(m, slot, val, hooked);                                  \
+        }                                                                            \
+        copy_inline(slot, val, m->type.val_size);                                    \
+        return set_done(m, hooked);                                                  \
+    }                                                                                \
     static __attribute__((noinline)) bool del_##name(struct hmap *m, const void *key, \
-                                                     bool hooked)                  \
-    {                                                                              \
-        if (!del_of_kind(m, key, KIND))                                            \
-            return false;                                                          \
-        if (hooked)                                                                \
-            write_done(m);                                                         \
-        return true;                                                               \
+                                                     bool hooked)                    \
+    {                                                                                \
+        if (!del_of_kind(m, key, KIND))                                              \
+            return false;                                                            \
+        if (hooked)                                                                  \
+            write_done(m);                                                           \
+        return true;                                                                 \
     }
 FOR_EACH_KIND(DEFINE_WRITES_FOR_KIND)
 
@@ -335,6 +396,7 @@ static int init_map(struct hmap *m, const hmap_type *type, size_t hint,
     m->kind = (uint8_t)choose_kind(&m->type);
     m->dir_shift = 63;
     m->hash0 = hmap__random64();
+    note_small_slots(m);
     /* Allocate up front only when the caller announced entries, so that
      * an out-of-memory hint fails here and not on the first insertion. */
     if (hint > 0) {

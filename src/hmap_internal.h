@@ -226,6 +226,7 @@ struct hmap {
     uint8_t depth;              /* of the directory */
     uint8_t kind;               /* enum key_kind */
     uint8_t poisons_slots;      /* deleted slots carry poison that hooks lift (ASan) */
+    uint8_t small_slots;        /* keys and values copy inline, no poison to lift (table.h) */
     uint32_t growths;           /* tables rebuilt or split, relocations included */
     uint64_t hash0;             /* per-map seed, re-randomised when the map empties */
     size_t tables;              /* distinct tables in the directory */

@@ -114,6 +114,47 @@ HMAP_INLINE void zero_small(void *dst, size_t n)
     fill_small(dst, 0, n);
 }
 
+/* The sizes copy_inline copies: a copy of them is never a call. */
+HMAP_INLINE bool copies_inline(size_t n)
+{
+    return n == 0 || n == 4 || n == 8 || n == 16 || n == 24 || n == 32;
+}
+
+/* copy_small and zero_small for a size that copies_inline: never a call,
+ * so a write's common cases call nothing (write.h). */
+HMAP_INLINE void copy_inline(void *dst, const void *src, size_t n)
+{
+    switch (n) {
+    case 4: memcpy(dst, src, 4); break;
+    case 8: memcpy(dst, src, 8); break;
+    case 16: memcpy(dst, src, 16); break;
+    case 24: memcpy(dst, src, 24); break;
+    case 32: memcpy(dst, src, 32); break;
+    default: break; /* 0 */
+    }
+}
+
+HMAP_INLINE void zero_inline(void *dst, size_t n)
+{
+    switch (n) {
+    case 4: memset(dst, 0, 4); break;
+    case 8: memset(dst, 0, 8); break;
+    case 16: memset(dst, 0, 16); break;
+    case 24: memset(dst, 0, 24); break;
+    case 32: memset(dst, 0, 32); break;
+    default: break; /* 0 */
+    }
+}
+
+/* Sets m->small_slots: whether its keys and values copy inline and its
+ * slots carry no poison to lift, so that filling a slot calls nothing.
+ * Set again whenever poisons_slots changes. */
+HMAP_INLINE void note_small_slots(struct hmap *m)
+{
+    m->small_slots = copies_inline(m->type.key_size) && copies_inline(m->type.val_size) &&
+                     !m->poisons_slots;
+}
+
 /* Most writes have nothing to retire, and pay only for the test.  (The
  * insertions that fault pages in ahead call hmap__fault_ahead.) */
 HMAP_INLINE void end_of_write(struct hmap *m)

@@ -22,46 +22,97 @@ void hmap__reseed_empty(struct hmap *m);
 /* ---- insertion ------------------------------------------------------ */
 
 /* Takes the free slot at control byte c of t for key (hash h): its value
- * is zeroed. */
+ * is zeroed.  `small`: the map's small_slots holds, and the copies are
+ * inline. */
 HMAP_INLINE void *fill_slot(struct hmap *m, struct hmap_table *t, size_t c, uint64_t h,
-                            const void *key)
+                            const void *key, bool small)
 {
     char *slot = slot_at_ctrl(m, t, c);
     void *val = slot_val(m, slot);
     /* A map that poisons its deleted slots (for ASan) lifts the poison
      * first; elsewhere the fill pattern is simply overwritten. */
-    if (HMAP_UNLIKELY(m->poisons_slots))
+    if (!small && HMAP_UNLIKELY(m->poisons_slots))
         m->hooks->slot_filling(m, slot, m->type.key_size, val, m->type.val_size);
     table_ctrl(t)[c] = tag_of(h);
-    copy_small(slot, key, m->type.key_size);
-    zero_small(val, m->type.val_size);
+    if (small) {
+        copy_inline(slot, key, m->type.key_size);
+        zero_inline(val, m->type.val_size);
+    } else {
+        copy_small(slot, key, m->type.key_size);
+        zero_small(val, m->type.val_size);
+    }
     t->used++;
     t->growth_left--;
     m->count++;
     return val;
 }
 
-HMAP_INLINE void *insert(struct hmap *m, const void *key, bool *inserted, enum key_kind kind)
+/* An insertion comes in three parts, each the common case of the next:
+ *  - find_to_replace: the key in its first group, the whole of most
+ *    replacements;
+ *  - insert_at_hand: a new key whose table has room, in a map whose
+ *    slots are small (small_slots), the whole of most insertions;
+ *  - insert_growing: everything else (the probe past the first group,
+ *    the map's first table, pages to fault in ahead, growth).
+ * A caller instantiates the first two in one function that calls nothing
+ * (its value copies inline, copy_inline, when the slots are small) and
+ * goes on with the third by a tail call, so that the common cases carry
+ * neither the general case's instructions nor a call's saved registers:
+ * the fewer instructions a write takes, the more of a loop's writes wait
+ * on their cache misses together (as lookup's). */
+
+/* The value slot of key (hash h) if it is in its first group; else NULL,
+ * with *further set when keys of the hash were pushed past that group. */
+HMAP_INLINE void *find_to_replace(const struct hmap *m, const void *key, uint64_t h,
+                                  enum key_kind kind, bool *further)
 {
-    uint64_t h = key_hash(m, key, kind);
+    if (HMAP_UNLIKELY(m->dir == NULL))
+        return NULL;
+    char *slot = find_in_first_group(m, entry_of(m, h), h, key, kind, NULL, further);
+    return slot ? slot_val(m, slot) : NULL;
+}
+
+/* The new entry of key (hash h), which find_to_replace did not find and
+ * found no further probe for, when the map's slots are small, its table
+ * has room and nothing waits to be faulted in ahead: its value slot,
+ * zeroed.  Else NULL, for insert_growing. */
+HMAP_INLINE void *insert_at_hand(struct hmap *m, const void *key, uint64_t h)
+{
+    if (HMAP_UNLIKELY(!m->small_slots || !m->dir || m->spare_ahead || m->dir_ahead))
+        return NULL;
+    struct hmap_table *t = entry_table(entry_of(m, h));
+    if (HMAP_UNLIKELY(t->growth_left == 0))
+        return NULL;
+    return fill_slot(m, t, claim_free_slot(t, h), h, key, true);
+}
+
+/* The rest of an insertion, in general: the probe past the first group
+ * if `further`, then the new entry (its value zeroed), in a table grown
+ * first if it is full.  The value slot, or NULL with errno ENOMEM when a
+ * new key finds no memory; *inserted (if not NULL) says whether the key
+ * is new. */
+HMAP_INLINE void *insert_growing(struct hmap *m, const void *key, uint64_t h, bool further,
+                                 bool *inserted, enum key_kind kind)
+{
     if (HMAP_UNLIKELY(!m->dir) && hmap__first_table(m, 0) != 0)
         goto oom;
-    for (;;) {
-        const struct hmap_dir_entry *e = entry_of(m, h);
-        size_t c;
-        char *slot = find_in_table(m, e, h, key, kind, &c);
+    if (further) {
+        char *slot = find_beyond(m, entry_of(m, h), h, key, kind, NULL);
         if (slot) {
             if (inserted)
                 *inserted = false;
             return slot_val(m, slot);
         }
-        struct hmap_table *t = entry_table(e);
+    }
+    /* The key is absent, and growing does not change that. */
+    if (inserted)
+        *inserted = true;
+    for (;;) {
+        struct hmap_table *t = entry_table(entry_of(m, h));
         if (HMAP_LIKELY(t->growth_left > 0)) {
-            if (inserted)
-                *inserted = true;
             if (HMAP_UNLIKELY(m->spare_ahead != NULL || m->dir_ahead != NULL))
                 hmap__fault_ahead(m);
-            return fill_slot(m, t, claim_free_slot(t, h), h, key);
+            return fill_slot(m, t, claim_free_slot(t, h), h, key, false);
         }
         if (grow_of_kind(m, kind, h) != 0)
             goto oom;
@@ -102,16 +153,30 @@ HMAP_INLINE void delete_at(struct hmap *m, struct hmap_table *t, size_t c, char 
         hmap__reseed_empty(m);
 }
 
+/* The deletion past the key's first group, out of line. */
+static __attribute__((noinline)) bool del_beyond(struct hmap *m, const struct hmap_dir_entry *e,
+                                                 uint64_t h, const void *key, enum key_kind kind)
+{
+    size_t c;
+    char *slot = find_beyond(m, e, h, key, kind, &c);
+    if (!slot)
+        return false;
+    delete_at(m, entry_table(e), c, slot);
+    return true;
+}
+
 HMAP_INLINE bool del_of_kind(struct hmap *m, const void *key, enum key_kind kind)
 {
     uint64_t h = key_hash(m, key, kind);
     const struct hmap_dir_entry *e = entry_of(m, h);
     size_t c;
-    char *slot = find_in_table(m, e, h, key, kind, &c);
-    if (!slot)
-        return false;
-    delete_at(m, entry_table(e), c, slot);
-    return true;
+    bool further = false;
+    char *slot = find_in_first_group(m, e, h, key, kind, &c, &further);
+    if (slot) {
+        delete_at(m, entry_table(e), c, slot);
+        return true;
+    }
+    return HMAP_UNLIKELY(further) && del_beyond(m, e, h, key, kind);
 }
 
 #pragma GCC visibility pop
