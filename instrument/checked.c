@@ -281,7 +281,7 @@ struct inside_mark {
     const struct hmap *map;
     const struct hmap__site *site;
     uint8_t op;
-    bool fast;
+    uint64_t fast_tid;
 };
 
 static __attribute__((noinline)) void enter_nested(struct hmap_thread *t, const struct hmap *m,
@@ -309,8 +309,8 @@ HMAP_INLINE const struct hmap *enter_map(struct hmap_thread *t, const struct hma
     const struct hmap *outer = t->inside;
     if (HMAP_UNLIKELY(outer != NULL))
         enter_nested(t, m, site, saved);
-    saved->fast = t->fast;
-    t->fast = false;
+    saved->fast_tid = t->fast_tid;
+    t->fast_tid = HMAP_FAST_CLOSED;
     t->site = site;
     t->op = (uint8_t)op;
     t->inside = m;
@@ -320,7 +320,7 @@ HMAP_INLINE const struct hmap *enter_map(struct hmap_thread *t, const struct hma
 HMAP_INLINE void leave_map(struct hmap_thread *t, const struct hmap *outer,
                            const struct inside_mark *saved)
 {
-    t->fast = saved->fast;
+    t->fast_tid = saved->fast_tid;
     if (HMAP_LIKELY(outer == NULL)) {
         t->inside = NULL;
         return;
@@ -559,14 +559,13 @@ HMAP_INLINE void read_end(const struct hmap *m, uint64_t seq, const struct hmap_
  * protocol, out of line.  The fast path leaves no reader tid behind: a
  * writer that the tid would warn is another thread than the last writer,
  * and that alone makes it linger.  Under TSan every read takes the whole
- * protocol, for its annotation (t->fast is false there, and inside an
+ * protocol, for its annotation (t->fast_tid is closed there, and inside an
  * operation that took the whole protocol).  A map created by a plain
  * caller has no last writer until a checked write: its reads take the
  * whole protocol until then. */
 HMAP_INLINE bool read_is_plain_sailing(const struct hmap *m, const struct hmap_thread *t)
 {
-    return HMAP_LIKELY(t->fast) &&
-           RELAXED_LOAD(&m->checked.last_writer) == (uint64_t)t->tid;
+    return RELAXED_LOAD(&m->checked.last_writer) == t->fast_tid;
 }
 
 /* The read window of the fast path: the thread's marks (nothing to
@@ -607,8 +606,7 @@ HMAP_INLINE void fast_read_end(const struct hmap *m, uint64_t seq, const struct 
  * its annotation. */
 HMAP_INLINE bool write_is_plain_sailing(const struct hmap *m, const struct hmap_thread *t)
 {
-    return HMAP_LIKELY(t->fast) &&
-           RELAXED_LOAD(&m->checked.sole_user) == (uint64_t)t->tid;
+    return RELAXED_LOAD(&m->checked.sole_user) == t->fast_tid;
 }
 
 /* The fast path's window opens as write_begin's does, less what is

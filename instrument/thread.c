@@ -36,7 +36,8 @@ struct tid_number {
 static struct tid_number tid_table[THREAD_TABLE];
 static int next_tnum = 1; /* T0 is the main thread */
 
-HMAP_TLS struct hmap_thread hmap__thread_record;
+/* Closed until the thread registers: a plain map's last writer is 0. */
+HMAP_TLS struct hmap_thread hmap__thread_record = { .fast_tid = HMAP_FAST_CLOSED };
 
 /* Run as each thread registers: the fault handler's alternate signal
  * stack (quarantine.c), set from there so that this file needs nothing of
@@ -98,7 +99,7 @@ struct hmap_thread *hmap__thread_register(void)
     if (on_register)
         on_register();
     self->registered = true;
-    self->fast = !hmap__under_tsan();
+    self->fast_tid = hmap__under_tsan() ? HMAP_FAST_CLOSED : (uint64_t)self->tid;
     errno = saved_errno;
     return self;
 }
@@ -106,5 +107,5 @@ struct hmap_thread *hmap__thread_register(void)
 void hmap__thread_after_fork(void)
 {
     hmap__thread_record.registered = false;
-    hmap__thread_record.fast = false;
+    hmap__thread_record.fast_tid = HMAP_FAST_CLOSED;
 }

@@ -20,11 +20,14 @@ struct hmap_thread {
     /* Both flags live in the record, so that an entry point reaches all
      * of its thread's state from one TLS address. */
     bool registered;              /* tid, number and random state are set */
-    bool fast;                    /* the checked entry points may take their fast paths:
-                                     registered, not under ThreadSanitizer (which must see
-                                     every operation's window), and not inside an operation
-                                     that took the whole protocol (checked.c) */
     pid_t tid;
+    uint64_t fast_tid;            /* the tid while the checked entry points may take their
+                                     fast paths, else HMAP_FAST_CLOSED: they may when the
+                                     thread is registered, not under ThreadSanitizer (which
+                                     must see every operation's window) and not inside an
+                                     operation that took the whole protocol (checked.c).  A
+                                     fast path compares a map's word with it, which tests
+                                     both at once. */
     int tnum;                     /* 0 for the main thread, then 1, 2, ... in order of first use */
     const struct hmap *inside;    /* the map whose operation this thread is in, or NULL */
     const struct hmap__site *site;/* the call site of that operation */
@@ -34,6 +37,9 @@ struct hmap_thread {
     uint64_t rng;                 /* this thread's random state (lingering, sampling; seed=) */
     int64_t guard_countdown;      /* guard=sampled: bytes of small tables until the next guard */
 };
+
+/* fast_tid while the fast paths are closed: a value no map's tid word holds. */
+#define HMAP_FAST_CLOSED UINT64_MAX
 
 extern HMAP_TLS struct hmap_thread hmap__thread_record;
 /* Gives the calling thread its record: number, random state, alternate
