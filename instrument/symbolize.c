@@ -66,6 +66,19 @@ static void copy_str(char *dst, size_t size, const char *src)
     dst[n] = '\0';
 }
 
+/* Copies an ELF symbol's name into dst[size].  Link-time optimisation
+ * renames a file's static function that it merged with others
+ * (GCC: "writer.lto_priv.0"); the reader knows it by its source name.
+ * Clones that changed (".isra.0", ".constprop.0") keep their suffix, as
+ * gdb shows them. */
+static void copy_symbol_name(char *dst, size_t size, const char *name)
+{
+    copy_str(dst, size, name);
+    char *lto = strstr(dst, ".lto_priv.");
+    if (lto != NULL)
+        *lto = '\0';
+}
+
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -189,6 +202,42 @@ static Dwarf_Line *line_of(Dwfl_Module *mod, Dwarf_Addr addr)
     return cu != NULL ? dwarf_getsrc_die(cu, addr - bias) : NULL;
 }
 
+/* The scopes of cu that hold addr (a CU-relative address), innermost
+ * first, as dwarf_getscopes gives them: in a unit of GCC's link-time
+ * optimisation (named "<artificial>") elfutils 0.188's dwarf_getscopes
+ * finds none, so the unit's tree is walked down instead, through the
+ * functions, inlined subroutines and blocks whose ranges hold addr.
+ * Returns the number of scopes in *scopes (malloc'd), or 0. */
+static int scopes_at(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die **scopes)
+{
+    int n = dwarf_getscopes(cu, addr, scopes);
+    if (n > 0)
+        return n;
+    enum { MAX_DEPTH = 64 };
+    Dwarf_Die path[MAX_DEPTH], parent = *cu, die;
+    int depth = 0;
+    while (depth < MAX_DEPTH && dwarf_child(&parent, &die) == 0) {
+        bool found = false;
+        do {
+            int tag = dwarf_tag(&die);
+            if ((tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+                 tag == DW_TAG_lexical_block) && dwarf_haspc(&die, addr) > 0) {
+                found = true;
+                break;
+            }
+        } while (dwarf_siblingof(&die, &die) == 0);
+        if (!found)
+            break;
+        path[depth++] = die;
+        parent = die;
+    }
+    if (depth == 0 || (*scopes = malloc((size_t)depth * sizeof **scopes)) == NULL)
+        return 0;
+    for (int i = 0; i < depth; i++)
+        (*scopes)[i] = path[depth - 1 - i];
+    return depth;
+}
+
 /* The inlined subroutines whose code is at addr, innermost first: for
  * each, its name and the file and line it was called from.  The first
  * frame's file:line (the innermost line) is already in out[0]; each
@@ -199,7 +248,7 @@ static int inline_frames(Dwfl_Module *mod, Dwarf_Addr addr, struct hmap_frame *o
     Dwarf_Addr bias = 0;
     Dwarf_Die *cu = cu_of(mod, addr, &bias);
     Dwarf_Die *scopes = NULL;
-    int nscopes = cu != NULL ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+    int nscopes = cu != NULL ? scopes_at(cu, addr - bias, &scopes) : 0;
     Dwarf_Files *files = NULL;
     size_t nfiles = 0;
     if (nscopes <= 0 || dwarf_getsrcfiles(cu, &files, &nfiles) != 0) {
@@ -249,7 +298,7 @@ static void resolve_names(uintptr_t pc, uintptr_t addr, struct hmap_frame *out)
     GElf_Sym sym;
     const char *name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
     if (name != NULL && name[0] != '\0') {
-        copy_str(out->function, sizeof out->function, name);
+        copy_symbol_name(out->function, sizeof out->function, name);
         /* Symbols from a separate debug file may carry their version
          * ("__libc_start_main@@GLIBC_2.34"): the name is enough. */
         out->function[strcspn(out->function, "@")] = '\0';
@@ -278,7 +327,7 @@ static bool name_from_libunwind(uintptr_t addr, struct hmap_frame *out, unw_word
         || acc->get_proc_name(unw_local_addr_space, (unw_word_t)addr, name, sizeof name, off, NULL) != 0
         || name[0] == '\0')
         return false;
-    copy_str(out->function, sizeof out->function, name);
+    copy_symbol_name(out->function, sizeof out->function, name);
     return true;
 }
 
@@ -287,7 +336,7 @@ static bool name_from_dladdr(uintptr_t addr, struct hmap_frame *out, uintptr_t *
     Dl_info info;
     if (dladdr((void *)addr, &info) == 0 || info.dli_sname == NULL || info.dli_saddr == NULL)
         return false;
-    copy_str(out->function, sizeof out->function, info.dli_sname);
+    copy_symbol_name(out->function, sizeof out->function, info.dli_sname);
     *off = addr - (uintptr_t)info.dli_saddr;
     return true;
 }
