@@ -345,8 +345,12 @@ HMAP_INLINE struct hmap_table *dir_table(const struct hmap *m, size_t i)
 /* The private part of hmap_iter.  The first eight words are read and
  * written by the inline steps in hmap.h (hmap__iter_next_inline and, in
  * the checked build, hmap__checked_iter_next_inline); their order is fixed
- * there. */
-struct iter_state {
+ * there.  The storage is hmap_iter's array of words, which the inline
+ * steps access as such: may_alias tells the compiler that this struct's
+ * accesses reach the same memory, which it would otherwise assume apart
+ * once it sees both sides (a program and the static library built with
+ * -flto). */
+struct __attribute__((may_alias)) iter_state {
     uintptr_t pending;   /* live slots of the run not yet visited, 16 bits a group:
                             bit 16k + j is slot (j + offset) % 16 of the run's k-th group */
     char *keys;          /* the key of slot 0 of the run's first group */
