@@ -60,6 +60,7 @@ static bool compute_layout(hmap_type *t, struct hmap_layout *l)
     l->entry_size = (uint32_t)entry;
     l->val_off = (uint32_t)val_off;
     l->table_align = (uint32_t)(entry_align > GROUP_BYTES ? entry_align : GROUP_BYTES);
+    l->group_stride = (uint32_t)(GROUP_SLOTS * entry);
     return true;
 }
 

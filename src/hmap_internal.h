@@ -166,6 +166,7 @@ struct hmap_layout {
     uint32_t entry_size;        /* key, padding, value, padding */
     uint32_t val_off;           /* from the key; a set's "value" is its key (0) */
     uint32_t table_align;       /* of a table's block: the slots' and a cache line's */
+    uint32_t group_stride;      /* GROUP_SLOTS * entry_size: a group's slots */
 };
 
 struct hmap_table {

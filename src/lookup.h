@@ -91,7 +91,7 @@ HMAP_INLINE char *find_in_first_group(const struct hmap *m, const struct hmap_di
 {
     size_t g = (size_t)hash & e->mask;
     const uint8_t *c = e->ctrl + g * GROUP_BYTES;
-    char *slots = entry_slots(e) + g * (GROUP_SLOTS * (size_t)m->layout.entry_size);
+    char *slots = entry_slots(e) + g * (size_t)m->layout.group_stride;
     __builtin_prefetch(slots);
     for (slot_mask mt = group_match(c, tag_of(hash)); mt; mt &= mt - 1) {
         size_t i = first_slot(mt);
