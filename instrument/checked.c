@@ -890,8 +890,9 @@ static __attribute__((noinline)) int fast_set_value(struct hmap *m, void *slot, 
  * and the core's insertion or deletion (write.h) in one function, which
  * counts the write for relocation itself (the core's write_done hook
  * would note a write that did not pass the window, and this one did).  A
- * put or a set takes an insertion's common cases itself and goes on with
- * the rest, window open, in a second function (write.h, find_to_replace).
+ * put or a set takes an insertion's common cases itself (write.h,
+ * insert_common) and goes on with the rest, window open, in a second
+ * function.
  * A set's value is copied before the write ends: it may point into the
  * table that the insertion's growth replaced. */
 #define DEFINE_FAST_WRITES(name, KIND)                                               \
@@ -910,16 +911,10 @@ static __attribute__((noinline)) int fast_set_value(struct hmap *m, void *slot, 
     {                                                                                \
         fast_write_begin(m, site);                                                   \
         uint64_t h = key_hash(m, key, KIND);                                         \
-        bool further = false, found = true;                                          \
-        void *v = find_to_replace(m, key, h, KIND, &further);                        \
-        if (!v) {                                                                    \
-            v = further ? NULL : insert_at_hand(m, key, h);                          \
-            if (!v)                                                                  \
-                return fast_put_growing_##name(m, key, h, further, inserted);        \
-            found = false;                                                           \
-        }                                                                            \
-        if (inserted)                                                                \
-            *inserted = !found;                                                      \
+        bool further = false;                                                        \
+        void *v = insert_common(m, key, h, KIND, inserted, &further);                \
+        if (!v)                                                                      \
+            return fast_put_growing_##name(m, key, h, further, inserted);            \
         v = count_write(m, v);                                                       \
         fast_write_end(m);                                                           \
         return v;                                                                    \
@@ -942,14 +937,12 @@ static __attribute__((noinline)) int fast_set_value(struct hmap *m, void *slot, 
         fast_write_begin(m, site);                                                   \
         uint64_t h = key_hash(m, key, KIND);                                         \
         bool further = false;                                                        \
-        void *slot = find_to_replace(m, key, h, KIND, &further);                     \
-        if (!slot) {                                                                 \
-            slot = further ? NULL : insert_at_hand(m, key, h);                       \
-            if (!slot)                                                               \
-                return fast_set_growing_##name(m, key, h, further, val);             \
-        } else if (HMAP_UNLIKELY(!m->small_slots)) {                                 \
+        void *slot = insert_common(m, key, h, KIND, NULL, &further);                 \
+        if (!slot)                                                                   \
+            return fast_set_growing_##name(m, key, h, further, val);                 \
+        /* found, if the slots are not small (insert_at_hand needs them) */          \
+        if (HMAP_UNLIKELY(!m->small_slots))                                          \
             return fast_set_value(m, slot, val);                                     \
-        }                                                                            \
         copy_inline(slot, val, m->type.val_size);                                    \
         count_write(m, NULL);                                                        \
         fast_write_end(m);                                                           \

@@ -178,8 +178,8 @@ static __attribute__((noinline)) int set_value(struct hmap *m, void *slot, const
  * tells the hooks it is done (write_done); the checked runtime's whole
  * protocol calls them without (hmap__put_unhooked and the others), and
  * counts the write itself.  A put or a set takes an insertion's common
- * cases itself and goes on with the rest in a second function (write.h,
- * find_to_replace).  An insertion's growth may replace a table, which
+ * cases itself (write.h, insert_common) and goes on with the rest in a
+ * second function.  An insertion's growth may replace a table, which
  * end_of_write retires; a value is copied before that, as it may point
  * into that table. */
 #define DEFINE_WRITES_FOR_KIND(name, KIND)                                           \
@@ -195,16 +195,10 @@ static __attribute__((noinline)) int set_value(struct hmap *m, void *slot, const
                                                       bool *inserted, bool hooked)  \
     {                                                                                \
         uint64_t h = key_hash(m, key, KIND);                                         \
-        bool further = false, found = true;                                          \
-        void *val = find_to_replace(m, key, h, KIND, &further);                      \
-        if (!val) {                                                                  \
-            val = further ? NULL : insert_at_hand(m, key, h);                        \
-            if (!val)                                                                \
-                return put_growing_##name(m, key, h, further, inserted, hooked);     \
-            found = false;                                                           \
-        }                                                                            \
-        if (inserted)                                                                \
-            *inserted = !found;                                                      \
+        bool further = false;                                                        \
+        void *val = insert_common(m, key, h, KIND, inserted, &further);              \
+        if (!val)                                                                    \
+            return put_growing_##name(m, key, h, further, inserted, hooked);         \
         return put_done(m, val, hooked);                                             \
     }                                                                                \
     static __attribute__((noinline)) int set_growing_##name(                         \
@@ -222,14 +216,12 @@ static __attribute__((noinline)) int set_value(struct hmap *m, void *slot, const
     {                                                                                \
         uint64_t h = key_hash(m, key, KIND);                                         \
         bool further = false;                                                        \
-        void *slot = find_to_replace(m, key, h, KIND, &further);                     \
-        if (!slot) {                                                                 \
-            slot = further ? NULL : insert_at_hand(m, key, h);                       \
-            if (!slot)                                                               \
-                return set_growing_##name(m, key, h, further, val, hooked);          \
-        } else if (HMAP_UNLIKELY(!m->small_slots)) {                                 \
+        void *slot = insert_common(m, key, h, KIND, NULL, &further);                 \
+        if (!slot)                                                                   \
+            return set_growing_##name(m, key, h, further, val, hooked);              \
+        /* found, if the slots are not small (insert_at_hand needs them) */          \
+        if (HMAP_UNLIKELY(!m->small_slots))                                          \
             return set_value(m, slot, val, hooked);                                  \
-        }                                                                            \
         copy_inline(slot, val, m->type.val_size);                                    \
         return set_done(m, hooked);                                                  \
     }                                                                                \

@@ -86,6 +86,26 @@ HMAP_INLINE void *insert_at_hand(struct hmap *m, const void *key, uint64_t h)
     return fill_slot(m, t, claim_free_slot(t, h), h, key, true);
 }
 
+/* find_to_replace, then insert_at_hand if the key is not further: an
+ * insertion's common cases, in a function that calls nothing.  The value
+ * slot, *inserted (if not NULL) saying whether the key is new; else NULL,
+ * and the caller goes on with insert_growing, *further its argument. */
+HMAP_INLINE void *insert_common(struct hmap *m, const void *key, uint64_t h, enum key_kind kind,
+                                bool *inserted, bool *further)
+{
+    void *val = find_to_replace(m, key, h, kind, further);
+    if (val) {
+        if (inserted)
+            *inserted = false;
+        return val;
+    }
+    if (*further || (val = insert_at_hand(m, key, h)) == NULL)
+        return NULL;
+    if (inserted)
+        *inserted = true;
+    return val;
+}
+
 /* The rest of an insertion, in general: the probe past the first group
  * if `further`, then the new entry (its value zeroed), in a table grown
  * first if it is full.  The value slot, or NULL with errno ENOMEM when a
