@@ -91,24 +91,25 @@ bool hmap__key_equal(const struct hmap *m, const void *a, const void *b)
 
 /* ---- lookup --------------------------------------------------------- */
 
-bool hmap_has(const hmap *m, const void *key)
-{
-    return hmap_get(m, key) != NULL;
-}
-
 size_t hmap_len(const hmap *m)
 {
     return m ? m->count : 0;
 }
 
-/* One out-of-line copy of the lookup per key kind: the public function is
- * a tail-calling switch, so the fast kinds never pay for the registers the
- * generic kind's callbacks need. */
+/* One out-of-line copy of the lookup per key kind, and one of hmap_has:
+ * the public functions are tail-calling switches, so the fast kinds never
+ * pay for the registers the generic kind's callbacks need, and hmap_has
+ * is not a call to hmap_get. */
 #define DEFINE_LOOKUP_FOR_KIND(name, KIND)                                           \
     static __attribute__((noinline)) void *lookup_##name(const struct hmap *m,     \
                                                          const void *key)          \
     {                                                                              \
         return lookup(m, key, KIND);                                               \
+    }                                                                              \
+    static __attribute__((noinline)) bool has_##name(const struct hmap *m,         \
+                                                     const void *key)              \
+    {                                                                              \
+        return contains(m, key, KIND);                                             \
     }
 FOR_EACH_KIND(DEFINE_LOOKUP_FOR_KIND)
 
@@ -117,6 +118,13 @@ void *hmap_get(const hmap *m, const void *key)
     if (!m || m->count == 0)
         return NULL;
     BY_KIND(m->kind, lookup, m, key);
+}
+
+bool hmap_has(const hmap *m, const void *key)
+{
+    if (!m || m->count == 0)
+        return false;
+    BY_KIND(m->kind, has, m, key);
 }
 
 /* ---- insertion and deletion ----------------------------------------- */

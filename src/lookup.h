@@ -147,6 +147,28 @@ HMAP_INLINE void *lookup(const struct hmap *m, const void *key, enum key_kind ki
     return NULL;
 }
 
+/* Whether key is past the first group, for contains. */
+static __attribute__((noinline)) bool found_beyond(const struct hmap *m,
+                                                   const struct hmap_dir_entry *e, uint64_t hash,
+                                                   const void *key, enum key_kind kind)
+{
+    return find_beyond(m, e, hash, key, kind, NULL) != NULL;
+}
+
+/* Whether the map holds key: lookup's probe, its result a bool, so that
+ * the probe past the first group is a tail call here too. */
+HMAP_INLINE bool contains(const struct hmap *m, const void *key, enum key_kind kind)
+{
+    uint64_t h = key_hash(m, key, kind);
+    const struct hmap_dir_entry *e = entry_of(m, h);
+    bool further = false;
+    if (find_in_first_group(m, e, h, key, kind, NULL, &further))
+        return true;
+    if (HMAP_UNLIKELY(further))
+        return found_beyond(m, e, h, key, kind);
+    return false;
+}
+
 #pragma GCC visibility pop
 
 #endif /* HMAP_LOOKUP_H */
