@@ -66,17 +66,20 @@ static void copy_str(char *dst, size_t size, const char *src)
     dst[n] = '\0';
 }
 
-/* Copies an ELF symbol's name into dst[size].  Link-time optimisation
- * renames a file's static function that it merged with others
- * (GCC: "writer.lto_priv.0"); the reader knows it by its source name.
- * Clones that changed (".isra.0", ".constprop.0") keep their suffix, as
- * gdb shows them. */
+/* Copies an ELF symbol's name into dst[size], as the source names the
+ * function.  GCC names the parts and copies it makes of a function after
+ * it: "f.cold" (the part it split off), "f.part.0", "f.isra.0" and
+ * "f.constprop.0" (copies specialised for their callers), "f.lto_priv.0"
+ * (a static function that link-time optimisation renamed).  The reader
+ * knows f, which is what llvm-symbolizer prints from DWARF; the offset
+ * stays the one from the symbol.  No C identifier and no mangled C++ name
+ * holds a '.'. */
 static void copy_symbol_name(char *dst, size_t size, const char *name)
 {
     copy_str(dst, size, name);
-    char *lto = strstr(dst, ".lto_priv.");
-    if (lto != NULL)
-        *lto = '\0';
+    char *suffix = dst[0] != '\0' ? strchr(dst + 1, '.') : NULL;
+    if (suffix != NULL)
+        *suffix = '\0';
 }
 
 static const char *base_name(const char *path)
