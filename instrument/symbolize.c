@@ -24,11 +24,12 @@
  * way a pc that lies in no known symbol (a static function of a stripped
  * object, the vdso) gets no name rather than the nearest exported one.
  *
- * Function names are the ELF symbol containing the pc.  Code inlined into
- * a function is named after that function by hmap__symbolize, while its
- * file:line is that of the inlined code; hmap__symbolize_inlined gives the
- * inlined functions frames of their own (DWARF's inlined-subroutine
- * scopes, each with the line it was called from).  For a return address (every frame but the
+ * Function names are the ELF symbol containing the pc, as the source
+ * names it (copy_symbol_name).  Code inlined into a function is named
+ * after that function by hmap__symbolize, while its file:line is that of
+ * the inlined code; hmap__symbolize_inlined gives the inlined functions
+ * frames of their own (DWARF's inlined-subroutine scopes, each with the
+ * line it was called from).  For a return address (every frame but the
  * innermost), lookups use pc - 1, the call instruction: the return address
  * itself may already be the next line, or even the next function after a
  * call to a noreturn function.
