@@ -54,12 +54,12 @@ HMAP_INLINE void *fill_slot(struct hmap *m, struct hmap_table *t, size_t c, uint
  *    slots are small (small_slots), the whole of most insertions;
  *  - insert_growing: everything else (the probe past the first group,
  *    the map's first table, pages to fault in ahead, growth).
- * A caller instantiates the first two in one function that calls nothing
- * (its value copies inline, copy_inline, when the slots are small) and
- * goes on with the third by a tail call, so that the common cases carry
- * neither the general case's instructions nor a call's saved registers:
- * the fewer instructions a write takes, the more of a loop's writes wait
- * on their cache misses together (as lookup's). */
+ * insert_common holds the first two.  A caller instantiates it in a
+ * function that calls nothing (its value copies inline, copy_inline, when
+ * the slots are small) and goes on with the third by a tail call, so that
+ * the common cases carry neither the general case's instructions nor a
+ * call's saved registers: the fewer instructions a write takes, the more
+ * of a loop's writes wait on their cache misses together (as lookup's). */
 
 /* The value slot of key (hash h) if it is in its first group; else NULL,
  * with *further set when keys of the hash were pushed past that group. */
@@ -125,13 +125,13 @@ HMAP_INLINE void *insert_growing(struct hmap *m, const void *key, uint64_t h, bo
         }
     }
     /* The key is absent, and growing does not change that. */
-    if (inserted)
-        *inserted = true;
     for (;;) {
         struct hmap_table *t = entry_table(entry_of(m, h));
         if (HMAP_LIKELY(t->growth_left > 0)) {
             if (HMAP_UNLIKELY(m->spare_ahead != NULL || m->dir_ahead != NULL))
                 hmap__fault_ahead(m);
+            if (inserted)
+                *inserted = true;
             return fill_slot(m, t, claim_free_slot(t, h), h, key, false);
         }
         if (grow_of_kind(m, kind, h) != 0)
