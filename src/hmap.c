@@ -187,7 +187,9 @@ static __attribute__((noinline)) int set_value(struct hmap *m, void *slot, const
  * protocol calls them without (hmap__put_unhooked and the others), and
  * counts the write itself.  A put or a set takes an insertion's common
  * cases itself (write.h, insert_common) and goes on with the rest in a
- * second function.  An insertion's growth may replace a table, which
+ * second function; a deletion does the whole work itself in a map
+ * without hooks, and leaves a map with hooks to a second function.  An
+ * insertion's growth may replace a table, which
  * end_of_write retires; a value is copied before that, as it may point
  * into that table. */
 #define DEFINE_WRITES_FOR_KIND(name, KIND)                                           \
@@ -233,14 +235,22 @@ static __attribute__((noinline)) int set_value(struct hmap *m, void *slot, const
         copy_inline(slot, val, m->type.val_size);                                    \
         return set_done(m, hooked);                                                  \
     }                                                                                \
-    static __attribute__((noinline)) bool del_##name(struct hmap *m, const void *key, \
-                                                     bool hooked)                    \
+    static __attribute__((noinline)) bool del_hooked_##name(struct hmap *m,          \
+                                                            const void *key,         \
+                                                            bool hooked)             \
     {                                                                                \
-        if (!del_of_kind(m, key, KIND))                                              \
+        if (!del_of_kind(m, key, KIND, false))                                       \
             return false;                                                            \
         if (hooked)                                                                  \
             write_done(m);                                                           \
         return true;                                                                 \
+    }                                                                                \
+    static __attribute__((noinline)) bool del_##name(struct hmap *m, const void *key, \
+                                                     bool hooked)                    \
+    {                                                                                \
+        if (HMAP_UNLIKELY(!hooks_absent(m)))                                         \
+            return del_hooked_##name(m, key, hooked);                                \
+        return del_of_kind(m, key, KIND, true);                                      \
     }
 FOR_EACH_KIND(DEFINE_WRITES_FOR_KIND)
 

@@ -255,6 +255,13 @@ typedef void hmap__misplaced_fn(const struct hmap *m, const void *key);
  * the hooks gets exactly what it asks for.  A plain map (no hooks) asks
  * for nothing. */
 
+/* A map with no hooks asks nothing of them: a write can skip every
+ * question below at once. */
+HMAP_INLINE bool hooks_absent(const struct hmap *m)
+{
+    return m->hooks == NULL;
+}
+
 /* Tables come from the hooks (table_alloc) and go back to them whole
  * (table_retire). */
 HMAP_INLINE bool hooks_own_tables(const struct hmap *m)

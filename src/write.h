@@ -154,23 +154,38 @@ HMAP_INLINE void fill_deleted(struct hmap *m, char *slot, int fill)
                                m->type.val_size ? slot_val(m, slot) : NULL, m->type.val_size);
 }
 
-/* Deletes the entry in `slot`, at control byte c of t.
+/* Clears the slot at control byte c of t and takes it off the table's
+ * counts (the map's count is the caller's).
  * Deleting needs no tombstone: a lookup that reaches the group stops there
  * only if no key of its hash was pushed past it (the overflow bits), which
  * stays true.  The slot counts as room again only where no probe passed
  * the group: elsewhere the overflow bits it leaves call for a rebuild. */
-HMAP_INLINE void delete_at(struct hmap *m, struct hmap_table *t, size_t c, char *slot)
+HMAP_INLINE void unlink_slot(struct hmap_table *t, size_t c)
 {
     uint8_t *ctrl = table_ctrl(t);
     ctrl[c] = TAG_EMPTY;
     t->used--;
     if (group_overflow(ctrl + (c & ~(size_t)(GROUP_BYTES - 1))) == 0)
         t->growth_left++;
+}
+
+/* Deletes the entry in `slot`, at control byte c of t: unlinks it, and
+ * fills it as the hooks ask. */
+HMAP_INLINE void delete_at(struct hmap *m, struct hmap_table *t, size_t c, char *slot)
+{
+    unlink_slot(t, c);
     int fill = hooks_deleted_fill(m);
     if (fill >= 0)
         fill_deleted(m, slot, fill);
     if (--m->count == 0)
         hmap__reseed_empty(m);
+}
+
+/* hmap__reseed_empty, then true: a deletion's tail call. */
+static __attribute__((noinline)) bool reseed_emptied(struct hmap *m)
+{
+    hmap__reseed_empty(m);
+    return true;
 }
 
 /* The deletion past the key's first group, out of line. */
@@ -185,7 +200,10 @@ static __attribute__((noinline)) bool del_beyond(struct hmap *m, const struct hm
     return true;
 }
 
-HMAP_INLINE bool del_of_kind(struct hmap *m, const void *key, enum key_kind kind)
+/* Deletes key; true if it was there.  `unhooked`: the caller knows that
+ * the map has no hooks, so that nothing fills the slot, and the common
+ * case calls nothing (an emptied map's new seed is a tail call). */
+HMAP_INLINE bool del_of_kind(struct hmap *m, const void *key, enum key_kind kind, bool unhooked)
 {
     uint64_t h = key_hash(m, key, kind);
     const struct hmap_dir_entry *e = entry_of(m, h);
@@ -193,7 +211,13 @@ HMAP_INLINE bool del_of_kind(struct hmap *m, const void *key, enum key_kind kind
     bool further = false;
     char *slot = find_in_first_group(m, e, h, key, kind, &c, &further);
     if (slot) {
-        delete_at(m, entry_table(e), c, slot);
+        if (!unhooked) {
+            delete_at(m, entry_table(e), c, slot);
+            return true;
+        }
+        unlink_slot(entry_table(e), c);
+        if (HMAP_UNLIKELY(--m->count == 0))
+            return reseed_emptied(m);
         return true;
     }
     return HMAP_UNLIKELY(further) && del_beyond(m, e, h, key, kind);

@@ -515,6 +515,42 @@ START_TEST(churn_rebuilds_at_the_same_size)
 }
 END_TEST
 
+/* A map that deletions empty starts afresh: a new seed, and its table's
+ * room back, overflow bits cleared; so filling it again does not grow it.
+ * The last key deleted sits in the first group of its probe in a map of
+ * one key, and may sit further in a full table: both ways are taken. */
+START_TEST(emptied_map_starts_afresh)
+{
+    hmap *m = tu_new_u64(0);
+    const struct hmap *in = m;
+    uint64_t k = tu_key(0), seed;
+    for (int round = 0; round < 3; round++) {
+        TU_EQ_INT(hmap_set(m, &k, &k), 0);
+        seed = in->hash0;
+        TU_CHECK(hmap_del(m, &k));
+        TU_CHECK(in->hash0 != seed);
+    }
+    const size_t full = max_load(MAX_GROUPS);
+    insert_verifying(m, 0, full);
+    TU_EQ(in->tables, 1);
+    TU_EQ(dir_table(in, 0)->groups, MAX_GROUPS);
+    seed = in->hash0;
+    uint32_t growths = in->growths;
+    for (size_t i = 0; i < full; i++) {
+        k = tu_key(i);
+        TU_CHECK(hmap_del(m, &k));
+    }
+    TU_EQ(hmap_len(m), 0);
+    TU_CHECK(in->hash0 != seed);
+    TU_EQ(dir_table(in, 0)->growth_left, full);
+    TU_VERIFY(m);
+    insert_verifying(m, full, 2 * full);
+    TU_EQ(in->growths, growths);
+    TU_EQ(in->tables, 1);
+    hmap_free(m);
+}
+END_TEST
+
 /* Deleting leaves no tombstone: a full group's slot freed and taken again,
  * keys pushed past full groups found, deleted keys not found, at every
  * step. */
@@ -728,6 +764,7 @@ int main(void)
     tc = tu_tcase("growth");
     tcase_add_test(tc, inserts_double_then_split);
     tcase_add_test(tc, churn_rebuilds_at_the_same_size);
+    tcase_add_test(tc, emptied_map_starts_afresh);
     tcase_add_test(tc, erase_without_tombstones);
     tcase_add_test(tc, a_hash_that_does_not_spread_keys);
     tcase_add_test(tc, value_pointing_into_a_replaced_table);
