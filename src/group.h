@@ -6,9 +6,9 @@
  *
  * The hash's bits are shared out so that no two uses depend on each
  * other: the top bits pick the directory entry (and split tables), the
- * low bits the first group, bits 24-30 the tag (whose high bit is always
- * set), bits 32-34 the overflow bit.  The directory's depth is held to 29
- * bits, so that its bits never reach those.
+ * low bits the first group, bits 24-31 the tag, bits 32-34 the overflow
+ * bit.  The directory's depth is held to 29 bits, so that its bits never
+ * reach those.
  */
 #ifndef HMAP_GROUP_H
 #define HMAP_GROUP_H
@@ -36,12 +36,16 @@ enum {
 typedef uint32_t slot_mask;
 #define ALL_SLOTS ((slot_mask)0x7fff)
 
-/* A tag has its high bit set, so that a group's live slots are the high
- * bits of its control bytes (group_live: one instruction with SSE2); the
- * other seven bits come from the hash. */
+/* A tag is a byte of the hash, 0 (TAG_EMPTY) moved to 1: 255 values.
+ * A tag that matches in a group where the key is not costs a load of the
+ * slot's key, which waits on the control bytes' cache miss, and usually
+ * a mispredicted branch; in a large map that is most of what a lookup of
+ * an absent key costs, so the tag takes every bit of its byte, and a
+ * group's live slots are found by comparing with TAG_EMPTY. */
 HMAP_INLINE uint8_t tag_of(uint64_t hash)
 {
-    return (uint8_t)(hash >> TAG_SHIFT) | 0x80;
+    uint8_t tag = (uint8_t)(hash >> TAG_SHIFT);
+    return (uint8_t)(tag + (tag == TAG_EMPTY));
 }
 
 HMAP_INLINE uint8_t overflow_bit(uint64_t hash)
@@ -104,30 +108,14 @@ HMAP_INLINE slot_mask group_match(const uint8_t *ctrl, uint8_t tag)
 
 #endif
 
-#if defined(__SSE2__)
-
-HMAP_INLINE slot_mask group_live(const uint8_t *ctrl)
-{
-    __m128i g = _mm_loadu_si128((const __m128i *)(const void *)ctrl);
-    return (slot_mask)_mm_movemask_epi8(g) & ALL_SLOTS;
-}
-
-#else
-
-HMAP_INLINE slot_mask group_live(const uint8_t *ctrl)
-{
-    uint64_t lo, hi;
-    memcpy(&lo, ctrl, 8);
-    memcpy(&hi, ctrl + 8, 8);
-    return (gather_high_bits(lo & 0x8080808080808080ull) |
-            gather_high_bits(hi & 0x8080808080808080ull) << 8) & ALL_SLOTS;
-}
-
-#endif
-
 HMAP_INLINE slot_mask group_empty(const uint8_t *ctrl)
 {
-    return ~group_live(ctrl) & ALL_SLOTS;
+    return group_match(ctrl, TAG_EMPTY);
+}
+
+HMAP_INLINE slot_mask group_live(const uint8_t *ctrl)
+{
+    return ~group_empty(ctrl) & ALL_SLOTS;
 }
 
 HMAP_INLINE uint8_t group_overflow(const uint8_t *ctrl)

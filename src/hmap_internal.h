@@ -27,7 +27,7 @@
  *     ctrl:  [ 15 tags | overflow byte ] [ 15 tags | overflow ] ...  16 bytes a group
  *     slots: [ K V ] [ K V ] ...                                     15 a group
  *
- * A tag is 7 bits of the hash under a set high bit, never 0 (TAG_EMPTY).  A key's probe starts
+ * A tag is 8 bits of the hash, never 0 (TAG_EMPTY).  A key's probe starts
  * at the group its hash's low bits name and goes on group by group
  * (triangular steps, which visit every group of a power-of-two table).
  * The overflow byte is boost's: an insertion that passes a full group sets

@@ -165,8 +165,9 @@ HMAP_INLINE void unlink_slot(struct hmap_table *t, size_t c)
     uint8_t *ctrl = table_ctrl(t);
     ctrl[c] = TAG_EMPTY;
     t->used--;
-    if (group_overflow(ctrl + (c & ~(size_t)(GROUP_BYTES - 1))) == 0)
-        t->growth_left++;
+    /* without a branch: whether a group overflowed is as good as random,
+     * and known only once its control bytes arrive from memory */
+    t->growth_left += group_overflow(ctrl + (c & ~(size_t)(GROUP_BYTES - 1))) == 0;
 }
 
 /* Deletes the entry in `slot`, at control byte c of t: unlinks it, and

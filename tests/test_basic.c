@@ -707,6 +707,35 @@ START_TEST(mapped_tables)
 }
 END_TEST
 
+/* A tag takes every value of its byte but TAG_EMPTY: the fewer values,
+ * the more often a probe for an absent key matches one and loads a key. */
+START_TEST(tags_take_every_value_but_empty)
+{
+    hmap *m = tu_new_u64(0);
+    const size_t n = 20000;
+    insert_verifying(m, 0, n);
+    const struct hmap *in = m;
+    bool seen[256] = { false };
+    size_t live = 0;
+    for (size_t i = 0; i < (size_t)1 << in->depth; i++) {
+        const struct hmap_table *t = dir_table(in, i);
+        if (dir_first(in, t, i) != i)
+            continue; /* counted at its first entry */
+        const uint8_t *ctrl = table_ctrl(t);
+        for (size_t g = 0; g < t->groups; g++)
+            for (size_t j = 0; j < GROUP_SLOTS; j++) {
+                uint8_t tag = ctrl[g * GROUP_BYTES + j];
+                live += tag != TAG_EMPTY;
+                seen[tag] = true;
+            }
+    }
+    TU_EQ(live, n);
+    for (int tag = 1; tag < 256; tag++)
+        TU_ASSERT(seen[tag], "no live slot has tag %d", tag);
+    hmap_free(m);
+}
+END_TEST
+
 /* hmap_verify finds what it is for: a wrong tag, a missing overflow bit,
  * a wrong count. */
 START_TEST(verify_notices_damage)
@@ -770,6 +799,7 @@ int main(void)
     tcase_add_test(tc, value_pointing_into_a_replaced_table);
     tcase_add_test(tc, key_pointing_into_the_map);
     tcase_add_test(tc, mapped_tables);
+    tcase_add_test(tc, tags_take_every_value_but_empty);
     tcase_add_test(tc, verify_notices_damage);
     suite_add_tcase(s, tc);
 
