@@ -1,8 +1,8 @@
 /*
  * timing.h - the clock and the median that the measuring tools of
- * tools/detect/ share (hmap-fault-cost, hmap-iter-floor): each times a few
- * rounds of the same thing and reports the median round, so that one round
- * the machine disturbed does not move the figure.
+ * tools/detect/ share (hmap-fault-cost, hmap-iter-floor, hmap-probe-floor):
+ * each times a few rounds of the same thing and reports the median round,
+ * so that one round the machine disturbed does not move the figure.
  */
 #ifndef HMAP_TOOLS_TIMING_H
 #define HMAP_TOOLS_TIMING_H
