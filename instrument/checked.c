@@ -952,7 +952,7 @@ static __attribute__((noinline)) int fast_set_value(struct hmap *m, void *slot, 
         struct hmap *m, const void *key, const struct hmap__site *site)              \
     {                                                                                \
         fast_write_begin(m, site);                                                   \
-        bool removed = m->count != 0 && del_of_kind(m, key, KIND, false);                 \
+        bool removed = m->count != 0 && del_of_kind(m, key, KIND, false);            \
         if (removed)                                                                 \
             count_write(m, NULL);                                                    \
         fast_write_end(m);                                                           \

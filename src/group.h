@@ -37,10 +37,10 @@ typedef uint32_t slot_mask;
 #define ALL_SLOTS ((slot_mask)0x7fff)
 
 /* A tag is a byte of the hash, 0 (TAG_EMPTY) moved to 1: 255 values.
- * A tag that matches in a group where the key is not costs a load of the
+ * A tag that matches a slot other than the key's costs a load of that
  * slot's key, which waits on the control bytes' cache miss, and usually
  * a mispredicted branch; in a large map that is most of what a lookup of
- * an absent key costs, so the tag takes every bit of its byte, and a
+ * an absent key costs.  So the tag takes every bit of its byte, and a
  * group's live slots are found by comparing with TAG_EMPTY. */
 HMAP_INLINE uint8_t tag_of(uint64_t hash)
 {

@@ -189,9 +189,8 @@ static __attribute__((noinline)) int set_value(struct hmap *m, void *slot, const
  * cases itself (write.h, insert_common) and goes on with the rest in a
  * second function; a deletion does the whole work itself in a map
  * without hooks, and leaves a map with hooks to a second function.  An
- * insertion's growth may replace a table, which
- * end_of_write retires; a value is copied before that, as it may point
- * into that table. */
+ * insertion's growth may replace a table, which end_of_write retires; a
+ * value is copied before that, as it may point into that table. */
 #define DEFINE_WRITES_FOR_KIND(name, KIND)                                           \
     static __attribute__((noinline)) void *put_growing_##name(                       \
         struct hmap *m, const void *key, uint64_t h, bool further, bool *inserted,   \
