@@ -736,7 +736,7 @@ static NOINLINE void edit_key_then_grow(void)
     }
     /* The bug: stored keys' strings change.  Four of them, so that the
      * growth's check cannot miss them all: in a map of one table only the
-     * 7-bit tag can disagree, and one renamed key keeps its tag once in 128
+     * tag can disagree, and one renamed key keeps its tag once in 255
      * runs. */
     for (int i = 1; i <= 4; i++)
         strcpy(names[i], "renamed");

@@ -509,7 +509,7 @@ START_TEST(verify_notices_a_changed_string)
     TU_CHECK(hmap_verify(m));
     /* A stored key's string changed after insertion.  In a map of one
      * group, verify sees the change when the new string's tag differs
-     * from the stored one, which 1 in 128 changes (under the map's
+     * from the stored one, which 1 in 255 changes (under the map's
      * random seed) would not do: change the first letter until it does. */
     const char *changed = keys[2];
     uint8_t tag = tag_of(hmap__key_hash(m, &changed));
