@@ -124,6 +124,10 @@ HMAP_INLINE bool copies_inline(size_t n)
  * so a write's common cases call nothing (write.h). */
 HMAP_INLINE void copy_inline(void *dst, const void *src, size_t n)
 {
+    if (HMAP_LIKELY(n == 8)) { /* the commonest size: a compare, not a jump table */
+        memcpy(dst, src, 8);
+        return;
+    }
     switch (n) {
     case 4: memcpy(dst, src, 4); break;
     case 8: memcpy(dst, src, 8); break;
@@ -136,6 +140,10 @@ HMAP_INLINE void copy_inline(void *dst, const void *src, size_t n)
 
 HMAP_INLINE void zero_inline(void *dst, size_t n)
 {
+    if (HMAP_LIKELY(n == 8)) {
+        memset(dst, 0, 8);
+        return;
+    }
     switch (n) {
     case 4: memset(dst, 0, 4); break;
     case 8: memset(dst, 0, 8); break;
