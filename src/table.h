@@ -117,7 +117,7 @@ HMAP_INLINE void zero_small(void *dst, size_t n)
 /* The sizes copy_inline copies: a copy of them is never a call. */
 HMAP_INLINE bool copies_inline(size_t n)
 {
-    return n == 0 || n == 4 || n == 8 || n == 16 || n == 24 || n == 32;
+    return n == 0 || n == 4 || n == 8 || n == 16 || n == 24 || n == 32 || n == 48 || n == 64;
 }
 
 /* copy_small and zero_small for a size that copies_inline: never a call,
@@ -134,6 +134,8 @@ HMAP_INLINE void copy_inline(void *dst, const void *src, size_t n)
     case 16: memcpy(dst, src, 16); break;
     case 24: memcpy(dst, src, 24); break;
     case 32: memcpy(dst, src, 32); break;
+    case 48: memcpy(dst, src, 48); break;
+    case 64: memcpy(dst, src, 64); break;
     default: break; /* 0 */
     }
 }
@@ -150,6 +152,8 @@ HMAP_INLINE void zero_inline(void *dst, size_t n)
     case 16: memset(dst, 0, 16); break;
     case 24: memset(dst, 0, 24); break;
     case 32: memset(dst, 0, 32); break;
+    case 48: memset(dst, 0, 48); break;
+    case 64: memset(dst, 0, 64); break;
     default: break; /* 0 */
     }
 }

@@ -7,7 +7,8 @@
  *    through several growths, with `inserted` reported right (or NULL);
  *  - new value slots are zero-filled by hmap_put, values survive growth, and
  *    a slot is zeroed again when a key is deleted and re-inserted (also
- *    when another key takes over a deleted slot, and after clear);
+ *    when another key takes over a deleted slot, and after clear), for
+ *    values of every size from 4 to 72 bytes in steps of 8;
  *  - hmap_clear: length 0, nothing found, empty iteration, map reusable,
  *    also on an empty map, twice in a row, and around a growth;
  *  - what makes a map grow: inserts alone double a table, then split it;
@@ -326,6 +327,39 @@ START_TEST(zero_fill_big_values)
     TU_NONNULL(m);
     zero_fill_scenario(m, sizeof(struct big_val));
     hmap_free(m);
+}
+END_TEST
+
+/* Values of the sizes that a write copies inline (table.h, copy_inline)
+ * and of sizes between them, which it copies with memcpy: set, replaced,
+ * read back whole, and zero-filled when new. */
+START_TEST(values_of_every_copied_size)
+{
+    static const size_t sizes[] = { 4, 8, 16, 24, 32, 40, 48, 56, 64, 72 };
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        size_t vsize = sizes[s];
+        hmap_type t = { "uint64_t -> bytes", sizeof(uint64_t), _Alignof(uint64_t), vsize, 1,
+                        NULL, NULL };
+        unsigned char val[72];
+        hmap *m = hmap_new(&t, 0);
+        TU_NONNULL(m);
+        for (int round = 0; round < 2; round++) /* insert, then replace */
+            for (size_t i = 0; i < 500; i++) {
+                uint64_t k = tu_key(i);
+                memset(val, (int)(i + (size_t)round * 7 + 1), vsize);
+                TU_EQ_INT(hmap_set(m, &k, val), 0);
+            }
+        for (size_t i = 0; i < 500; i++) {
+            uint64_t k = tu_key(i);
+            unsigned char *v = hmap_get(m, &k);
+            TU_NONNULL(v);
+            TU_ASSERT(all_bytes(v, vsize, (unsigned char)(i + 8)),
+                      "value of %zu bytes, key %zu: not what was set", vsize, i);
+        }
+        hmap_clear(m);
+        zero_fill_scenario(m, vsize);
+        hmap_free(m);
+    }
 }
 END_TEST
 
@@ -782,6 +816,7 @@ int main(void)
     tc = tu_tcase("zero_fill");
     tcase_add_test(tc, zero_fill_u64);
     tcase_add_test(tc, zero_fill_big_values);
+    tcase_add_test(tc, values_of_every_copied_size);
     suite_add_tcase(s, tc);
 
     tc = tu_tcase("clear");
