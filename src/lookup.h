@@ -121,13 +121,13 @@ HMAP_INLINE char *find_in_table(const struct hmap *m, const struct hmap_dir_entr
     return find_beyond(m, e, hash, key, kind, cpos);
 }
 
-/* The value of the key's entry past the probe's first group, or NULL. */
-static __attribute__((noinline)) void *find_value_beyond(const struct hmap *m,
-                                                         const struct hmap_dir_entry *e,
-                                                         uint64_t hash, const void *key,
-                                                         enum key_kind kind)
+/* The value of the key's entry past the probe's first group, or NULL.
+ * It finds the directory entry again, so that the caller need not keep
+ * it live (a register saved) for this rare case. */
+static __attribute__((noinline)) void *find_value_beyond(const struct hmap *m, uint64_t hash,
+                                                         const void *key, enum key_kind kind)
 {
-    char *slot = find_beyond(m, e, hash, key, kind, NULL);
+    char *slot = find_beyond(m, entry_of(m, hash), hash, key, kind, NULL);
     return slot ? slot + m->layout.val_off : NULL;
 }
 
@@ -143,16 +143,16 @@ HMAP_INLINE void *lookup(const struct hmap *m, const void *key, enum key_kind ki
     if (slot)
         return slot + m->layout.val_off;
     if (HMAP_UNLIKELY(further))
-        return find_value_beyond(m, e, h, key, kind);
+        return find_value_beyond(m, h, key, kind);
     return NULL;
 }
 
-/* Whether key is past the first group, for contains. */
-static __attribute__((noinline)) bool found_beyond(const struct hmap *m,
-                                                   const struct hmap_dir_entry *e, uint64_t hash,
+/* Whether key is past the first group, for contains; the directory
+ * entry found again, as find_value_beyond does. */
+static __attribute__((noinline)) bool found_beyond(const struct hmap *m, uint64_t hash,
                                                    const void *key, enum key_kind kind)
 {
-    return find_beyond(m, e, hash, key, kind, NULL) != NULL;
+    return find_beyond(m, entry_of(m, hash), hash, key, kind, NULL) != NULL;
 }
 
 /* Whether the map holds key: lookup's probe, its result a bool, so that
@@ -165,7 +165,7 @@ HMAP_INLINE bool contains(const struct hmap *m, const void *key, enum key_kind k
     if (find_in_first_group(m, e, h, key, kind, NULL, &further))
         return true;
     if (HMAP_UNLIKELY(further))
-        return found_beyond(m, e, h, key, kind);
+        return found_beyond(m, h, key, kind);
     return false;
 }
 

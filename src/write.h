@@ -189,10 +189,12 @@ static __attribute__((noinline)) bool reseed_emptied(struct hmap *m)
     return true;
 }
 
-/* The deletion past the key's first group, out of line. */
-static __attribute__((noinline)) bool del_beyond(struct hmap *m, const struct hmap_dir_entry *e,
-                                                 uint64_t h, const void *key, enum key_kind kind)
+/* The deletion past the key's first group, out of line; the directory
+ * entry found again, as lookup.h's find_value_beyond does. */
+static __attribute__((noinline)) bool del_beyond(struct hmap *m, uint64_t h, const void *key,
+                                                 enum key_kind kind)
 {
+    const struct hmap_dir_entry *e = entry_of(m, h);
     size_t c;
     char *slot = find_beyond(m, e, h, key, kind, &c);
     if (!slot)
@@ -221,7 +223,7 @@ HMAP_INLINE bool del_of_kind(struct hmap *m, const void *key, enum key_kind kind
             return reseed_emptied(m);
         return true;
     }
-    return HMAP_UNLIKELY(further) && del_beyond(m, e, h, key, kind);
+    return HMAP_UNLIKELY(further) && del_beyond(m, h, key, kind);
 }
 
 #pragma GCC visibility pop
