@@ -894,7 +894,10 @@ static __attribute__((noinline)) int fast_set_value(struct hmap *m, void *slot, 
  * insert_common) and goes on with the rest, window open, in a second
  * function.
  * A set's value is copied before the write ends: it may point into the
- * table that the insertion's growth replaced. */
+ * table that the insertion's growth replaced.  A deletion fills the slot
+ * with the poison byte of checked_hooks, named here so that its stores
+ * are constants (a map made by a plain caller, which has no hooks, gets
+ * the same fill: the slot is free either way). */
 #define DEFINE_FAST_WRITES(name, KIND)                                               \
     static __attribute__((noinline)) void *fast_put_growing_##name(                  \
         struct hmap *m, const void *key, uint64_t h, bool further, bool *inserted)   \
@@ -952,7 +955,7 @@ static __attribute__((noinline)) int fast_set_value(struct hmap *m, void *slot, 
         struct hmap *m, const void *key, const struct hmap__site *site)              \
     {                                                                                \
         fast_write_begin(m, site);                                                   \
-        bool removed = m->count != 0 && del_of_kind(m, key, KIND, false);            \
+        bool removed = m->count != 0 && del_of_kind(m, key, KIND, HMAP_POISON_BYTE); \
         if (removed)                                                                 \
             count_write(m, NULL);                                                    \
         fast_write_end(m);                                                           \

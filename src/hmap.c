@@ -238,7 +238,7 @@ static __attribute__((noinline)) int set_value(struct hmap *m, void *slot, const
                                                             const void *key,         \
                                                             bool hooked)             \
     {                                                                                \
-        if (!del_of_kind(m, key, KIND, false))                                       \
+        if (!del_of_kind(m, key, KIND, FILL_AS_HOOKS_SAY))                           \
             return false;                                                            \
         if (hooked)                                                                  \
             write_done(m);                                                           \
@@ -249,7 +249,7 @@ static __attribute__((noinline)) int set_value(struct hmap *m, void *slot, const
     {                                                                                \
         if (HMAP_UNLIKELY(!hooks_absent(m)))                                         \
             return del_hooked_##name(m, key, hooked);                                \
-        return del_of_kind(m, key, KIND, true);                                      \
+        return del_of_kind(m, key, KIND, FILL_NOTHING);                              \
     }
 FOR_EACH_KIND(DEFINE_WRITES_FOR_KIND)
 

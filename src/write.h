@@ -203,10 +203,17 @@ static __attribute__((noinline)) bool del_beyond(struct hmap *m, uint64_t h, con
     return true;
 }
 
-/* Deletes key; true if it was there.  `unhooked`: the caller knows that
- * the map has no hooks, so that nothing fills the slot, and the common
- * case calls nothing (an emptied map's new seed is a tail call). */
-HMAP_INLINE bool del_of_kind(struct hmap *m, const void *key, enum key_kind kind, bool unhooked)
+/* What a deletion writes over the slot it frees, for del_of_kind: a byte
+ * the caller knows (the checked build's poison: its stores then need no
+ * load and no test), or one of these. */
+enum {
+    FILL_NOTHING = -1,   /* the map has no hooks: the common case calls nothing */
+    FILL_AS_HOOKS_SAY = -2,
+};
+
+/* Deletes key; true if it was there; the slot filled as `fill` says (an
+ * emptied map's new seed is a tail call). */
+HMAP_INLINE bool del_of_kind(struct hmap *m, const void *key, enum key_kind kind, int fill)
 {
     uint64_t h = key_hash(m, key, kind);
     const struct hmap_dir_entry *e = entry_of(m, h);
@@ -214,11 +221,13 @@ HMAP_INLINE bool del_of_kind(struct hmap *m, const void *key, enum key_kind kind
     bool further = false;
     char *slot = find_in_first_group(m, e, h, key, kind, &c, &further);
     if (slot) {
-        if (!unhooked) {
+        if (fill == FILL_AS_HOOKS_SAY) {
             delete_at(m, entry_table(e), c, slot);
             return true;
         }
         unlink_slot(entry_table(e), c);
+        if (fill >= 0)
+            fill_deleted(m, slot, fill);
         if (HMAP_UNLIKELY(--m->count == 0))
             return reseed_emptied(m);
         return true;
