@@ -4,7 +4,10 @@
  * alternating, and prints the median nanoseconds per operation of each
  * phase in both builds and their ratio:
  *
- *   hmap-per-op [n [R]]        (default 100000 keys, 1 round)
+ *   hmap-per-op [n [R [each]]]   (default 100000 keys, 1 round)
+ *
+ * With "each", every round's figures are printed too (the first round
+ * runs on a fresh heap, the later ones on what the rounds before left).
  *
  * tools/checked-cost.sh also runs one round under callgrind and counts
  * each phase's instructions (per_op_ops.c keeps each phase in a function
@@ -13,9 +16,11 @@
  */
 #include <hmap.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "timing.h"
 
@@ -68,6 +73,7 @@ int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
     int rounds = argc > 2 ? atoi(argv[2]) : 1;
+    bool each = argc > 3 && strcmp(argv[3], "each") == 0;
     uint64_t *keys = malloc(n * sizeof *keys);
     if (!keys || n == 0 || rounds < 1 || rounds > MAX_ROUNDS)
         return 2;
@@ -87,6 +93,8 @@ int main(int argc, char **argv)
         for (int i = 0; i < PHASES; i++) {
             plain[i][r] = p[i];
             checked[i][r] = c[i];
+            if (each)
+                printf("round %d %-8s %9.1f %9.1f\n", r, phase_names[i], p[i], c[i]);
         }
     }
     printf("# hmap-per-op: %zu uint64_t keys, ns per operation, median of %d rounds (check %llu)\n",
