@@ -267,6 +267,20 @@ static __attribute__((noinline)) void *read_of_no_live_map(const struct hmap *m,
     return NULL;
 }
 
+/* The same two, as hmap_has's result, so that it reaches them by tail
+ * calls too. */
+static __attribute__((noinline, cold)) bool has_of_bad_key(const struct hmap *m, const void *key,
+                                                           const struct hmap__site *site)
+{
+    return read_of_bad_key(m, key, site) != NULL;
+}
+
+static __attribute__((noinline)) bool has_of_no_live_map(const struct hmap *m,
+                                                         const struct hmap__site *site)
+{
+    return read_of_no_live_map(m, site) != NULL;
+}
+
 /* ---- reentrancy ----------------------------------------------------- */
 
 /* Marks the thread as inside m.  Usually it is inside no other map's
@@ -757,36 +771,44 @@ HMAP_INLINE bool read_window_disturbed(const struct hmap *m, uint64_t seq)
 
 /* The end of a fast read's window when something calls for more than
  * clearing the mark: a write overlapped it, or another thread reports.
- * The call site is the one the window's mark holds. */
-static __attribute__((noinline)) void *fast_read_close_slow(const struct hmap *m, uint64_t seq,
-                                                            void *found)
+ * The call site is the one the window's mark holds.  One returns the
+ * value pointer found, the other whether there was one (for hmap_has). */
+static __attribute__((noinline)) void *fast_read_close_slow_lookup(const struct hmap *m,
+                                                                   uint64_t seq, void *found)
 {
     fast_read_end(m, seq, hmap__thread_record.site, AS_READ);
     return found;
+}
+
+static __attribute__((noinline)) bool fast_read_close_slow_has(const struct hmap *m, uint64_t seq,
+                                                               void *found)
+{
+    return fast_read_close_slow_lookup(m, seq, found) != NULL;
 }
 
 /* The fast path of a checked lookup of one key kind: the read's checks
  * and the core's probe (lookup.h) in one function.  Its every exit other
  * than the common one goes to another function (a probe past the first
  * group, a write under way on entry, a window that closes with more to
- * check), by a tail call where the result needs no conversion, so that
- * for the built-in integer kinds it needs few registers saved: on a large
- * map, the fewer instructions a lookup takes, the more of a loop's
- * lookups wait on memory together.  One function returns the value
- * pointer (`ret` void *, CONVERT AS_VALUE: hmap_get), one whether the key
- * is there (bool, AS_FOUND: hmap_has). */
+ * check), by a tail call, so that for the built-in integer kinds it needs
+ * no frame and few registers saved: on a large map, the fewer
+ * instructions a lookup takes, the more of a loop's lookups wait on
+ * memory together.  One function returns the value pointer (`op` lookup,
+ * `ret` void *, CONVERT AS_VALUE: hmap_get), one whether the key is there
+ * (has, bool, AS_FOUND: hmap_has); each exit has a version of each
+ * result type, so that no exit converts a result after a call. */
 #define AS_VALUE(v) (v)
 #define AS_FOUND(v) ((v) != NULL)
-#define DEFINE_CHECKED_PROBE(fn, name, KIND, ret, CONVERT)                           \
-    static __attribute__((noinline)) ret fn(const struct hmap *m, const void *key,   \
-                                            const struct hmap__site *site)           \
+#define DEFINE_CHECKED_PROBE(op, name, KIND, ret, CONVERT)                           \
+    static __attribute__((noinline)) ret checked_##op##_##name(                      \
+        const struct hmap *m, const void *key, const struct hmap__site *site)        \
     {                                                                                \
         if (!read_is_plain_sailing(m, &hmap__thread_record) ||                       \
             (KIND == KIND_GENERIC && runs_user_code(m)))                             \
-            return CONVERT(checked_lookup_slow_##name(m, key, site));                \
+            return checked_##op##_slow_##name(m, key, site);                         \
         uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);                          \
         if (HMAP_UNLIKELY(seq & 1))                                                  \
-            return CONVERT(checked_lookup_raced_##name(m, key, site));               \
+            return checked_##op##_raced_##name(m, key, site);                        \
         mark_fast_read(&hmap__thread_record, m, site, OP_READ);                      \
         void *v = NULL;                                                              \
         if (m->count) {                                                              \
@@ -797,17 +819,17 @@ static __attribute__((noinline)) void *fast_read_close_slow(const struct hmap *m
             if (slot)                                                                \
                 v = slot + m->layout.val_off;                                        \
             else if (HMAP_UNLIKELY(further))                                         \
-                return CONVERT(checked_lookup_further_##name(m, key, seq));          \
+                return checked_##op##_further_##name(m, key, h, seq);                \
         }                                                                            \
         COMPILER_BARRIER();                                                          \
         if (HMAP_UNLIKELY(read_window_disturbed(m, seq)))                            \
-            return CONVERT(fast_read_close_slow(m, seq, v));                         \
+            return fast_read_close_slow_##op(m, seq, v);                             \
         hmap__thread_record.inside = NULL;                                           \
         return CONVERT(v);                                                           \
     }
 
-/* A checked lookup of one key kind: the whole protocol, and the fast
- * paths of hmap_get and hmap_has. */
+/* A checked lookup of one key kind: the whole protocol, the fast path's
+ * exits, and the fast paths of hmap_get and hmap_has. */
 #define DEFINE_CHECKED_LOOKUP(name, KIND)                                            \
     static __attribute__((noinline)) void *checked_lookup_slow_##name(               \
         const struct hmap *m, const void *key, const struct hmap__site *site)        \
@@ -816,21 +838,36 @@ static __attribute__((noinline)) void *fast_read_close_slow(const struct hmap *m
         READ_OP(m, site, AS_READ, v = m->count ? lookup(m, key, KIND) : NULL);       \
         return v;                                                                    \
     }                                                                                \
+    static __attribute__((noinline)) bool checked_has_slow_##name(                   \
+        const struct hmap *m, const void *key, const struct hmap__site *site)        \
+    {                                                                                \
+        return checked_lookup_slow_##name(m, key, site) != NULL;                     \
+    }                                                                                \
     static __attribute__((noinline, cold)) void *checked_lookup_raced_##name(        \
         const struct hmap *m, const void *key, const struct hmap__site *site)        \
     {                                                                                \
         hmap__report_read_write(m, site, false);                                     \
         return checked_lookup_slow_##name(m, key, site);                             \
     }                                                                                \
-    static __attribute__((noinline)) void *checked_lookup_further_##name(            \
-        const struct hmap *m, const void *key, uint64_t seq)                         \
+    static __attribute__((noinline, cold)) bool checked_has_raced_##name(            \
+        const struct hmap *m, const void *key, const struct hmap__site *site)        \
     {                                                                                \
-        void *v = lookup(m, key, KIND);                                              \
+        return checked_lookup_raced_##name(m, key, site) != NULL;                    \
+    }                                                                                \
+    static __attribute__((noinline)) void *checked_lookup_further_##name(            \
+        const struct hmap *m, const void *key, uint64_t h, uint64_t seq)             \
+    {                                                                                \
+        void *v = find_value_beyond(m, h, key, KIND);                                \
         fast_read_end(m, seq, hmap__thread_record.site, AS_READ);                    \
         return v;                                                                    \
     }                                                                                \
-    DEFINE_CHECKED_PROBE(checked_lookup_##name, name, KIND, void *, AS_VALUE)        \
-    DEFINE_CHECKED_PROBE(checked_has_##name, name, KIND, bool, AS_FOUND)
+    static __attribute__((noinline)) bool checked_has_further_##name(                \
+        const struct hmap *m, const void *key, uint64_t h, uint64_t seq)             \
+    {                                                                                \
+        return checked_lookup_further_##name(m, key, h, seq) != NULL;                \
+    }                                                                                \
+    DEFINE_CHECKED_PROBE(lookup, name, KIND, void *, AS_VALUE)                       \
+    DEFINE_CHECKED_PROBE(has, name, KIND, bool, AS_FOUND)
 FOR_EACH_KIND(DEFINE_CHECKED_LOOKUP)
 HMAP_INLINE void *checked_lookup(const struct hmap *m, const void *key,
                                  const struct hmap__site *site)
@@ -858,9 +895,9 @@ bool hmap__checked_has(const hmap *m, const void *key, const struct hmap__site *
 {
     NOTE_ENTRY();
     if (HMAP_UNLIKELY(!live_map(m)))
-        return read_of_no_live_map(m, site) != NULL;
+        return has_of_no_live_map(m, site);
     if (HMAP_UNLIKELY(!key_is_usable(m, key)))
-        return read_of_bad_key(m, key, site) != NULL;
+        return has_of_bad_key(m, key, site);
     return checked_has(m, key, site);
 }
 
