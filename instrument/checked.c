@@ -1029,28 +1029,42 @@ HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
 #define UNPARENTHESIZED(...) __VA_ARGS__
 
 /* Each write entry point: the fast path of the map's key kind when it
- * applies, else the whole protocol out of line. */
-#define DEFINE_CHECKED_WRITE(ret, name, params, args, check_args, write)              \
+ * applies, else the whole protocol out of line.  A call on anything but
+ * a live map, or with an argument that `usable` rejects, goes to a
+ * function that reports it (by check_args), reached by a tail call as
+ * the others are, so that the entry point needs no frame of its own. */
+#define DEFINE_CHECKED_WRITE(ret, name, params, args, usable, check_args, write)      \
     static __attribute__((noinline)) ret checked_##name##_slow params                 \
     {                                                                                 \
         ret r;                                                                        \
         WRITE_OP(m, site, r = write);                                                 \
         return r;                                                                     \
     }                                                                                 \
+    static __attribute__((noinline, cold)) ret checked_##name##_rejected params       \
+    {                                                                                 \
+        validate(m, WRITE, site);                                                     \
+        check_args;                                                                   \
+        return checked_##name##_slow args;                                            \
+    }                                                                                 \
     ret hmap__checked_##name params                                                   \
     {                                                                                 \
         NOTE_ENTRY();                                                                 \
-        validate(m, WRITE, site);                                                     \
-        check_args;                                                                   \
+        if (HMAP_UNLIKELY(!live_map(m) || !(usable)))                                 \
+            return checked_##name##_rejected args;                                    \
         if (!write_is_plain_sailing(m, &hmap__thread_record))                         \
             return checked_##name##_slow args;                                        \
         BY_KIND(m->kind, fast_##name, UNPARENTHESIZED args);                          \
     }
 
 /* hmap_set's value: NULL only where values have no bytes. */
+HMAP_INLINE bool val_is_usable(const struct hmap *m, const void *val)
+{
+    return val != NULL || m->type.val_size == 0;
+}
+
 HMAP_INLINE void validate_val(const struct hmap *m, const void *val, const struct hmap__site *site)
 {
-    if (HMAP_UNLIKELY(!val) && m->type.val_size)
+    if (HMAP_UNLIKELY(!val_is_usable(m, val)))
         report_invalid_argument(m, site, WRITE,
                                 "the value is NULL, and the map's values are %zu bytes: a "
                                 "value argument must point at a value");
@@ -1058,15 +1072,16 @@ HMAP_INLINE void validate_val(const struct hmap *m, const void *val, const struc
 
 DEFINE_CHECKED_WRITE(void *, put,
                      (hmap *m, const void *key, bool *inserted, const struct hmap__site *site),
-                     (m, key, inserted, site), validate_key(m, key, WRITE, site),
-                     put_counted(m, key, inserted))
+                     (m, key, inserted, site), key_is_usable(m, key),
+                     validate_key(m, key, WRITE, site), put_counted(m, key, inserted))
 DEFINE_CHECKED_WRITE(int, set,
                      (hmap *m, const void *key, const void *val, const struct hmap__site *site),
-                     (m, key, val, site),
+                     (m, key, val, site), key_is_usable(m, key) && val_is_usable(m, val),
                      (validate_key(m, key, WRITE, site), validate_val(m, val, site)),
                      set_counted(m, key, val))
 DEFINE_CHECKED_WRITE(bool, del, (hmap *m, const void *key, const struct hmap__site *site),
-                     (m, key, site), validate_key(m, key, WRITE, site), del_counted(m, key))
+                     (m, key, site), key_is_usable(m, key), validate_key(m, key, WRITE, site),
+                     del_counted(m, key))
 
 int hmap__checked_reserve(hmap *m, size_t n, const struct hmap__site *site)
 {

@@ -506,7 +506,8 @@ class TestSymbolize(TempDirTest):
         got = [(f[1], f[2], f[3]) for f in frames(self.out) if f[4] == module]
         self.assertIn(("record", "scenarios.c", marker_line("record")), got)
         self.assertIn(("freed_map", "scenarios.c", marker_line("use_after_free")), got)
-        self.assertIn("hmap__checked_set", [f[1] for f in frames(self.out)])
+        runtime = [f[1] for f in frames(self.out) if f[4].startswith("libhmap")]
+        self.assertTrue(runtime and all(runtime), self.out)  # the library's frames too
 
     def test_agrees_with_the_runtime(self):
         """The runtime names the ELF symbol and the innermost line; with
