@@ -145,10 +145,15 @@ oom:
 /* ---- deletion ------------------------------------------------------- */
 
 /* Overwrites a deleted slot's key and value with the hooks' fill byte:
- * the whole slot, padding too, whose size the layout holds ready. */
+ * the whole slot, padding too, whose size the layout holds ready.  The
+ * commonest entry, an 8-byte key and value, is tested for first: one
+ * compare rather than fill_small's chain of them. */
 HMAP_INLINE void fill_deleted(struct hmap *m, char *slot, int fill)
 {
-    fill_small(slot, fill, m->layout.entry_size);
+    if (HMAP_LIKELY(m->layout.entry_size == 16))
+        memset(slot, fill, 16);
+    else
+        fill_small(slot, fill, m->layout.entry_size);
     if (HMAP_UNLIKELY(m->poisons_slots))
         m->hooks->slot_deleted(m, slot, m->type.key_size,
                                m->type.val_size ? slot_val(m, slot) : NULL, m->type.val_size);
