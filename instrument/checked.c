@@ -240,11 +240,27 @@ HMAP_INLINE void validate_key(const struct hmap *m, const void *key, enum access
                                 "point at a pointer to a string");
 }
 
-/* What validate_key checks, as a test. */
-HMAP_INLINE bool key_is_usable(const struct hmap *m, const void *key)
-{
-    return key != NULL && (m->kind != KIND_CSTR || *(const char *const *)key != NULL);
-}
+/* BY_KIND for an entry point that has tested its key argument for NULL
+ * and not yet for what validate_key checks besides: a string map's key
+ * that points at a NULL string, which is tested in that kind's case
+ * alone, so that the other kinds pay no second test of the kind.
+ * `rejected` is the call that reports it. */
+#define BY_KIND_OF_KEY(m, key, rejected, fn, ...)                            \
+    do {                                                                     \
+        switch ((enum key_kind)(m)->kind) {                                  \
+        case KIND_U64:                                                       \
+            return fn##_u64(__VA_ARGS__);                                    \
+        case KIND_U32:                                                       \
+            return fn##_u32(__VA_ARGS__);                                    \
+        case KIND_CSTR:                                                      \
+            if (HMAP_UNLIKELY(!*(const char *const *)(key)))                 \
+                return rejected;                                             \
+            return fn##_cstr(__VA_ARGS__);                                   \
+        case KIND_GENERIC:                                                   \
+            break;                                                           \
+        }                                                                    \
+        return fn##_generic(__VA_ARGS__);                                    \
+    } while (0)
 
 /* A read whose key argument is not usable: reported.  It is declared to
  * return, so that the entry points reach it by a tail call and need no
@@ -872,13 +888,13 @@ FOR_EACH_KIND(DEFINE_CHECKED_LOOKUP)
 HMAP_INLINE void *checked_lookup(const struct hmap *m, const void *key,
                                  const struct hmap__site *site)
 {
-    BY_KIND(m->kind, checked_lookup, m, key, site);
+    BY_KIND_OF_KEY(m, key, read_of_bad_key(m, key, site), checked_lookup, m, key, site);
 }
 
 HMAP_INLINE bool checked_has(const struct hmap *m, const void *key,
                              const struct hmap__site *site)
 {
-    BY_KIND(m->kind, checked_has, m, key, site);
+    BY_KIND_OF_KEY(m, key, has_of_bad_key(m, key, site), checked_has, m, key, site);
 }
 
 void *hmap__checked_get(const hmap *m, const void *key, const struct hmap__site *site)
@@ -886,7 +902,7 @@ void *hmap__checked_get(const hmap *m, const void *key, const struct hmap__site 
     NOTE_ENTRY();
     if (HMAP_UNLIKELY(!live_map(m)))
         return read_of_no_live_map(m, site);
-    if (HMAP_UNLIKELY(!key_is_usable(m, key)))
+    if (HMAP_UNLIKELY(!key))
         return read_of_bad_key(m, key, site);
     return checked_lookup(m, key, site);
 }
@@ -896,7 +912,7 @@ bool hmap__checked_has(const hmap *m, const void *key, const struct hmap__site *
     NOTE_ENTRY();
     if (HMAP_UNLIKELY(!live_map(m)))
         return has_of_no_live_map(m, site);
-    if (HMAP_UNLIKELY(!key_is_usable(m, key)))
+    if (HMAP_UNLIKELY(!key))
         return has_of_bad_key(m, key, site);
     return checked_has(m, key, site);
 }
@@ -1029,13 +1045,16 @@ HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
 #define UNPARENTHESIZED(...) __VA_ARGS__
 
 /* Each write entry point: the fast path of the map's key kind when it
- * applies, else the whole protocol out of line.  A call on anything but
- * a live map, or with an argument that `usable` rejects, goes to a
- * function that reports it (by check_args), reached by a tail call as
- * the others are, so that the entry point needs no frame of its own. */
+ * applies, else the whole protocol out of line, which checks the
+ * arguments in full first (check_args reports what it rejects).  A call
+ * on anything but a live map, or with an argument that `usable` rejects
+ * on entry (the rest is BY_KIND_OF_KEY's), goes to a function that
+ * reports it, reached by a tail call as the others are, so that the
+ * entry point needs no frame of its own. */
 #define DEFINE_CHECKED_WRITE(ret, name, params, args, usable, check_args, write)      \
     static __attribute__((noinline)) ret checked_##name##_slow params                 \
     {                                                                                 \
+        check_args;                                                                   \
         ret r;                                                                        \
         WRITE_OP(m, site, r = write);                                                 \
         return r;                                                                     \
@@ -1043,7 +1062,6 @@ HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
     static __attribute__((noinline, cold)) ret checked_##name##_rejected params       \
     {                                                                                 \
         validate(m, WRITE, site);                                                     \
-        check_args;                                                                   \
         return checked_##name##_slow args;                                            \
     }                                                                                 \
     ret hmap__checked_##name params                                                   \
@@ -1053,7 +1071,8 @@ HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
             return checked_##name##_rejected args;                                    \
         if (!write_is_plain_sailing(m, &hmap__thread_record))                         \
             return checked_##name##_slow args;                                        \
-        BY_KIND(m->kind, fast_##name, UNPARENTHESIZED args);                          \
+        BY_KIND_OF_KEY(m, key, checked_##name##_rejected args, fast_##name,           \
+                       UNPARENTHESIZED args);                                         \
     }
 
 /* hmap_set's value: NULL only where values have no bytes. */
@@ -1072,15 +1091,15 @@ HMAP_INLINE void validate_val(const struct hmap *m, const void *val, const struc
 
 DEFINE_CHECKED_WRITE(void *, put,
                      (hmap *m, const void *key, bool *inserted, const struct hmap__site *site),
-                     (m, key, inserted, site), key_is_usable(m, key),
+                     (m, key, inserted, site), key != NULL,
                      validate_key(m, key, WRITE, site), put_counted(m, key, inserted))
 DEFINE_CHECKED_WRITE(int, set,
                      (hmap *m, const void *key, const void *val, const struct hmap__site *site),
-                     (m, key, val, site), key_is_usable(m, key) && val_is_usable(m, val),
+                     (m, key, val, site), key != NULL && val_is_usable(m, val),
                      (validate_key(m, key, WRITE, site), validate_val(m, val, site)),
                      set_counted(m, key, val))
 DEFINE_CHECKED_WRITE(bool, del, (hmap *m, const void *key, const struct hmap__site *site),
-                     (m, key, site), key_is_usable(m, key), validate_key(m, key, WRITE, site),
+                     (m, key, site), key != NULL, validate_key(m, key, WRITE, site),
                      del_counted(m, key))
 
 int hmap__checked_reserve(hmap *m, size_t n, const struct hmap__site *site)

@@ -494,6 +494,69 @@ static NOINLINE void set_null_string(void)
     hmap_set(m, &key, &v);
 }
 
+static NOINLINE void has_null_string(void)
+{
+    hmap *m = hmap_new(&HMAP_TYPE_CSTR(int), 0);
+    const char *key = NULL;
+    bad_arg_sink = hmap_has(m, &key);
+}
+
+/* A string map this thread has written: its next write takes the fast
+ * path, where the NULL string is tested apart from the NULL key. */
+static hmap *written_string_map(void)
+{
+    hmap *m = hmap_new(&HMAP_TYPE_CSTR(int), 0);
+    const char *key = "k";
+    int v = 1;
+    hmap_set(m, &key, &v);
+    return m;
+}
+
+static NOINLINE void put_null_string(void)
+{
+    hmap *m = written_string_map();
+    const char *key = NULL;
+    bad_arg_sink = (uintptr_t)hmap_put(m, &key, NULL);
+}
+
+static NOINLINE void set_null_string_written(void)
+{
+    hmap *m = written_string_map();
+    const char *key = NULL;
+    int v = 1;
+    hmap_set(m, &key, &v);
+    bad_arg_sink = 0;
+}
+
+static void *write_string_map(void *m)
+{
+    const char *key = "k";
+    int v = 1;
+    hmap_set(m, &key, &v);
+    return NULL;
+}
+
+/* Written last by another thread: this thread's write takes the whole
+ * protocol, which checks its arguments itself. */
+static NOINLINE void set_null_string_shared(void)
+{
+    hmap *m = hmap_new(&HMAP_TYPE_CSTR(int), 0);
+    pthread_t other;
+    pthread_create(&other, NULL, write_string_map, m);
+    pthread_join(other, NULL);
+    const char *key = NULL;
+    int v = 1;
+    hmap_set(m, &key, &v);
+    bad_arg_sink = 0;
+}
+
+static NOINLINE void del_null_string(void)
+{
+    hmap *m = written_string_map();
+    const char *key = NULL;
+    bad_arg_sink = hmap_del(m, &key);
+}
+
 static NOINLINE void iter_del_before_next(void)
 {
     uint64_t k = 1;
@@ -548,6 +611,11 @@ static const struct {
     { set_null_value, "set_null_value", "the value is NULL, and the map's values are 8 bytes" },
     { get_null_string, "get_null_string", "the key points at a NULL string" },
     { set_null_string, "set_null_string", "the key points at a NULL string" },
+    { has_null_string, "has_null_string", "the key points at a NULL string" },
+    { put_null_string, "put_null_string", "the key points at a NULL string" },
+    { set_null_string_written, "set_null_string_written", "the key points at a NULL string" },
+    { del_null_string, "del_null_string", "the key points at a NULL string" },
+    { set_null_string_shared, "set_null_string_shared", "the key points at a NULL string" },
     { iter_del_before_next, "iter_del_before_next", "hmap_iter_del without a current entry" },
     { iter_del_twice, "iter_del_twice", "hmap_iter_del without a current entry" },
     { iter_del_after_end, "iter_del_after_end",
