@@ -91,11 +91,14 @@ medians insert hit miss iterate erase
 if [ $callgrind = 1 ]; then
     echo
     echo "## Instructions per operation (callgrind, hmap-per-op 100000, relocate=never)"
-    out=$(mktemp)
-    HMAP_OPTIONS=relocate=never valgrind --tool=callgrind --callgrind-out-file="$out" \
-        "$build/tools/hmap-per-op" 100000 >/dev/null 2>&1
-    callgrind_annotate --inclusive=yes "$out" >"$out.txt" 2>/dev/null
-    python3 - "$out.txt" <<'EOF'
+    # hmap-per-op runs each build in a child process: one output file each
+    out=$(mktemp -d)
+    HMAP_OPTIONS=relocate=never valgrind --tool=callgrind \
+        --callgrind-out-file="$out/callgrind.%p" "$build/tools/hmap-per-op" 100000 >/dev/null 2>&1
+    for f in "$out"/callgrind.*; do
+        callgrind_annotate --inclusive=yes "$f" 2>/dev/null
+    done >"$out/annotated"
+    python3 - "$out/annotated" <<'EOF'
 import re, sys
 per = {}
 for line in open(sys.argv[1]):
@@ -116,6 +119,5 @@ print("budget".ljust(16) + "".join(f"{budget[op]:+9d}" for op in ops))
 over = [op for op, x in zip(ops, extra) if x > budget[op]]
 print("over budget: " + (", ".join(over) if over else "none"))
 EOF
-    rm -f "$out.txt"
-    rm -f "$out"
+    rm -rf "$out"
 fi

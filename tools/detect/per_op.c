@@ -6,8 +6,15 @@
  *
  *   hmap-per-op [n [R [each]]]   (default 100000 keys, 1 round)
  *
- * With "each", every round's figures are printed too (the first round
- * runs on a fresh heap, the later ones on what the rounds before left).
+ * With "each", every round's figures are printed too.
+ *
+ * Each build's round runs in a child process of its own, forked from the
+ * same parent, so that every round starts from the heap that a program
+ * using one build would have.  In one process a round would run on what
+ * the rounds before it left: the checked build's queue of retired tables
+ * keeps glibc from giving a freed map's memory back, and the plain map's
+ * next inserts would reuse that memory and take no page faults
+ * (docs/checked-cost.md).
  *
  * tools/checked-cost.sh also runs one round under callgrind and counts
  * each phase's instructions (per_op_ops.c keeps each phase in a function
@@ -21,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "timing.h"
 
@@ -40,33 +49,71 @@ enum { PHASES = 6, MAX_ROUNDS = 64 };
 static const char *const phase_names[PHASES] = { "insert", "hit", "miss", "replace", "iterate",
                                                  "erase" };
 
-/* One round of every phase on a new map; ns[p] is phase p's time per
- * operation (per entry, for iterate). */
-#define RUN(build, ns)                                                       \
-    do {                                                                     \
-        hmap *m = per_op_##build##_new();                                    \
-        double t = now_ns();                                                 \
-        per_op_##build##_insert(m, keys, n);                                 \
-        ns[0] = lap(&t, n);                                                  \
-        sum += per_op_##build##_hit(m, keys, n);                             \
-        ns[1] = lap(&t, n);                                                  \
-        sum += per_op_##build##_miss(m, keys, n);                            \
-        ns[2] = lap(&t, n);                                                  \
-        per_op_##build##_replace(m, keys, n);                                \
-        ns[3] = lap(&t, n);                                                  \
-        sum += per_op_##build##_iterate(m);                                  \
-        ns[4] = lap(&t, n);                                                  \
-        sum += per_op_##build##_erase(m, keys, n);                           \
-        ns[5] = lap(&t, n);                                                  \
-        per_op_##build##_free(m);                                            \
-    } while (0)
-
 /* Nanoseconds per operation since *t, which moves to now. */
 static double lap(double *t, size_t n)
 {
     double now = now_ns(), per = (now - *t) / (double)n;
     *t = now;
     return per;
+}
+
+/* One round of every phase on a new map: ns[p] is phase p's time per
+ * operation (per entry, for iterate).  Returns a sum of what the phases
+ * found, printed so that no phase's work can be optimised away. */
+#define ROUND(build)                                                                     \
+    static uint64_t round_##build(const uint64_t *keys, size_t n, double *ns)            \
+    {                                                                                    \
+        uint64_t sum = 0;                                                                \
+        hmap *m = per_op_##build##_new();                                                \
+        double t = now_ns();                                                             \
+        per_op_##build##_insert(m, keys, n);                                             \
+        ns[0] = lap(&t, n);                                                              \
+        sum += per_op_##build##_hit(m, keys, n);                                         \
+        ns[1] = lap(&t, n);                                                              \
+        sum += per_op_##build##_miss(m, keys, n);                                        \
+        ns[2] = lap(&t, n);                                                              \
+        per_op_##build##_replace(m, keys, n);                                            \
+        ns[3] = lap(&t, n);                                                              \
+        sum += per_op_##build##_iterate(m);                                              \
+        ns[4] = lap(&t, n);                                                              \
+        sum += per_op_##build##_erase(m, keys, n);                                       \
+        ns[5] = lap(&t, n);                                                              \
+        per_op_##build##_free(m);                                                        \
+        return sum;                                                                      \
+    }
+ROUND(plain)
+ROUND(checked)
+
+/* What a round's child sends back. */
+struct round {
+    double ns[PHASES];
+    uint64_t sum;
+};
+
+/* One round, in a child forked for it; false if the child did not
+ * finish it. */
+static bool round_in_child(uint64_t (*round)(const uint64_t *, size_t, double *),
+                           const uint64_t *keys, size_t n, struct round *out)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        return false;
+    fflush(stdout); /* or the child's buffer would hold the parent's output too */
+    pid_t pid = fork();
+    if (pid < 0)
+        return false;
+    if (pid == 0) {
+        close(fd[0]);
+        struct round r;
+        r.sum = round(keys, n, r.ns);
+        _exit(write(fd[1], &r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
+    }
+    close(fd[1]);
+    ssize_t got = read(fd[0], out, sizeof *out);
+    close(fd[0]);
+    int status;
+    return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+           got == (ssize_t)sizeof *out;
 }
 
 int main(int argc, char **argv)
@@ -87,14 +134,18 @@ int main(int argc, char **argv)
     static double plain[PHASES][MAX_ROUNDS], checked[PHASES][MAX_ROUNDS];
     uint64_t sum = 0;
     for (int r = 0; r < rounds; r++) {
-        double p[PHASES], c[PHASES];
-        RUN(plain, p);
-        RUN(checked, c);
+        struct round p, c;
+        if (!round_in_child(round_plain, keys, n, &p) ||
+            !round_in_child(round_checked, keys, n, &c)) {
+            fprintf(stderr, "hmap-per-op: a round's child process failed\n");
+            return 1;
+        }
+        sum += p.sum + c.sum;
         for (int i = 0; i < PHASES; i++) {
-            plain[i][r] = p[i];
-            checked[i][r] = c[i];
+            plain[i][r] = p.ns[i];
+            checked[i][r] = c.ns[i];
             if (each)
-                printf("round %d %-8s %9.1f %9.1f\n", r, phase_names[i], p[i], c[i]);
+                printf("round %d %-8s %9.1f %9.1f\n", r, phase_names[i], p.ns[i], c.ns[i]);
         }
     }
     printf("# hmap-per-op: %zu uint64_t keys, ns per operation, median of %d rounds (check %llu)\n",
