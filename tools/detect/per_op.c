@@ -2,7 +2,9 @@
  * per_op.c - hmap-per-op: runs each kind of operation n times on one map of
  * uint64_t keys, in the plain build and then in the checked one, R rounds
  * alternating, and prints the median nanoseconds per operation of each
- * phase in both builds and their ratio:
+ * phase in both builds and the median of the rounds' ratios (a round's
+ * two runs follow each other, so that their ratio moves less with the
+ * machine than the times do):
  *
  *   hmap-per-op [n [R [each]]]   (default 100000 keys, 1 round)
  *
@@ -131,7 +133,7 @@ int main(int argc, char **argv)
         z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
         keys[i] = z ^ (z >> 31);
     }
-    static double plain[PHASES][MAX_ROUNDS], checked[PHASES][MAX_ROUNDS];
+    static double plain[PHASES][MAX_ROUNDS], checked[PHASES][MAX_ROUNDS], ratio[PHASES][MAX_ROUNDS];
     uint64_t sum = 0;
     for (int r = 0; r < rounds; r++) {
         struct round p, c;
@@ -144,6 +146,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < PHASES; i++) {
             plain[i][r] = p.ns[i];
             checked[i][r] = c.ns[i];
+            ratio[i][r] = c.ns[i] / p.ns[i];
             if (each)
                 printf("round %d %-8s %9.1f %9.1f\n", r, phase_names[i], p.ns[i], c.ns[i]);
         }
@@ -152,8 +155,8 @@ int main(int argc, char **argv)
            n, rounds, (unsigned long long)(sum & 0xffff));
     printf("%-8s %9s %9s %7s\n", "phase", "plain", "checked", "ratio");
     for (int i = 0; i < PHASES; i++) {
-        double mp = median_round(plain[i], rounds), mc = median_round(checked[i], rounds);
-        printf("%-8s %9.1f %9.1f %6.2fx\n", phase_names[i], mp, mc, mc / mp);
+        printf("%-8s %9.1f %9.1f %6.2fx\n", phase_names[i], median_round(plain[i], rounds),
+               median_round(checked[i], rounds), median_round(ratio[i], rounds));
     }
     free(keys);
     return 0;
