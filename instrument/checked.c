@@ -15,20 +15,32 @@
  * The per-map state (struct hmap_checked_state) follows Go's runtime map,
  * with the holes closed:
  *
- *   owner      the tid of the thread inside a write, taken on entry to
- *              every write (by CAS where the map looks shared) and checked
- *              on exit; a writer that finds it taken, or finds another tid
+ *   sole_user  the thread whose writes take the fast path: the last
+ *              writer, while no other thread used the map since.  Any
+ *              other thread that reads, iterates, writes or reports
+ *              leaves its mark there (thread.h); a fast write compares
+ *              the word once as it ends, and a mark found there is the
+ *              race it names ("concurrent map writes", "... read and map
+ *              write", "... iteration and map write").  A fast write
+ *              moves neither of the two words below: the sole user's next
+ *              write after a mark takes the whole protocol.
+ *   owner      the tid of the thread inside a write through the whole
+ *              protocol, taken on entry by compare-and-swap and checked on
+ *              exit; a writer that finds it taken, or finds another tid
  *              in it when it leaves, reports "concurrent map writes" and
  *              names the other writer.
- *   write_seq  odd while a write is in progress.  A reader loads it on
- *              entry and on exit: odd on entry, or changed on exit, means
- *              a write overlapped the read.  Readers store to the map
- *              only now and then (their tid, sampled, for lingering:
- *              see below), so concurrent readers hardly slow each other.
- *              It goes up by 2 for each write, so it is the map's
- *              modification count as well: an iterator keeps the value it
- *              expects and compares on every step.  Who wrote last, and
- *              from where, is recorded for the report.
+ *   write_seq  odd while a write through the whole protocol is in
+ *              progress.  A reader loads it on entry and on exit: odd on
+ *              entry, or changed on exit, means a write overlapped the
+ *              read.  Readers store to the map only now and then (their
+ *              mark in sole_user, once; their tid, sampled, for
+ *              lingering: see below), so concurrent readers hardly slow
+ *              each other.  It goes up by 2 for each such write, so it is
+ *              the map's modification count as well: an iterator keeps
+ *              the value it expects and compares on every step, and an
+ *              iteration takes the sole use away, so that no write under
+ *              it is a fast one.  Who wrote last, and from where, is
+ *              recorded for the report.
  *
  * All of these are relaxed atomics: they order nothing, so under
  * ThreadSanitizer they create no happens-before edge that could hide a real
@@ -396,15 +408,29 @@ HMAP_INLINE void claim_sole_use(struct hmap *m, const struct hmap_thread *t)
         RELAXED_STORE(&m->checked.sole_user, (uint64_t)t->tid);
 }
 
-/* Another thread than the sole user reads (or writes the map from plain
- * code): the sole user's next write takes the whole protocol, which
- * looks at who else used the map.  Stored only once, so that readers
- * sharing a map do not keep writing to it. */
-HMAP_INLINE void end_sole_use(const struct hmap *m, const struct hmap_thread *t)
+/* Another thread than the sole user uses the map (`op`: a read, an
+ * iteration step, a write through the whole protocol or from plain code):
+ * it leaves its mark in the sole-user word (thread.h).  The sole user's
+ * next write takes the whole protocol, which looks at who else used the
+ * map, and a fast write of its under way finds the mark as it ends
+ * (fast_write_end).  Stored once, so that readers sharing a map do not
+ * keep writing to it. */
+HMAP_INLINE void close_sole_use(const struct hmap *m, const struct hmap_thread *t,
+                                enum hmap_op op)
 {
     uint64_t sole = RELAXED_LOAD(&m->checked.sole_user);
-    if (sole != 0 && sole != (uint64_t)t->tid)
-        RELAXED_STORE((uint64_t *)&m->checked.sole_user, 0);
+    if (hmap__sole_use_held(sole) && sole != (uint64_t)t->tid)
+        RELAXED_STORE((uint64_t *)&m->checked.sole_user, hmap__sole_use_mark(op, t->tid));
+}
+
+/* An iteration begins, or goes on after its hmap_iter_del: the sole use
+ * is taken from this thread too.  A fast write leaves the write sequence
+ * alone, so a write of this thread's own during the iteration must take
+ * the whole protocol, which moves the count that the iteration compares. */
+HMAP_INLINE void close_sole_use_for_iteration(const struct hmap *m, const struct hmap_thread *t)
+{
+    if (hmap__sole_use_held(RELAXED_LOAD(&m->checked.sole_user)))
+        RELAXED_STORE((uint64_t *)&m->checked.sole_user, hmap__sole_use_mark(OP_ITERATE, t->tid));
 }
 
 /* Readers leave their tid behind, sampled, so that writers can tell the
@@ -457,31 +483,17 @@ HMAP_INLINE void note_write(struct hmap *m, pid_t tid, const struct hmap__site *
     RELAXED_STORE(&m->checked.last_write_site, (const void *)site);
 }
 
-/* The owner word, two ways.  A write to a map that looks shared (another
- * thread wrote it last or read it lately: WRITE_OP's whole protocol) takes
- * it with a compare-and-swap, so that of two writers one gets it and the
+/* The owner word, taken by a write through the whole protocol (to a map
+ * that looks shared: another thread wrote it last or used it since) with
+ * a compare-and-swap, so that of two such writers one gets it and the
  * other reports at once, naming the holder, whose stack it can then ask
- * for.  A write to a map that looks unshared (the fast path) takes it as
- * Go takes its hashWriting flag, with a load and a store: a locked
- * instruction on every write drains the store buffer and keeps one
- * write's cache miss from overlapping the next one's (replacing 1M
- * uint64_t keys cost 1.4x the plain build with it, 1.07-1.18x without,
- * hmap-per-op 1000000 7).  Both check the word again when the write ends
- * (write_end): two fast writers that entered together both found it free,
- * and whichever leaves first finds the other's tid there. */
+ * for; checked again when the write ends (write_end).  The fast path
+ * leaves it alone (fast_write_begin). */
 HMAP_INLINE void take_owner_cas(struct hmap *m, pid_t tid, const struct hmap__site *site)
 {
     uint64_t holder = 0;
     if (HMAP_UNLIKELY(!__atomic_compare_exchange_n(&m->checked.owner, &holder, (uint64_t)tid,
                                                    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)))
-        hmap__report_concurrent_writes(m, site, holder, 0);
-}
-
-HMAP_INLINE void take_owner_plain(struct hmap *m, pid_t tid, const struct hmap__site *site)
-{
-    uint64_t holder = RELAXED_LOAD(&m->checked.owner);
-    RELAXED_STORE(&m->checked.owner, (uint64_t)tid);
-    if (HMAP_UNLIKELY(holder != 0))
         hmap__report_concurrent_writes(m, site, holder, 0);
 }
 
@@ -497,6 +509,7 @@ HMAP_INLINE uint64_t write_begin(struct hmap *m, struct hmap_thread *t,
                                  const struct hmap__site *site)
 {
     uint64_t prev_writer = RELAXED_LOAD(&m->checked.last_writer);
+    close_sole_use(m, t, OP_WRITE);
     take_owner_cas(m, t->tid, site);
     mark_writing(m, t->tid, site);
     hmap__tsan_write(m, (const void *)hmap__thread_record.entry_pc);
@@ -536,7 +549,7 @@ HMAP_INLINE uint64_t read_begin(const struct hmap *m, struct hmap_thread *t,
     if (HMAP_UNLIKELY(seq & 1))
         hmap__report_read_write(m, site, rk == AS_ITERATION);
     note_read(m, t);
-    end_sole_use(m, t);
+    close_sole_use(m, t, rk == AS_ITERATION ? OP_ITERATE : OP_READ);
     read_linger_if_shared(m, t, site);
     hmap__tsan_read(m, (const void *)hmap__thread_record.entry_pc);
     COMPILER_BARRIER();
@@ -630,50 +643,61 @@ HMAP_INLINE void fast_read_end(const struct hmap *m, uint64_t seq, const struct 
 /* Most writes are by a thread inside no other map operation, to a map
  * that this thread wrote last and no other thread used since: nothing to
  * save or linger for.  That thread is the map's sole user (claim_sole_use,
- * end_sole_use), one word to test; its writes take a fast path, and every
- * other write takes WRITE_OP's whole protocol.  A map that runs user code
- * has no sole user.  Under TSan every write takes the whole protocol, for
- * its annotation. */
+ * close_sole_use), one word to test; its writes take a fast path, and
+ * every other write takes WRITE_OP's whole protocol.  A map that runs user
+ * code has no sole user.  Under TSan every write takes the whole protocol,
+ * for its annotation. */
 HMAP_INLINE bool write_is_plain_sailing(const struct hmap *m, const struct hmap_thread *t)
 {
     return RELAXED_LOAD(&m->checked.sole_user) == t->fast_tid;
 }
 
-/* The fast path's window opens as write_begin's does, less what is
- * already so: this thread is the map's last writer. */
+/* The fast path's window: the thread's marks and the call site of the
+ * map's last write, and nothing else on the map.  This thread is its
+ * sole user, and the sole-user word is the window: any other thread that
+ * uses the map meanwhile, a writer above all, leaves its mark there
+ * (close_sole_use), and a thread that reports on the map leaves one too
+ * (reports.c), so that the write, which compares the word as it ends,
+ * finds it.  Neither the owner word nor the write sequence moves: each
+ * costs the write a load and a store at both ends, and together they made
+ * an erase of 1M keys cost 1.35-1.45x the plain build's where this window
+ * costs 1.1x (docs/checked-cost.md).  A reader or a writer of another
+ * thread finds its mark in the sole user's way instead: the sole user's
+ * next write takes the whole protocol. */
 HMAP_INLINE void fast_write_begin(struct hmap *m, const struct hmap__site *site)
 {
     struct hmap_thread *t = &hmap__thread_record;
     t->site = site;
     t->op = OP_WRITE;
     t->inside = m;
-    take_owner_plain(m, t->tid, site);
-    RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
     RELAXED_STORE(&m->checked.last_write_site, (const void *)site);
     COMPILER_BARRIER();
 }
 
-/* The end of a fast write's window when the owner word holds another
- * thread's tid, or another thread reports: write_end's own work.  The
- * call site is the one the window's mark holds. */
+/* The end of a fast write that found another thread's mark (or, its own
+ * write done, that thread's tid) in the sole-user word: the race it is,
+ * named after what the other thread did; or, for a thread reporting on
+ * the map, a wait for its report.  The call site is the one the window's
+ * mark holds. */
 static __attribute__((noinline)) void fast_write_close_slow(struct hmap *m)
 {
-    write_end(m, hmap__thread_record.site, 0); /* the writer before was this thread */
+    const struct hmap__site *site = hmap__thread_record.site;
+    uint64_t word = RELAXED_LOAD(&m->checked.sole_user);
+    pid_t other = (pid_t)(uint32_t)word;
+    int op = hmap__sole_use_held(word) ? OP_WRITE : (int)(word >> 32) - 1;
+    if (op == OP_READ || op == OP_ITERATE)
+        hmap__report_write_read(m, site, other, op == OP_ITERATE);
+    else if (op == OP_WRITE)
+        hmap__report_concurrent_writes(m, site, (uint64_t)other, 0);
+    park_if_reporting();
 }
 
-/* Closes the window: the sequence even again, and the owner word checked
- * and released, as write_end does, with one test for the common case. */
+/* Closes the window: one compare of the sole-user word. */
 HMAP_INLINE void fast_write_end(struct hmap *m)
 {
     COMPILER_BARRIER();
-    uint64_t holder = RELAXED_LOAD(&m->checked.owner);
-    uint64_t reporter = (uint32_t)__atomic_load_n(&hmap__reporter_tid, __ATOMIC_RELAXED);
-    if (HMAP_UNLIKELY(((holder ^ (uint64_t)hmap__thread_record.tid) | reporter) != 0)) {
+    if (HMAP_UNLIKELY(RELAXED_LOAD(&m->checked.sole_user) != hmap__thread_record.fast_tid))
         fast_write_close_slow(m);
-    } else {
-        RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 1);
-        RELAXED_STORE(&m->checked.owner, 0);
-    }
     hmap__thread_record.inside = NULL;
 }
 
@@ -1149,6 +1173,7 @@ static void begin_iteration(hmap_iter *it, hmap *m, const struct hmap__site *sit
     s->modcount = (uintptr_t)RELAXED_LOAD(&m->checked.write_seq);
     s->modcount_word = &m->checked.write_seq;
     s->site = site;
+    close_sole_use_for_iteration(m, &hmap__thread_record);
 }
 
 void hmap__checked_iter_init(hmap_iter *it, hmap *m, const struct hmap__site *site)
@@ -1223,8 +1248,10 @@ void hmap__checked_iter_del(hmap_iter *it, const struct hmap__site *site)
     if (iterating(s) && HMAP_UNLIKELY((uintptr_t)RELAXED_LOAD(&m->checked.write_seq) != s->modcount))
         hmap__report_iteration_write(m, s, t, site);
     WRITE_OP(m, site, hmap_iter_del(it));
-    /* The one write an iteration allows: it expects it. */
+    /* The one write an iteration allows: it expects it, and the whole
+     * protocol, which gave this thread the sole use, takes it back. */
     s->modcount = (uintptr_t)RELAXED_LOAD(&m->checked.write_seq);
+    close_sole_use_for_iteration(m, t);
 }
 
 /* ---- hooks ---------------------------------------------------------- */
@@ -1238,7 +1265,7 @@ static void hook_write_done(struct hmap *m)
     if (t->inside != m) {
         RELAXED_STORE(&m->checked.write_seq, RELAXED_LOAD(&m->checked.write_seq) + 2);
         note_write(m, t->tid, NULL);
-        end_sole_use(m, t);
+        close_sole_use(m, t, OP_WRITE);
     }
     count_write(m, NULL);
 }

@@ -23,6 +23,7 @@
 #include <stdio.h>
 
 #define RELAXED_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define RELAXED_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 
 /* How long a report waits for another thread's stack. */
 enum { OTHER_STACK_TIMEOUT_MS = 1000 };
@@ -107,6 +108,16 @@ _Noreturn void hmap__report_single(enum hmap_kind kind, const struct hmap *m,
     hmap__report_end(&r);
 }
 
+/* A thread reporting on live map m takes the sole use of it away, so that
+ * a fast write of the sole user's under way waits for the report as it
+ * ends, inside its operation (checked.c, fast_write_end), where the
+ * report asks for its stack. */
+static void close_sole_use_for_report(const struct hmap *m, pid_t self)
+{
+    if (header_readable(m) && m->magic == HMAP_MAGIC_LIVE)
+        RELAXED_STORE((uint64_t *)&m->checked.sole_user, hmap__sole_use_mark(OP_REPORT, self));
+}
+
 /* A report about the calling thread and another one, whose stack is asked
  * for before ours is taken (it may be about to leave the map). */
 static void report_pair(enum hmap_kind kind, const struct hmap *m,
@@ -117,6 +128,7 @@ static void report_pair(enum hmap_kind kind, const struct hmap *m,
 {
     begin_report_or_park();
     struct hmap_thread *t = hmap__thread_self();
+    close_sole_use_for_report(m, t->tid);
     const struct hmap_stack *theirs = NULL;
     if (other != 0 && other != t->tid) {
         hmap__stack_of_thread(other, m, &other_stack, OTHER_STACK_TIMEOUT_MS);
@@ -199,6 +211,19 @@ void hmap__report_concurrent_writes(
                 write_site_of(m, (pid_t)other), "concurrent write", NULL, site);
 }
 
+/* A write that found, as it ended, the mark of a reader (or an iteration
+ * step) of another thread that used the map during it (checked.c). */
+void hmap__report_write_read(const struct hmap *m, const struct hmap__site *site, pid_t reader,
+                             bool iterating)
+{
+    if (iterating)
+        report_pair(HMAP_KIND_CONCURRENT_ITERATION_WRITE, m, site, "write", reader, NULL,
+                    "concurrent iteration step", NULL, site);
+    else
+        report_pair(HMAP_KIND_CONCURRENT_READ_WRITE, m, site, "write", reader, NULL,
+                    "concurrent read", NULL, site);
+}
+
 /* The writer a reader collided with: the owner if one is inside, else
  * whoever wrote last. */
 void hmap__report_read_write(const struct hmap *m, const struct hmap__site *site,
@@ -254,6 +279,7 @@ _Noreturn void hmap__report_dangling(const struct hmap_dangling *d)
     if (writer == 0)
         writer = (pid_t)RELAXED_LOAD(&m->checked.last_writer);
     if (t->inside == m && writer != 0 && writer != t->tid) {
+        close_sole_use_for_report(m, t->tid);
         hmap__stack_of_thread(writer, m, &other_stack, OTHER_STACK_TIMEOUT_MS);
         enum hmap_kind kind = t->op == OP_ITERATE ? HMAP_KIND_CONCURRENT_ITERATION_WRITE
                            : t->op == OP_WRITE ? HMAP_KIND_CONCURRENT_WRITES

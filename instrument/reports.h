@@ -54,14 +54,17 @@ _Noreturn void hmap__report_single(enum hmap_kind kind, const struct hmap *m,
                                    const struct hmap__site *site, const char *role,
                                    const char *detail);
 /* The races: another writer found inside the map (`other`, or 0 when it
- * left; `before`, the writer before this write, or 0), a write met by a
- * read or an iteration step, a write under an iteration.  They return
+ * left; `before`, the writer before this write, or 0), a read or an
+ * iteration step met by a write, a write that a read or an iteration step
+ * of `reader` met, a write under an iteration.  They return
  * only when the report was suppressed (suppress.h): the operation then
  * goes on, as it would have without the checks. */
 void hmap__report_concurrent_writes(const struct hmap *m, const struct hmap__site *site,
                                               uint64_t other, uint64_t before);
 void hmap__report_read_write(const struct hmap *m, const struct hmap__site *site,
                                        bool iterating);
+void hmap__report_write_read(const struct hmap *m, const struct hmap__site *site, pid_t reader,
+                             bool iterating);
 void hmap__report_iteration_write(const struct hmap *m, const struct iter_state *s,
                                             struct hmap_thread *t,
                                             const struct hmap__site *site);

@@ -16,6 +16,26 @@
 
 enum hmap_op { OP_READ, OP_ITERATE, OP_WRITE };
 
+/* A map's sole-user word (struct hmap_checked_state) holds a thread's tid
+ * while that thread's writes may take the fast path.  Another thread that
+ * uses the map takes it away by leaving a mark there instead: what it
+ * did (enum hmap_op, or OP_REPORT for a thread reporting on the map) and
+ * its tid.  A mark is never a thread's fast_tid, so the sole user's write,
+ * which compares the word with its fast_tid as it ends, learns that
+ * another thread used the map meanwhile, and who. */
+enum { OP_REPORT = OP_WRITE + 1 };
+
+HMAP_INLINE uint64_t hmap__sole_use_mark(int op, pid_t tid)
+{
+    return ((uint64_t)(op + 1) << 32) | (uint32_t)tid;
+}
+
+/* Whether the word names a sole user (a tid), rather than none or a mark. */
+HMAP_INLINE bool hmap__sole_use_held(uint64_t word)
+{
+    return word != 0 && word >> 32 == 0;
+}
+
 struct hmap_thread {
     /* Both flags live in the record, so that an entry point reaches all
      * of its thread's state from one TLS address. */

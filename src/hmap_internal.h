@@ -198,14 +198,16 @@ struct hmap_dir_entry {
 /* Per-map state of the checked build (instrument/).  Plain callers never
  * touch it; it is zero in maps created by them. */
 struct hmap_checked_state {
-    uint64_t owner;             /* thread id inside a write, 0 if none (relaxed atomics) */
-    uint64_t write_seq;         /* odd while a write is in progress, up by 2 for each write:
+    uint64_t owner;             /* thread id inside a write that is not the sole user's fast
+                                   one, 0 if none (relaxed atomics) */
+    uint64_t write_seq;         /* odd while such a write is in progress, up by 2 for each:
                                    the modification count that iterators compare */
     uint64_t last_writer;       /* thread id of the last write */
     uint64_t last_reader;       /* thread id of a recent read (sampled), 0 once a write used it */
     uint64_t sole_user;         /* the thread whose writes may take the fast path: the last
-                                   writer, while no other thread used the map since; 0 for
-                                   none, and always for a map that runs user code */
+                                   writer, while no other thread used the map since; else
+                                   the mark of the thread that used it (instrument/thread.h),
+                                   and 0 for a map that runs user code */
     uint64_t read_linger_mark;  /* write_seq when a reader last lingered */
     const void *last_write_site;
     const void *create_site;

@@ -148,15 +148,18 @@ START_TEST(test_first_calls_keep_errno)
 END_TEST
 
 /* The word that lets a write take the fast path (hmap_internal.h,
- * sole_user): the creating thread's, until another thread reads the map;
- * then nobody's, until a write makes the writer's; never a thread's for a
- * map whose hash is the user's, so that its callbacks' calls find the
- * outer operation's marks. */
+ * sole_user): the creating thread's tid, until another thread reads the
+ * map, which leaves its mark there (its tid, with what it did in the
+ * high half); then a write makes it the writer's again.  An iteration
+ * takes it from its own thread too, so that a write of its during the
+ * iteration takes the whole protocol.  Never a thread's for a map whose
+ * hash is the user's, so that its callbacks' calls find the outer
+ * operation's marks. */
 static void *read_once(void *arg)
 {
     uint64_t k = 1;
     TU_NONNULL(hmap_get(arg, &k));
-    return NULL;
+    return (void *)(uintptr_t)syscall(SYS_gettid);
 }
 
 static uint64_t user_hash(const void *key, uint64_t seed)
@@ -172,9 +175,20 @@ START_TEST(test_sole_user_of_a_map)
     TU_EQ_INT(hmap_set(m, &k, &k), 0);
     TU_EQ(m->checked.sole_user, self);
     pthread_t t;
+    void *reader;
     TU_EQ(pthread_create(&t, NULL, read_once, m), 0);
-    TU_EQ(pthread_join(t, NULL), 0);
-    TU_EQ(m->checked.sole_user, 0);
+    TU_EQ(pthread_join(t, &reader), 0);
+    TU_EQ((uint32_t)m->checked.sole_user, (uint32_t)(uintptr_t)reader);
+    TU_CHECK(m->checked.sole_user >> 32 != 0);
+    TU_EQ_INT(hmap_set(m, &k, &k), 0);
+    TU_EQ(m->checked.sole_user, self);
+
+    hmap_iter it;
+    hmap_iter_init(&it, m);
+    TU_EQ((uint32_t)m->checked.sole_user, (uint32_t)self);
+    TU_CHECK(m->checked.sole_user >> 32 != 0);
+    while (hmap_iter_next(&it))
+        ;
     TU_EQ_INT(hmap_set(m, &k, &k), 0);
     TU_EQ(m->checked.sole_user, self);
     hmap_free(m);
