@@ -82,13 +82,15 @@
  * counts down from a number drawn uniformly below twice that
  * (relocation_countdown), so that a write pays a decrement rather than a
  * random draw.  A relocation copies every table to fresh memory and costs
- * a fixed part (an allocation and a retirement per table: a few
- * microseconds when the tables are guarded) plus 15-25 ns per entry of a
- * full map at 1K-100K entries (build/tools/hmap-relocate-cost); it
- * allocates each table at its full size and walks all its groups, so a
- * map emptied by deletions still pays for its capacity, which is why the
- * rate follows the capacity and not the count.  This keeps the expected
- * cost of relocation at a few nanoseconds per write at any size.  That is
+ * a fixed part (an allocation and a retirement per table) plus about 3 ns
+ * per entry of a full map at 1K-100K entries under guard=sampled, the
+ * default (build/tools/hmap-relocate-cost), and 17-21 ns under guard=all,
+ * whose every table costs system calls; it allocates each table at its
+ * full size and walks all its groups, so a map emptied by deletions still
+ * pays for its capacity, which is why the rate follows the capacity and
+ * not the count.  With at most 7/8 of the slots full, the expected cost of
+ * relocation is at most 7/32 of a relocated entry's per write at any size:
+ * about a nanosecond under the default guard.  That is
  * far below Abseil's 16/capacity in sanitizer builds: a pointer held
  * across one write is caught only now and then, and across thousands of
  * writes almost surely.  relocate=always catches it on the first write. */
