@@ -15,24 +15,25 @@
  * The per-map state (struct hmap_checked_state) follows Go's runtime map,
  * with the holes closed:
  *
- *   sole_user  the thread whose writes take the fast path: the last
- *              writer, while no other thread used the map since.  Any
- *              other thread that reads, iterates, writes or reports
- *              leaves its mark there (thread.h); a fast write compares
- *              the word once as it ends, and a mark found there is the
- *              race it names ("concurrent map writes", "... read and map
- *              write", "... iteration and map write").  A fast write
- *              moves neither of the two words below: the sole user's next
- *              write after a mark takes the whole protocol.
+ *   sole_user  the thread whose reads and writes take the fast path:
+ *              the last writer, while no other thread used the map
+ *              since.  Any other thread that reads, iterates, writes or
+ *              reports leaves its mark there (thread.h); a fast operation
+ *              compares the word once as it ends, and a mark found there
+ *              is the race it names ("concurrent map writes", "... read
+ *              and map write", "... iteration and map write").  A fast
+ *              operation moves neither of the two words below: the sole
+ *              user's next operation after a mark takes the whole
+ *              protocol.
  *   owner      the tid of the thread inside a write through the whole
  *              protocol, taken on entry by compare-and-swap and checked on
  *              exit; a writer that finds it taken, or finds another tid
  *              in it when it leaves, reports "concurrent map writes" and
  *              names the other writer.
  *   write_seq  odd while a write through the whole protocol is in
- *              progress.  A reader loads it on entry and on exit: odd on
- *              entry, or changed on exit, means a write overlapped the
- *              read.  Readers store to the map only now and then (their
+ *              progress.  A read through the whole protocol loads it on
+ *              entry and on exit: odd on entry, or changed on exit, means
+ *              a write overlapped the read.  Readers store to the map only now and then (their
  *              mark in sole_user, once; their tid, sampled, for
  *              lingering: see below), so concurrent readers hardly slow
  *              each other.  It goes up by 2 for each such write, so it is
@@ -402,7 +403,7 @@ HMAP_INLINE bool runs_user_code(const struct hmap *m)
     return m->kind == KIND_GENERIC && (m->type.hash != NULL || m->type.equal != NULL);
 }
 
-/* The map's sole user (see write_is_plain_sailing) is this thread from
+/* The map's sole user (see this_thread_is_sole_user) is this thread from
  * now on: after a write that took the whole protocol, and at creation. */
 HMAP_INLINE void claim_sole_use(struct hmap *m, const struct hmap_thread *t)
 {
@@ -599,22 +600,18 @@ HMAP_INLINE void read_end(const struct hmap *m, uint64_t seq, const struct hmap_
 /* ---- the fast paths ------------------------------------------------- */
 
 /* Most reads are by a thread that is inside no other map operation, of a
- * map this thread wrote last: those take a fast path with nothing to save
- * and nothing to linger for; every other read takes READ_OP's whole
- * protocol, out of line.  The fast path leaves no reader tid behind: a
- * writer that the tid would warn is another thread than the last writer,
- * and that alone makes it linger.  Under TSan every read takes the whole
- * protocol, for its annotation (t->fast_tid is closed there, and inside an
- * operation that took the whole protocol).  A map created by a plain
- * caller has no last writer until a checked write: its reads take the
+ * map whose sole user it is (this_thread_is_sole_user): those take a fast
+ * path with nothing to save and nothing to linger for; every other read
+ * takes READ_OP's whole protocol, out of line.  The fast read's window is
+ * the sole-user word, as the fast write's is: it leaves the map's words
+ * alone, and compares that word once more as it ends.  Any other thread
+ * that uses the map meanwhile leaves its mark there (close_sole_use),
+ * and a writer among them is the race the read reports
+ * (fast_read_close_slow).  Under TSan every read takes the whole
+ * protocol, for its annotation (t->fast_tid is closed there, and inside
+ * an operation that took the whole protocol).  A map created by a plain
+ * caller has no sole user until a checked write: its reads take the
  * whole protocol until then. */
-HMAP_INLINE bool read_is_plain_sailing(const struct hmap *m, const struct hmap_thread *t)
-{
-    return RELAXED_LOAD(&m->checked.last_writer) == t->fast_tid;
-}
-
-/* The read window of the fast path: the thread's marks (nothing to
- * save), the write sequence on entry and exit. */
 HMAP_INLINE void mark_fast_read(struct hmap_thread *t, const struct hmap *m,
                                 const struct hmap__site *site, enum hmap_op op)
 {
@@ -624,32 +621,45 @@ HMAP_INLINE void mark_fast_read(struct hmap_thread *t, const struct hmap *m,
     COMPILER_BARRIER();
 }
 
-HMAP_INLINE uint64_t fast_read_begin(const struct hmap *m, const struct hmap__site *site,
-                                     enum read_kind rk)
+/* The end of a fast read whose sole-user word no longer holds this
+ * thread: another thread used the map since the read began (or this
+ * thread began an iteration, which takes the word from it too).  A
+ * writer's mark, or a writer that has since made itself the sole user,
+ * is a write that overlapped the read.  A reader's mark may hide a writer
+ * that came after it (a write stores its mark only over a sole user's
+ * tid): that one is inside now (the owner word), or has written since the
+ * read began, when this thread was the last writer.  A thread reporting
+ * on the map is waited for. */
+static __attribute__((noinline)) void fast_read_close_slow(const struct hmap *m)
 {
-    mark_fast_read(&hmap__thread_record, m, site, rk == AS_ITERATION ? OP_ITERATE : OP_READ);
-    uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);
-    if (HMAP_UNLIKELY(seq & 1))
-        hmap__report_read_write(m, site, rk == AS_ITERATION);
-    COMPILER_BARRIER();
-    return seq;
+    struct hmap_thread *t = &hmap__thread_record;
+    uint64_t word = RELAXED_LOAD(&m->checked.sole_user);
+    int op = hmap__sole_use_held(word) ? OP_WRITE : (int)(word >> 32) - 1;
+    bool written = op == OP_WRITE;
+    if (op == OP_READ || op == OP_ITERATE)
+        written = RELAXED_LOAD(&m->checked.owner) != 0 ||
+                  RELAXED_LOAD(&m->checked.last_writer) != (uint64_t)t->tid;
+    if (written)
+        hmap__report_read_write(m, t->site, t->op == OP_ITERATE);
+    park_if_reporting();
 }
 
-HMAP_INLINE void fast_read_end(const struct hmap *m, uint64_t seq, const struct hmap__site *site,
-                               enum read_kind rk)
+HMAP_INLINE void fast_read_end(const struct hmap *m)
 {
-    read_end(m, seq, site, rk);
+    COMPILER_BARRIER();
+    if (HMAP_UNLIKELY(RELAXED_LOAD(&m->checked.sole_user) != hmap__thread_record.fast_tid))
+        fast_read_close_slow(m);
     hmap__thread_record.inside = NULL;
 }
 
 /* Most writes are by a thread inside no other map operation, to a map
  * that this thread wrote last and no other thread used since: nothing to
  * save or linger for.  That thread is the map's sole user (claim_sole_use,
- * close_sole_use), one word to test; its writes take a fast path, and
- * every other write takes WRITE_OP's whole protocol.  A map that runs user
- * code has no sole user.  Under TSan every write takes the whole protocol,
- * for its annotation. */
-HMAP_INLINE bool write_is_plain_sailing(const struct hmap *m, const struct hmap_thread *t)
+ * close_sole_use), one word to test; its reads and writes take a fast
+ * path, and every other read or write takes the whole protocol.  A map
+ * that runs user code has no sole user.  Under TSan every operation takes
+ * the whole protocol, for its annotation. */
+HMAP_INLINE bool this_thread_is_sole_user(const struct hmap *m, const struct hmap_thread *t)
 {
     return RELAXED_LOAD(&m->checked.sole_user) == t->fast_tid;
 }
@@ -709,10 +719,11 @@ HMAP_INLINE void fast_write_end(struct hmap *m)
  * protocol out of line instead (DEFINE_CHECKED_LOOKUP, _WRITE). */
 #define CHECKED_READ(m, site, rk, body)                                      \
     do {                                                                     \
-        if (read_is_plain_sailing((m), &hmap__thread_record)) {              \
-            uint64_t fseq_ = fast_read_begin((m), (site), (rk));             \
+        if (this_thread_is_sole_user((m), &hmap__thread_record)) {           \
+            mark_fast_read(&hmap__thread_record, (m), (site),                \
+                           (rk) == AS_ITERATION ? OP_ITERATE : OP_READ);     \
             body;                                                            \
-            fast_read_end((m), fseq_, (site), (rk));                         \
+            fast_read_end(m);                                                \
         } else {                                                             \
             READ_OP(m, site, rk, body);                                      \
         }                                                                    \
@@ -720,7 +731,7 @@ HMAP_INLINE void fast_write_end(struct hmap *m)
 
 #define CHECKED_WRITE(m, site, body)                                         \
     do {                                                                     \
-        if (write_is_plain_sailing((m), &hmap__thread_record)) {             \
+        if (this_thread_is_sole_user((m), &hmap__thread_record)) {           \
             fast_write_begin((m), (site));                                   \
             body;                                                            \
             fast_write_end(m);                                               \
@@ -802,37 +813,27 @@ size_t hmap__checked_len(const hmap *m, const struct hmap__site *site)
     return n;
 }
 
-/* Whether a fast read's window needs more than clearing the mark to
- * close: a write changed the map since `seq`, or another thread reports.
- * One test for both. */
-HMAP_INLINE bool read_window_disturbed(const struct hmap *m, uint64_t seq)
-{
-    uint64_t changed = RELAXED_LOAD(&m->checked.write_seq) ^ seq;
-    return (changed | (uint32_t)__atomic_load_n(&hmap__reporter_tid, __ATOMIC_RELAXED)) != 0;
-}
-
-/* The end of a fast read's window when something calls for more than
- * clearing the mark: a write overlapped it, or another thread reports.
- * The call site is the one the window's mark holds.  One returns the
- * value pointer found, the other whether there was one (for hmap_has). */
+/* The end of a fast read's window that found another thread's mark
+ * (fast_read_close_slow), for the lookup's probe: one returns the value
+ * pointer found, the other whether there was one (for hmap_has). */
 static __attribute__((noinline)) void *fast_read_close_slow_lookup(const struct hmap *m,
-                                                                   uint64_t seq, void *found)
+                                                                   void *found)
 {
-    fast_read_end(m, seq, hmap__thread_record.site, AS_READ);
+    fast_read_close_slow(m);
+    hmap__thread_record.inside = NULL;
     return found;
 }
 
-static __attribute__((noinline)) bool fast_read_close_slow_has(const struct hmap *m, uint64_t seq,
-                                                               void *found)
+static __attribute__((noinline)) bool fast_read_close_slow_has(const struct hmap *m, void *found)
 {
-    return fast_read_close_slow_lookup(m, seq, found) != NULL;
+    return fast_read_close_slow_lookup(m, found) != NULL;
 }
 
 /* The fast path of a checked lookup of one key kind: the read's checks
  * and the core's probe (lookup.h) in one function.  Its every exit other
  * than the common one goes to another function (a probe past the first
- * group, a write under way on entry, a window that closes with more to
- * check), by a tail call, so that for the built-in integer kinds it needs
+ * group, a window that closes with another thread's mark in it), by a
+ * tail call, so that for the built-in integer kinds it needs
  * no frame and few registers saved: on a large map, the fewer
  * instructions a lookup takes, the more of a loop's lookups wait on
  * memory together.  One function returns the value pointer (`op` lookup,
@@ -845,12 +846,9 @@ static __attribute__((noinline)) bool fast_read_close_slow_has(const struct hmap
     static __attribute__((noinline)) ret checked_##op##_##name(                      \
         const struct hmap *m, const void *key, const struct hmap__site *site)        \
     {                                                                                \
-        if (!read_is_plain_sailing(m, &hmap__thread_record) ||                       \
+        if (!this_thread_is_sole_user(m, &hmap__thread_record) ||                    \
             (KIND == KIND_GENERIC && runs_user_code(m)))                             \
             return checked_##op##_slow_##name(m, key, site);                         \
-        uint64_t seq = RELAXED_LOAD(&m->checked.write_seq);                          \
-        if (HMAP_UNLIKELY(seq & 1))                                                  \
-            return checked_##op##_raced_##name(m, key, site);                        \
         mark_fast_read(&hmap__thread_record, m, site, OP_READ);                      \
         void *v = NULL;                                                              \
         if (m->count) {                                                              \
@@ -861,11 +859,12 @@ static __attribute__((noinline)) bool fast_read_close_slow_has(const struct hmap
             if (slot)                                                                \
                 v = slot + m->layout.val_off;                                        \
             else if (HMAP_UNLIKELY(further))                                         \
-                return checked_##op##_further_##name(m, key, h, seq);                \
+                return checked_##op##_further_##name(m, key, h);                     \
         }                                                                            \
         COMPILER_BARRIER();                                                          \
-        if (HMAP_UNLIKELY(read_window_disturbed(m, seq)))                            \
-            return fast_read_close_slow_##op(m, seq, v);                             \
+        if (HMAP_UNLIKELY(RELAXED_LOAD(&m->checked.sole_user) !=                     \
+                          hmap__thread_record.fast_tid))                             \
+            return fast_read_close_slow_##op(m, v);                                  \
         hmap__thread_record.inside = NULL;                                           \
         return CONVERT(v);                                                           \
     }
@@ -885,28 +884,17 @@ static __attribute__((noinline)) bool fast_read_close_slow_has(const struct hmap
     {                                                                                \
         return checked_lookup_slow_##name(m, key, site) != NULL;                     \
     }                                                                                \
-    static __attribute__((noinline, cold)) void *checked_lookup_raced_##name(        \
-        const struct hmap *m, const void *key, const struct hmap__site *site)        \
-    {                                                                                \
-        hmap__report_read_write(m, site, false);                                     \
-        return checked_lookup_slow_##name(m, key, site);                             \
-    }                                                                                \
-    static __attribute__((noinline, cold)) bool checked_has_raced_##name(            \
-        const struct hmap *m, const void *key, const struct hmap__site *site)        \
-    {                                                                                \
-        return checked_lookup_raced_##name(m, key, site) != NULL;                    \
-    }                                                                                \
     static __attribute__((noinline)) void *checked_lookup_further_##name(            \
-        const struct hmap *m, const void *key, uint64_t h, uint64_t seq)             \
+        const struct hmap *m, const void *key, uint64_t h)                           \
     {                                                                                \
         void *v = find_value_beyond(m, h, key, KIND);                                \
-        fast_read_end(m, seq, hmap__thread_record.site, AS_READ);                    \
+        fast_read_end(m);                                                            \
         return v;                                                                    \
     }                                                                                \
     static __attribute__((noinline)) bool checked_has_further_##name(                \
-        const struct hmap *m, const void *key, uint64_t h, uint64_t seq)             \
+        const struct hmap *m, const void *key, uint64_t h)                           \
     {                                                                                \
-        return checked_lookup_further_##name(m, key, h, seq) != NULL;                \
+        return checked_lookup_further_##name(m, key, h) != NULL;                     \
     }                                                                                \
     DEFINE_CHECKED_PROBE(lookup, name, KIND, void *, AS_VALUE)                       \
     DEFINE_CHECKED_PROBE(has, name, KIND, bool, AS_FOUND)
@@ -1095,7 +1083,7 @@ HMAP_INLINE bool del_counted(struct hmap *m, const void *key)
         NOTE_ENTRY();                                                                 \
         if (HMAP_UNLIKELY(!live_map(m) || !(usable)))                                 \
             return checked_##name##_rejected args;                                    \
-        if (!write_is_plain_sailing(m, &hmap__thread_record))                         \
+        if (!this_thread_is_sole_user(m, &hmap__thread_record))                       \
             return checked_##name##_slow args;                                        \
         BY_KIND_OF_KEY(m, key, checked_##name##_rejected args, fast_##name,           \
                        UNPARENTHESIZED args);                                         \
@@ -1175,7 +1163,6 @@ static void begin_iteration(hmap_iter *it, hmap *m, const struct hmap__site *sit
     s->modcount = (uintptr_t)RELAXED_LOAD(&m->checked.write_seq);
     s->modcount_word = &m->checked.write_seq;
     s->site = site;
-    close_sole_use_for_iteration(m, &hmap__thread_record);
 }
 
 void hmap__checked_iter_init(hmap_iter *it, hmap *m, const struct hmap__site *site)
@@ -1186,6 +1173,9 @@ void hmap__checked_iter_init(hmap_iter *it, hmap *m, const struct hmap__site *si
         return;
     }
     CHECKED_READ(m, site, AS_ITERATION, begin_iteration(it, m, site));
+    /* after the read's window, which would take this thread's own mark
+     * for another thread's and close the slow way */
+    close_sole_use_for_iteration(m, &hmap__thread_record);
 }
 
 /* Whether a checked iteration is still under way, so that a write since

@@ -12,6 +12,7 @@
 #include "deathutil.h"
 #include "plain_new.h"
 #include "testutil.h"
+#include "../instrument/thread.h" /* hmap__thread_record: which map a thread is inside */
 
 #include <pthread.h>
 #include <sched.h>
@@ -166,16 +167,21 @@ static NOINLINE void *read_when_told(void *arg)
     return NULL;
 }
 
-static void *alloc_letting_a_read_in(size_t size, size_t align, void *ctx)
+static void *alloc_block(size_t size, size_t align, void *ctx)
 {
     (void)ctx;
+    void *p = NULL;
+    return posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align, size) ? NULL : p;
+}
+
+static void *alloc_letting_a_read_in(size_t size, size_t align, void *ctx)
+{
     if (read_armed) {
         read_armed = false;
         sem_post(&read_now);
         sem_wait(&read_done);
     }
-    void *p = NULL;
-    return posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align, size) ? NULL : p;
+    return alloc_block(size, align, ctx);
 }
 
 static void free_block(void *p, size_t size, size_t align, void *ctx)
@@ -211,6 +217,167 @@ START_TEST(test_read_during_sole_users_write)
     death_expect_end(&d, SIGABRT);
     death_expect_report(&d, "concurrent map read and map write", "read_during_growth",
                         OTHER_THREAD("read_when_told"), NULL);
+}
+END_TEST
+
+/* A write by another thread during a read of the map's sole user, made
+ * certain: a signal interrupts the reader until one lands inside its
+ * read, and the handler lets the other thread write and waits until it
+ * has.  The read finds the writer's mark in the map's sole-user word as it
+ * ends; where every read takes the whole protocol (TSan), it finds the
+ * write sequence moved.  The write replaces a value, and no relocation
+ * moves the table: the read finds the race itself, not by tripping over
+ * a retired table.  A signal that lands after the read's last check lets
+ * the write in too late: the reader then takes the sole use back (a
+ * write of its own, or a map of its own) and tries once more.
+ *
+ * With read_before_write the other thread reads the map first, so that
+ * the word holds a reader's mark, which a write leaves in place (checked.c,
+ * fast_read_close_slow).  Its write then inserts into a map that it makes
+ * grow, and the program's allocator holds it there, inside the write,
+ * while the reader ends its read: the reader must find the write from the
+ * owner word. */
+static hmap *sole_read;
+static bool read_before_write;
+static uint64_t entries_before_growth;
+static int write_now[2], write_done[2], write_release[2];
+static volatile sig_atomic_t reading, write_let_in;
+static volatile bool growth_armed, grew;
+
+static void let_a_write_in(int sig)
+{
+    (void)sig;
+    if (!reading || write_let_in || hmap__thread_record.inside != sole_read)
+        return;
+    write_let_in = 1;
+    char c = 0;
+    if (write(write_now[1], &c, 1) != 1 || read(write_done[0], &c, 1) != 1)
+        _exit(5);
+}
+
+static void post(int fd)
+{
+    char c = 0;
+    if (write(fd, &c, 1) != 1)
+        _exit(5);
+}
+
+static void await(int fd)
+{
+    char c;
+    if (read(fd, &c, 1) != 1)
+        _exit(5);
+}
+
+static void *alloc_holding_the_write(size_t size, size_t align, void *ctx)
+{
+    if (growth_armed) {
+        growth_armed = false;
+        grew = true;
+        post(write_done[1]);  /* the read ends with this write under way */
+        await(write_release[0]); /* only when the read ended too soon */
+    }
+    return alloc_block(size, align, ctx);
+}
+
+static NOINLINE void *write_when_let_in(void *arg)
+{
+    (void)arg;
+    for (uint64_t v = 1000;; v++) {
+        uint64_t k = 3;
+        await(write_now[0]);
+        if (read_before_write) {
+            read_sink = (uintptr_t)hmap_get(sole_read, &k);
+            k = v;
+            grew = false;
+            growth_armed = true;
+        }
+        hmap_set(sole_read, &k, &v);
+        if (!read_before_write)
+            post(write_done[1]);
+        else if (!grew)
+            _exit(6); /* the insertion did not grow the map */
+    }
+    return NULL;
+}
+
+static void *interrupt_reader(void *arg)
+{
+    pthread_t reader = *(pthread_t *)arg;
+    for (;;) {
+        pthread_kill(reader, SIGUSR2);
+        usleep(20);
+    }
+    return NULL;
+}
+
+/* The number of entries after which an insertion grows a map of this
+ * test's kind, from a first growth past 64 entries. */
+static uint64_t count_entries_before_growth(void)
+{
+    hmap *m = new_u64_map();
+    struct hmap_stats st;
+    uint64_t k;
+    for (k = 0;; k++) {
+        hmap_stats(m, &st);
+        uint64_t growths = st.growths;
+        hmap_set(m, &k, &k);
+        hmap_stats(m, &st);
+        if (k >= 64 && st.growths != growths)
+            break;
+    }
+    hmap_free(m);
+    return k;
+}
+
+static hmap *map_to_read(void)
+{
+    hmap *m = new_u64_map();
+    uint64_t n = read_before_write ? entries_before_growth : 64;
+    for (uint64_t k = 0; k < n; k++)
+        hmap_set(m, &k, &k);
+    return m;
+}
+
+static NOINLINE void read_while_another_writes(void)
+{
+    static const hmap_allocator holding_the_write = { alloc_holding_the_write, free_block, NULL };
+    if (read_before_write && hmap_set_allocator(&holding_the_write) != 0)
+        _exit(3); /* the library allocated before: this process cannot run the scenario */
+    if (pipe(write_now) != 0 || pipe(write_done) != 0 || pipe(write_release) != 0)
+        _exit(5);
+    struct sigaction sa = { .sa_handler = let_a_write_in, .sa_flags = SA_RESTART };
+    sigaction(SIGUSR2, &sa, NULL);
+    entries_before_growth = count_entries_before_growth();
+    sole_read = map_to_read();
+    pthread_t writer, interrupter, self = pthread_self();
+    pthread_create(&writer, NULL, write_when_let_in, NULL);
+    pthread_create(&interrupter, NULL, interrupt_reader, &self);
+    for (int tries = 0; tries < 1000; tries++) {
+        uint64_t k = 7;
+        while (!write_let_in) {
+            reading = 1;
+            read_sink = (uintptr_t)hmap_get(sole_read, &k);
+            reading = 0;
+        }
+        if (read_before_write) {
+            post(write_release[1]);
+            sole_read = map_to_read();
+        } else {
+            hmap_set(sole_read, &k, &k);
+        }
+        write_let_in = 0;
+    }
+    _exit(4); /* no read was ever caught */
+}
+
+START_TEST(test_write_during_sole_users_read)
+{
+    read_before_write = _i == 1;
+    death_run(&d, read_while_another_writes, "relocate=never,guard=none");
+    death_expect_end(&d, SIGABRT);
+    death_expect_report(&d, "concurrent map read and map write", "read_while_another_writes",
+                        OTHER_THREAD("write_when_let_in"), NULL);
 }
 END_TEST
 
@@ -1251,6 +1418,7 @@ int main(void)
     tcase_add_test(tc, test_concurrent_writes);
     tcase_add_test(tc, test_concurrent_read_write);
     tcase_add_test(tc, test_read_during_sole_users_write);
+    tcase_add_loop_test(tc, test_write_during_sole_users_read, 0, 2);
     tcase_add_test(tc, test_concurrent_iteration_write);
     tcase_add_test(tc, test_modified_during_iteration);
     tcase_add_test(tc, test_modified_after_iter_del);
