@@ -109,9 +109,9 @@ _Noreturn void hmap__report_single(enum hmap_kind kind, const struct hmap *m,
 }
 
 /* A thread reporting on live map m takes the sole use of it away, so that
- * a fast write of the sole user's under way waits for the report as it
- * ends, inside its operation (checked.c, fast_write_end), where the
- * report asks for its stack. */
+ * a fast read or write of the sole user's under way waits for the report
+ * as it ends, inside its operation (checked.c, fast_read_end,
+ * fast_write_end), where the report asks for its stack. */
 static void close_sole_use_for_report(const struct hmap *m, pid_t self)
 {
     if (header_readable(m) && m->magic == HMAP_MAGIC_LIVE)
