@@ -244,17 +244,8 @@ static int write_now[2], write_done[2], write_release[2];
 static volatile sig_atomic_t reading, write_let_in;
 static volatile bool growth_armed, grew;
 
-static void let_a_write_in(int sig)
-{
-    (void)sig;
-    if (!reading || write_let_in || hmap__thread_record.inside != sole_read)
-        return;
-    write_let_in = 1;
-    char c = 0;
-    if (write(write_now[1], &c, 1) != 1 || read(write_done[0], &c, 1) != 1)
-        _exit(5);
-}
-
+/* One byte through a pipe: a handover that also works from a signal
+ * handler. */
 static void post(int fd)
 {
     char c = 0;
@@ -267,6 +258,16 @@ static void await(int fd)
     char c;
     if (read(fd, &c, 1) != 1)
         _exit(5);
+}
+
+static void let_a_write_in(int sig)
+{
+    (void)sig;
+    if (!reading || write_let_in || hmap__thread_record.inside != sole_read)
+        return;
+    write_let_in = 1;
+    post(write_now[1]);
+    await(write_done[0]);
 }
 
 static void *alloc_holding_the_write(size_t size, size_t align, void *ctx)
